@@ -1,0 +1,4 @@
+//! Lab hardware interfaces for gridhil.
+#![forbid(unsafe_code)]
+
+pub mod sv;

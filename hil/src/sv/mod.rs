@@ -1,0 +1,1 @@
+//! IEC 61850-9-2 sampled values.

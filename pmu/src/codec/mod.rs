@@ -1,0 +1,1 @@
+//! IEEE C37.118.2-2011 frame codec.

@@ -1,0 +1,1 @@
+//! Host real-time setup and checks.
