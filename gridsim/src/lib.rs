@@ -1,0 +1,1 @@
+//! Built-in three-phase electromagnetic-transient (EMT) grid simulator.
