@@ -1,1 +1,35 @@
-//! Host real-time setup and checks.
+//! Host real-time setup and checks for gridhil.
+//!
+//! Two halves:
+//!
+//! - **Checks** ([`check_host`], [`render_text`]): what `gridhil rt check` prints — the
+//!   kernel's preemption model, CPU isolation (`isolcpus`, `nohz_full`, SMT siblings),
+//!   cpufreq governors, RT throttling, `RLIMIT_RTPRIO` / `RLIMIT_MEMLOCK`, capabilities
+//!   and timer slack. Each check is ok or warn with a one-line fix.
+//! - **Setup** ([`apply_to_current_thread`], [`lock_memory`]): what the engine does at
+//!   thread start-up — pin to a CPU, switch to `SCHED_FIFO`, set 1 ns timer slack, and
+//!   lock memory. Failures are returned as values; nothing panics and nothing is logged,
+//!   so the caller decides how to report missing privileges.
+//!
+//! See `docs/realtime.md` for what each check means and how to fix it.
+
+mod check;
+pub mod checks;
+mod cpu_list;
+mod cpus;
+mod error;
+mod host;
+mod memory;
+mod render;
+mod sys;
+mod thread;
+
+pub use check::{Check, CheckStatus};
+pub use checks::{check_host, CHECK_NAMES};
+pub use cpu_list::{format_cpu_list, parse_cpu_list, MAX_CPU_INDEX};
+pub use cpus::{cpu_exists, online_cpu_list, online_cpus};
+pub use error::RtError;
+pub use memory::{lock_memory, unlock_memory};
+pub use render::render_text;
+pub use sys::{current_thread_affinity, current_timer_slack_ns};
+pub use thread::{apply_to_current_thread, ThreadRt, ThreadRtOutcome};
