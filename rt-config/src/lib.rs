@@ -13,6 +13,8 @@
 //!
 //! See `docs/realtime.md` for what each check means and how to fix it.
 
+#![warn(missing_docs)]
+
 mod check;
 pub mod checks;
 mod cpu_list;

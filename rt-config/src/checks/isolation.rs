@@ -38,21 +38,23 @@ pub fn parse_nohz_full(text: &str) -> Result<Vec<usize>, RtError> {
     parse_cpu_list(text)
 }
 
-/// The CPU list to name in a fix: the configured CPUs, or an example.
-fn example_cpus(configured: &[usize]) -> String {
-    if configured.is_empty() {
+/// The fix for missing isolation. CPU 0 keeps housekeeping work (and the timekeeping
+/// duty of nohz_full), so a configuration that uses it is told to move off it.
+fn isolation_fix(configured: &[usize]) -> String {
+    let others: Vec<usize> = configured.iter().copied().filter(|&c| c != 0).collect();
+    let cpus = if others.is_empty() {
         "2-3".to_string()
     } else {
-        format_cpu_list(configured)
+        format_cpu_list(&others)
+    };
+    let kernel = format!(
+        "isolcpus={cpus} nohz_full={cpus} rcu_nocbs={cpus} on the kernel command line, reboot"
+    );
+    if configured.contains(&0) {
+        format!("move engine.realtime.cpus off CPU 0 (it keeps housekeeping work), e.g. to {cpus}; add {kernel}")
+    } else {
+        format!("add {kernel}, and set engine.realtime.cpus to those CPUs")
     }
-}
-
-fn isolation_fix(configured: &[usize]) -> String {
-    let cpus = example_cpus(configured);
-    format!(
-        "add isolcpus={cpus} nohz_full={cpus} rcu_nocbs={cpus} to the kernel command line, \
-         reboot, and set engine.realtime.cpus to those CPUs"
-    )
 }
 
 /// Shared logic of both checks: which configured CPUs are outside `set`.
@@ -161,7 +163,22 @@ mod tests {
         let c = check_isolcpus(&[1, 2], Ok(vec![2, 3]));
         assert!(!c.is_ok());
         assert!(c.detail.contains("CPUs 1 not isolated"), "{}", c.detail);
-        assert!(c.fix.unwrap().contains("isolcpus=1-2"));
+        let fix = c.fix.unwrap_or_default();
+        assert!(fix.contains("isolcpus=1-2 nohz_full=1-2"), "{fix}");
+        assert!(!fix.contains("CPU 0"), "{fix}");
+    }
+
+    #[test]
+    fn cpu_zero_is_steered_away_from() {
+        let c = check_isolcpus(&[0, 2], Ok(vec![]));
+        let fix = c.fix.unwrap_or_default();
+        assert!(
+            fix.starts_with("move engine.realtime.cpus off CPU 0"),
+            "{fix}"
+        );
+        assert!(fix.contains("isolcpus=2 "), "{fix}");
+        let fix = check_isolcpus(&[0], Ok(vec![])).fix.unwrap_or_default();
+        assert!(fix.contains("isolcpus=2-3 "), "{fix}");
     }
 
     #[test]
