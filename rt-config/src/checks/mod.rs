@@ -1,5 +1,5 @@
 //! The host checks behind `gridhil rt check`: one module per topic, each with pure
-//! parsers and pure check functions; [`evaluate`] feeds them what [`crate::host`] read.
+//! parsers and pure check functions; [`check_host`] reads the host and feeds them.
 
 pub mod cpufreq;
 pub mod cpus;
