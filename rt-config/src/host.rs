@@ -67,8 +67,8 @@ impl ProcessFacts {
             kernel_release: uname.clone().map(|(release, _)| release),
             kernel_version: uname.map(|(_, version)| version),
             allowed: sys::current_thread_affinity().map_err(|e| e.to_string()),
-            rtprio: sys::getrlimit(libc::RLIMIT_RTPRIO).map_err(|e| e.to_string()),
-            memlock: sys::getrlimit(libc::RLIMIT_MEMLOCK).map_err(|e| e.to_string()),
+            rtprio: sys::getrlimit(sys::Resource::RtPrio).map_err(|e| e.to_string()),
+            memlock: sys::getrlimit(sys::Resource::MemLock).map_err(|e| e.to_string()),
             euid: sys::geteuid(),
             timer_slack_ns: sys::current_timer_slack_ns().map_err(|e| e.to_string()),
         }

@@ -6,14 +6,29 @@ use crate::RtError;
 /// Largest CPU index a `cpu_set_t` can hold.
 pub(crate) const CPU_SET_CAPACITY: usize = libc::CPU_SETSIZE as usize;
 
+/// The resource limits the checks read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Resource {
+    /// `RLIMIT_RTPRIO`.
+    RtPrio,
+    /// `RLIMIT_MEMLOCK`.
+    MemLock,
+}
+
 /// Reads a resource limit with `getrlimit`.
-pub(crate) fn getrlimit(resource: libc::__rlimit_resource_t) -> Result<Rlimit, RtError> {
+pub(crate) fn getrlimit(resource: Resource) -> Result<Rlimit, RtError> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: `limit` is a valid, writable rlimit for the duration of the call.
-    let rc = unsafe { libc::getrlimit(resource, &mut limit) };
+    // SAFETY: `limit` is a valid, writable rlimit for the duration of the call. (The
+    // constant's type differs between C libraries, hence one call per arm.)
+    let rc = unsafe {
+        match resource {
+            Resource::RtPrio => libc::getrlimit(libc::RLIMIT_RTPRIO, &mut limit),
+            Resource::MemLock => libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut limit),
+        }
+    };
     if rc != 0 {
         return Err(RtError::last_os_error("getrlimit"));
     }
@@ -53,7 +68,11 @@ fn c_field(field: &[libc::c_char]) -> String {
     let bytes: Vec<u8> = field
         .iter()
         .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
+        .map(|c| {
+            // c_char is i8 or u8 depending on the architecture.
+            let [byte] = c.to_ne_bytes();
+            byte
+        })
         .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
