@@ -1,1 +1,27 @@
-//! gridhil engine.
+//! The gridhil engine: samples in a preallocated pool, lock-free queues, the node and hook
+//! interfaces and their registry, paths, clocks (real and virtual time), real-time worker
+//! threads, statistics and the HDF5 run log.
+//!
+//! The engine knows no node type: node crates implement [`node::NodeConfig`] and register
+//! it in a [`registry::Registry`]. The engine core never reads the operating system's
+//! clock itself; every instant comes from the injected [`clock::Clock`].
+
+pub mod clock;
+pub mod config;
+pub mod event;
+pub mod hook;
+pub mod hooks;
+pub mod node;
+mod path;
+pub mod queue;
+pub mod registry;
+pub mod runlog;
+pub mod runtime;
+pub mod sample;
+pub mod signal;
+pub mod stats;
+pub mod units;
+
+pub use config::{load_file, load_str, ConfigError, EngineSpec};
+pub use registry::Registry;
+pub use runtime::{is_rt_thread, run, EngineError, RunOptions, RunReport};

@@ -1,0 +1,44 @@
+//! Built-in hooks. Each hook type lives in its own file and is registered here.
+
+mod decimate;
+mod limit_rate;
+mod print;
+mod scale;
+mod stats;
+mod ts;
+
+pub use decimate::DecimateConfig;
+pub use limit_rate::LimitRateConfig;
+pub use print::PrintConfig;
+pub use scale::ScaleConfig;
+pub use stats::StatsConfig;
+pub use ts::TsConfig;
+
+use crate::registry::Registry;
+use crate::signal::Signal;
+
+/// Registers every built-in hook type.
+pub fn register(registry: &mut Registry) {
+    registry.add_hook::<StatsConfig>("stats", "one-way delay, gap and sequence statistics, reported at the end");
+    registry.add_hook::<ScaleConfig>("scale", "value * gain + offset on all or named signals");
+    registry.add_hook::<DecimateConfig>("decimate", "passes every n-th sample");
+    registry.add_hook::<PrintConfig>("print", "prints samples on the terminal, off the real-time thread");
+    registry.add_hook::<LimitRateConfig>("limit_rate", "drops samples that come faster than a rate");
+    registry.add_hook::<TsConfig>("ts", "sets ts_origin from the engine clock");
+}
+
+/// Indices of the named signals in `signals` (all of them when `names` is empty).
+pub(crate) fn select_signals(signals: &[Signal], names: &[String]) -> Result<Vec<usize>, String> {
+    if names.is_empty() {
+        return Ok((0..signals.len()).collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            signals.iter().position(|s| &s.name == name).ok_or_else(|| {
+                let known: Vec<&str> = signals.iter().map(|s| s.name.as_str()).collect();
+                format!("no signal `{name}` in this path (it has: {})", known.join(", "))
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,249 @@
+//! The node interface: what every endpoint type implements.
+//!
+//! A node type is a configuration struct (deserialized from its `[nodes.NAME]` table)
+//! implementing [`NodeConfig`]. At start-up the engine calls [`NodeConfig::build`], which
+//! opens the node's resources and returns its halves: a [`NodeReader`] driven by the
+//! node's reader thread and a [`NodeWriter`] driven by the path that outputs to it. The
+//! halves never share a lock.
+
+use crate::clock::Clock;
+use crate::sample::{SamplePool, SampleRef};
+use crate::signal::Signal;
+use crate::units::Nanos;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Error of a node at build time or while running.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// An operating-system I/O error, with what was being done.
+    #[error("{context}: {source}")]
+    Io {
+        /// What the node was doing.
+        context: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A configuration problem found when the node was built.
+    #[error("{0}")]
+    Config(String),
+    /// A peer or a protocol did something the node cannot go on from.
+    #[error("{0}")]
+    Protocol(String),
+}
+
+impl NodeError {
+    /// An I/O error with context.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        NodeError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// A resource a node claims exclusively; two nodes claiming the same one is a config error.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    /// A local UDP port bound for receiving.
+    UdpPort(std::net::SocketAddr),
+    /// A local TCP port listened on.
+    TcpPort(std::net::SocketAddr),
+    /// A file written by the node.
+    OutputFile(PathBuf),
+}
+
+/// Facts a node config may use to resolve itself after it has been read.
+#[derive(Debug, Clone)]
+pub struct ConfigContext {
+    /// The node's name.
+    pub name: String,
+    /// Folder of the configuration file (relative paths are resolved from here).
+    pub config_dir: PathBuf,
+}
+
+impl ConfigContext {
+    /// Resolves a path from the configuration relative to the config file's folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.config_dir.join(path)
+        }
+    }
+}
+
+/// Everything a node gets when it is built for a run.
+#[derive(Clone)]
+pub struct BuildContext {
+    /// The node's name.
+    pub name: String,
+    /// The run's clock.
+    pub clock: Arc<dyn Clock>,
+    /// The run's sample pool.
+    pub pool: Arc<SamplePool>,
+    /// Whether the run is in virtual time.
+    pub virtual_time: bool,
+    /// Start of the run on the monotonic timeline: the first tick of timed sources.
+    pub start: Nanos,
+    /// End of the run on the monotonic timeline, when a duration was given.
+    pub end: Option<Nanos>,
+    /// Wall time minus monotonic time, fixed for the run.
+    pub wall_offset: Nanos,
+    /// Most samples a single read may return.
+    pub batch_size: usize,
+}
+
+impl BuildContext {
+    /// Wall-clock instant (ns since the Unix epoch) of a monotonic instant.
+    pub fn wall_of(&self, monotonic: Nanos) -> Nanos {
+        monotonic + self.wall_offset
+    }
+}
+
+/// Configuration and factory of one node type.
+pub trait NodeConfig: Send + Sync + std::fmt::Debug {
+    /// Resolves files and derived settings after deserialization (e.g. loads a model file).
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+        Ok(())
+    }
+    /// The signals this node produces when read; empty for a node that only receives.
+    fn output_signals(&self) -> Vec<Signal>;
+    /// Whether the node can be written to (used as a path output).
+    fn accepts_input(&self) -> bool;
+    /// Checks and remembers the signals a path will write to this node.
+    fn connect_input(&mut self, _signals: &[Signal]) -> Result<(), String> {
+        Ok(())
+    }
+    /// Resources claimed exclusively.
+    fn resources(&self) -> Vec<Resource> {
+        Vec::new()
+    }
+    /// Opens the node's resources and returns its halves. Called once, before the run.
+    fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError>;
+}
+
+/// The running halves of a node.
+#[derive(Default)]
+pub struct NodeIo {
+    /// Produces samples (absent for a sink).
+    pub reader: Option<Box<dyn NodeReader>>,
+    /// Consumes samples (absent for a pure source).
+    pub writer: Option<Box<dyn NodeWriter>>,
+    /// Node-specific counters reported in stats and the run log.
+    pub counters: Option<Arc<dyn NodeCounters>>,
+}
+
+/// When a reader has its next samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// A timed source: the next sample is due at this monotonic instant.
+    At(Nanos),
+    /// An event-driven source (a socket): data arrives when it arrives.
+    Event,
+    /// The source has nothing more (end of file, end of its timeline).
+    Done,
+}
+
+/// What a reader gets on each call.
+pub struct ReadContext<'a> {
+    /// The run's clock.
+    pub clock: &'a dyn Clock,
+    /// The run's sample pool.
+    pub pool: &'a Arc<SamplePool>,
+    /// How long an event-driven read may block waiting for data (0: must not block).
+    pub timeout: Nanos,
+}
+
+/// A fixed-capacity batch of samples; pushing never allocates.
+#[derive(Debug)]
+pub struct Batch {
+    samples: Vec<SampleRef>,
+}
+
+impl Batch {
+    /// An empty batch for up to `capacity` samples.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Batch {
+            samples: Vec::with_capacity(capacity.max(1)),
+        }
+    }
+    /// Adds a sample; gives it back when the batch is full.
+    pub fn push(&mut self, sample: SampleRef) -> Result<(), SampleRef> {
+        if self.samples.len() == self.samples.capacity() {
+            return Err(sample);
+        }
+        self.samples.push(sample);
+        Ok(())
+    }
+    /// Free places left.
+    pub fn remaining(&self) -> usize {
+        self.samples.capacity() - self.samples.len()
+    }
+    /// Whether no more samples fit.
+    pub fn is_full(&self) -> bool {
+        self.remaining() == 0
+    }
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+    /// The samples.
+    pub fn as_slice(&self) -> &[SampleRef] {
+        &self.samples
+    }
+    /// The samples, mutable.
+    pub fn as_mut_slice(&mut self) -> &mut [SampleRef] {
+        &mut self.samples
+    }
+    /// Removes and yields every sample, keeping the capacity.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, SampleRef> {
+        self.samples.drain(..)
+    }
+    /// Drops every sample (returning them to the pool).
+    pub fn clear(&mut self) {
+        self.samples.clear();
+    }
+}
+
+/// The receiving half of a node, called on the node's reader thread.
+pub trait NodeReader: Send {
+    /// When the next samples are due.
+    fn due(&self) -> Due;
+    /// Appends the samples that are due (timed) or have arrived (event) to `out`.
+    ///
+    /// Must not allocate, lock or log. Malformed input is counted by the node and skipped;
+    /// an `Err` means the reader cannot go on.
+    fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError>;
+    /// Releases resources at the end of the run.
+    fn stop(&mut self) -> Result<(), NodeError> {
+        Ok(())
+    }
+}
+
+/// What a writer gets on each call.
+pub struct WriteContext<'a> {
+    /// The run's clock.
+    pub clock: &'a dyn Clock,
+}
+
+/// The sending half of a node, called on the thread of the path that outputs to it.
+pub trait NodeWriter: Send {
+    /// Sends the samples; returns how many were accepted. Must not allocate, lock or log.
+    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext<'_>) -> Result<usize, NodeError>;
+    /// Flushes and releases resources at the end of the run (after the last write).
+    fn stop(&mut self) -> Result<(), NodeError> {
+        Ok(())
+    }
+}
+
+/// Node-specific counters (read off the real-time path, at most once a second).
+pub trait NodeCounters: Send + Sync {
+    /// Current values as (name, count).
+    fn snapshot(&self) -> Vec<(&'static str, u64)>;
+}

@@ -1,0 +1,393 @@
+//! The HDF5 run log.
+//!
+//! Path threads hand every output sample to a [`LogQueue`] (lock-free, bounded; a full
+//! queue drops the sample and counts it). A non-real-time thread owns the
+//! [`RunLogWriter`], drains the queue, buffers rows per path and appends them to chunked,
+//! resizable datasets. The layout is documented in `docs/hdf5-layout.md`.
+
+use crate::sample::SampleRef;
+use crate::signal::{Signal, SignalType};
+use crossbeam_queue::ArrayQueue;
+use hdf5::types::VarLenUnicode;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Error writing the run log.
+#[derive(Debug, thiserror::Error)]
+pub enum RunLogError {
+    /// The HDF5 library reported an error.
+    #[error("HDF5 run log {file}: {source}")]
+    Hdf5 {
+        /// The file.
+        file: String,
+        /// The error.
+        #[source]
+        source: hdf5::Error,
+    },
+    /// The writer thread panicked or could not start.
+    #[error("run log writer thread: {0}")]
+    Thread(String),
+}
+
+/// Bounded queue of samples from path threads to the log writer.
+#[derive(Debug)]
+pub struct LogQueue {
+    queue: ArrayQueue<(usize, SampleRef)>,
+    dropped: AtomicU64,
+}
+
+impl LogQueue {
+    /// A queue of `capacity` samples.
+    pub fn new(capacity: usize) -> Self {
+        LogQueue {
+            queue: ArrayQueue::new(capacity.max(1)),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Queues a sample of path `path`; returns `false` (and counts) when full.
+    pub fn push(&self, path: usize, sample: SampleRef) -> bool {
+        if self.queue.push((path, sample)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Samples dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// Facts stored as attributes of the file.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    /// The configuration text after overrides.
+    pub config: String,
+    /// The configuration file name.
+    pub config_file: String,
+    /// gridhil version.
+    pub version: String,
+    /// Host name.
+    pub host: String,
+    /// Kernel release and version.
+    pub kernel: String,
+    /// Wall time of the run's start (ns since the Unix epoch).
+    pub started_at_ns: i64,
+    /// Whether the run was in virtual time.
+    pub virtual_time: bool,
+    /// What real-time scheduling the run got.
+    pub realtime: String,
+    /// The command line.
+    pub command: String,
+}
+
+struct PathLog {
+    seq: hdf5::Dataset,
+    ts_origin: hdf5::Dataset,
+    ts_received: hdf5::Dataset,
+    ts_sent: hdf5::Dataset,
+    values: hdf5::Dataset,
+    columns: usize,
+    rows: usize,
+    buf_seq: Vec<u64>,
+    buf_origin: Vec<i64>,
+    buf_received: Vec<i64>,
+    buf_sent: Vec<i64>,
+    buf_values: Vec<f64>,
+    group: hdf5::Group,
+}
+
+/// Owner of the open HDF5 file.
+pub struct RunLogWriter {
+    file: hdf5::File,
+    file_name: String,
+    paths: Vec<Option<PathLog>>,
+    chunk: usize,
+    rows_written: u64,
+}
+
+fn vlu(text: &str) -> VarLenUnicode {
+    // Interior NULs cannot be stored; replace them.
+    VarLenUnicode::from_str(&text.replace('\0', " ")).unwrap_or_default()
+}
+
+/// Column names of a signal list (complex signals take `name.re` and `name.im`).
+pub fn column_names(signals: &[Signal]) -> Vec<String> {
+    let mut names = Vec::new();
+    for s in signals {
+        if s.ty == SignalType::Complex {
+            names.push(format!("{}.re", s.name));
+            names.push(format!("{}.im", s.name));
+        } else {
+            names.push(s.name.clone());
+        }
+    }
+    names
+}
+
+impl RunLogWriter {
+    /// Creates the file with its attributes and one group per logged path
+    /// (`paths[i]` is `None` for a path that is not logged).
+    pub fn create(
+        file_name: &Path,
+        info: &RunInfo,
+        paths: &[Option<(String, Vec<Signal>)>],
+        chunk: usize,
+    ) -> Result<Self, RunLogError> {
+        let name = file_name.display().to_string();
+        let err = |source| RunLogError::Hdf5 { file: name.clone(), source };
+        let file = hdf5::File::create(file_name).map_err(err)?;
+        let chunk = chunk.max(16);
+        let str_attr = |loc: &hdf5::Location, key: &str, value: &str| -> hdf5::Result<()> {
+            loc.new_attr::<VarLenUnicode>().create(key)?.write_scalar(&vlu(value))
+        };
+        (|| -> hdf5::Result<()> {
+            str_attr(&file, "gridhil_version", &info.version)?;
+            str_attr(&file, "config", &info.config)?;
+            str_attr(&file, "config_file", &info.config_file)?;
+            str_attr(&file, "host", &info.host)?;
+            str_attr(&file, "kernel", &info.kernel)?;
+            str_attr(&file, "realtime", &info.realtime)?;
+            str_attr(&file, "command", &info.command)?;
+            file.new_attr::<i64>().create("started_at_ns")?.write_scalar(&info.started_at_ns)?;
+            file.new_attr::<u8>()
+                .create("virtual_time")?
+                .write_scalar(&u8::from(info.virtual_time))?;
+            Ok(())
+        })()
+        .map_err(err)?;
+        let paths_group = file.create_group("paths").map_err(err)?;
+        file.create_group("nodes").map_err(err)?;
+        let mut logs = Vec::new();
+        for entry in paths {
+            let Some((path_name, signals)) = entry else {
+                logs.push(None);
+                continue;
+            };
+            let log = (|| -> hdf5::Result<PathLog> {
+                let group = paths_group.create_group(path_name)?;
+                let columns = signals.iter().map(Signal::columns).sum::<usize>();
+                let ts = |n: &str| group.new_dataset::<i64>().chunk(chunk).shape(0..).create(n);
+                let seq = group.new_dataset::<u64>().chunk(chunk).shape(0..).create("seq")?;
+                let ts_origin = ts("ts_origin")?;
+                let ts_received = ts("ts_received")?;
+                let ts_sent = ts("ts_sent")?;
+                let values = group
+                    .new_dataset::<f64>()
+                    .chunk((chunk, columns.max(1)))
+                    .shape((0.., columns))
+                    .create("values")?;
+                let names: Vec<VarLenUnicode> = column_names(signals).iter().map(|s| vlu(s)).collect();
+                let units: Vec<VarLenUnicode> = signals
+                    .iter()
+                    .flat_map(|s| std::iter::repeat_n(vlu(&s.unit), s.columns()))
+                    .collect();
+                let types: Vec<VarLenUnicode> = signals
+                    .iter()
+                    .flat_map(|s| std::iter::repeat_n(vlu(&s.ty.to_string()), s.columns()))
+                    .collect();
+                for (key, list) in [("signals", &names), ("units", &units), ("types", &types)] {
+                    values
+                        .new_attr::<VarLenUnicode>()
+                        .shape(list.len())
+                        .create(key)?
+                        .write_raw(list.as_slice())?;
+                }
+                Ok(PathLog {
+                    seq,
+                    ts_origin,
+                    ts_received,
+                    ts_sent,
+                    values,
+                    columns,
+                    rows: 0,
+                    buf_seq: Vec::with_capacity(chunk),
+                    buf_origin: Vec::with_capacity(chunk),
+                    buf_received: Vec::with_capacity(chunk),
+                    buf_sent: Vec::with_capacity(chunk),
+                    buf_values: Vec::with_capacity(chunk * columns),
+                    group,
+                })
+            })()
+            .map_err(err)?;
+            logs.push(Some(log));
+        }
+        Ok(RunLogWriter {
+            file,
+            file_name: name,
+            paths: logs,
+            chunk,
+            rows_written: 0,
+        })
+    }
+
+    fn err(&self, source: hdf5::Error) -> RunLogError {
+        RunLogError::Hdf5 {
+            file: self.file_name.clone(),
+            source,
+        }
+    }
+
+    /// Buffers one sample of a path, writing a chunk when the buffer is full.
+    pub fn append(&mut self, path: usize, sample: &SampleRef) -> Result<(), RunLogError> {
+        let Some(Some(log)) = self.paths.get_mut(path) else {
+            return Ok(());
+        };
+        log.buf_seq.push(sample.seq);
+        log.buf_origin.push(sample.ts_origin);
+        log.buf_received.push(sample.ts_received);
+        log.buf_sent.push(sample.ts_sent);
+        let start = log.buf_values.len();
+        log.buf_values.resize(start + log.columns, f64::NAN);
+        let mut col = start;
+        for value in sample.values() {
+            let end = start + log.columns;
+            if col >= end {
+                break;
+            }
+            col += value.write_columns(&mut log.buf_values[col..end]);
+        }
+        if log.buf_seq.len() >= self.chunk {
+            self.flush_path(path)?;
+        }
+        Ok(())
+    }
+
+    fn flush_path(&mut self, path: usize) -> Result<(), RunLogError> {
+        let Some(Some(log)) = self.paths.get_mut(path) else {
+            return Ok(());
+        };
+        let n = log.buf_seq.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let (from, to) = (log.rows, log.rows + n);
+        let result = (|| -> hdf5::Result<()> {
+            log.seq.resize(to)?;
+            log.seq.write_slice(&log.buf_seq, from..to)?;
+            for (ds, buf) in [
+                (&log.ts_origin, &log.buf_origin),
+                (&log.ts_received, &log.buf_received),
+                (&log.ts_sent, &log.buf_sent),
+            ] {
+                ds.resize(to)?;
+                ds.write_slice(buf, from..to)?;
+            }
+            log.values.resize((to, log.columns))?;
+            if log.columns > 0 {
+                let view = ndarray::ArrayView2::from_shape((n, log.columns), &log.buf_values)
+                    .map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
+                log.values.write_slice(view, ndarray::s![from..to, ..])?;
+            }
+            Ok(())
+        })();
+        log.rows = to;
+        log.buf_seq.clear();
+        log.buf_origin.clear();
+        log.buf_received.clear();
+        log.buf_sent.clear();
+        log.buf_values.clear();
+        self.rows_written += n as u64;
+        result.map_err(|e| self.err(e))
+    }
+
+    /// Writes every buffered row.
+    pub fn flush(&mut self) -> Result<(), RunLogError> {
+        for path in 0..self.paths.len() {
+            self.flush_path(path)?;
+        }
+        self.file.flush().map_err(|e| self.err(e))
+    }
+
+    /// Rows written so far.
+    pub fn rows_written(&self) -> u64 {
+        self.rows_written
+    }
+
+    /// Stores counters of a path as attributes of its group.
+    pub fn write_path_counters(&mut self, path: usize, counters: &[(&str, u64)]) -> Result<(), RunLogError> {
+        let Some(Some(log)) = self.paths.get(path) else {
+            return Ok(());
+        };
+        let result = (|| -> hdf5::Result<()> {
+            for (key, value) in counters {
+                log.group.new_attr::<u64>().create(*key)?.write_scalar(value)?;
+            }
+            Ok(())
+        })();
+        result.map_err(|e| self.err(e))
+    }
+
+    /// Stores a node's type and counters as a group under `/nodes`.
+    pub fn write_node(&mut self, name: &str, kind: &str, counters: &[(String, u64)]) -> Result<(), RunLogError> {
+        let result = (|| -> hdf5::Result<()> {
+            let group = self.file.group("nodes")?.create_group(name)?;
+            group.new_attr::<VarLenUnicode>().create("type")?.write_scalar(&vlu(kind))?;
+            for (key, value) in counters {
+                group.new_attr::<u64>().create(key.as_str())?.write_scalar(value)?;
+            }
+            Ok(())
+        })();
+        result.map_err(|e| self.err(e))
+    }
+
+    /// Stores a string attribute on the file (e.g. the run summary).
+    pub fn write_file_attr(&mut self, key: &str, value: &str) -> Result<(), RunLogError> {
+        let result = self
+            .file
+            .new_attr::<VarLenUnicode>()
+            .create(key)
+            .and_then(|a| a.write_scalar(&vlu(value)));
+        result.map_err(|e| self.err(e))
+    }
+
+    /// Flushes and closes the file.
+    pub fn close(mut self) -> Result<(), RunLogError> {
+        self.flush()?;
+        let file_name = self.file_name.clone();
+        drop(self.paths);
+        self.file.close().map_err(|source| RunLogError::Hdf5 { file: file_name, source })
+    }
+}
+
+/// The writer thread: drains the queue into the file until `done` is set and the queue is empty.
+pub(crate) fn spawn_writer(
+    mut writer: RunLogWriter,
+    queue: Arc<LogQueue>,
+    done: Arc<AtomicBool>,
+) -> Result<JoinHandle<(RunLogWriter, Option<RunLogError>)>, RunLogError> {
+    std::thread::Builder::new()
+        .name("gridhil-log".into())
+        .spawn(move || {
+            let mut error = None;
+            loop {
+                let mut drained = 0;
+                while let Some((path, sample)) = queue.queue.pop() {
+                    drained += 1;
+                    if error.is_none() {
+                        if let Err(e) = writer.append(path, &sample) {
+                            error = Some(e);
+                        }
+                    }
+                }
+                if drained == 0 {
+                    if done.load(Ordering::Acquire) && queue.queue.is_empty() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+            }
+            if error.is_none() {
+                if let Err(e) = writer.flush() {
+                    error = Some(e);
+                }
+            }
+            (writer, error)
+        })
+        .map_err(|e| RunLogError::Thread(e.to_string()))
+}

@@ -1,0 +1,1 @@
+//! Wire formats that turn samples into datagrams and back.
