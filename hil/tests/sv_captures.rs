@@ -52,8 +52,14 @@ fn our_fields(number: usize, frame: &SvFrameRepr<'_>) -> Vec<String> {
     vec![
         number.to_string(),
         frame.ethernet.dst.to_string(),
-        frame.ethernet.vlan.map_or(String::new(), |v| v.pcp.to_string()),
-        frame.ethernet.vlan.map_or(String::new(), |v| v.vid.to_string()),
+        frame
+            .ethernet
+            .vlan
+            .map_or(String::new(), |v| v.pcp.to_string()),
+        frame
+            .ethernet
+            .vlan
+            .map_or(String::new(), |v| v.vid.to_string()),
         format!("0x{:04x}", frame.header.app_id),
         (frame.header.buffer_len() + frame.pdu.buffer_len()).to_string(),
         String::from(if frame.header.simulation { "1" } else { "0" }),
@@ -97,8 +103,7 @@ fn check_capture(file: &Path, with_tshark: bool) -> usize {
             );
             continue;
         }
-        let frame = parsed
-            .unwrap_or_else(|e| panic!("{} frame {number}: {e}", file.display()));
+        let frame = parsed.unwrap_or_else(|e| panic!("{} frame {number}: {e}", file.display()));
         let mut ours = our_fields(number, &frame);
         let mut theirs = row.clone();
         // Booleans print as 0/1 or False/True depending on the tshark version.
@@ -108,7 +113,12 @@ fn check_capture(file: &Path, with_tshark: bool) -> usize {
             ours[3].clear();
         }
         for (i, field) in common::SV_FIELDS.iter().enumerate() {
-            assert_eq!(ours[i], theirs[i], "{} frame {number}: {field}", file.display());
+            assert_eq!(
+                ours[i],
+                theirs[i],
+                "{} frame {number}: {field}",
+                file.display()
+            );
         }
         decoded += 1;
     }
@@ -130,7 +140,10 @@ fn check_reemit(file: &Path) {
             file.display(),
             index + 1
         );
-        assert!(bytes[out.len()..].iter().all(|&b| b == 0), "only padding after");
+        assert!(
+            bytes[out.len()..].iter().all(|&b| b == 0),
+            "only padding after"
+        );
     }
 }
 
@@ -198,7 +211,10 @@ fn twenty_stream_capture_with_five_asdus_matches_tshark() {
     let frame = SvFrameRepr::parse(&first).unwrap();
     assert_eq!(frame.ethernet.vlan.unwrap().vid, 10);
     let asdu = frame.pdu.asdus.get(4).unwrap().unwrap();
-    assert_eq!((asdu.sv_id, asdu.smp_cnt, asdu.seq_data.len()), ("XJPA_MU0001", 27224, 96));
+    assert_eq!(
+        (asdu.sv_id, asdu.smp_cnt, asdu.seq_data.len()),
+        ("XJPA_MU0001", 27224, 96)
+    );
 }
 
 #[test]

@@ -32,7 +32,8 @@ pub mod tag {
     pub const GMID_DATA: u8 = 0x89;
 }
 
-/// Sizes libiec61850 writes for the fixed-width integers (and this codec too).
+/// Sizes libiec61850 writes for the fixed-width integers (and this codec too;
+/// smpSynch is written in minimal BER form, at most two bytes).
 const SMP_CNT_LEN: usize = 2;
 const CONF_REV_LEN: usize = 4;
 const SMP_SYNCH_LEN: usize = 1;
@@ -269,7 +270,7 @@ impl<'a> AsduRepr<'a> {
         let mut len = ber::tlv_len(self.sv_id.len())
             + ber::tlv_len(SMP_CNT_LEN)
             + ber::tlv_len(CONF_REV_LEN)
-            + ber::tlv_len(SMP_SYNCH_LEN)
+            + ber::tlv_len(ber::unsigned_min_len(u64::from(self.smp_synch.to_u8())))
             + ber::tlv_len(seq_data_len);
         if let Some(dat_set) = self.dat_set {
             len += ber::tlv_len(dat_set.len());
@@ -325,7 +326,13 @@ impl<'a> AsduRepr<'a> {
         if let Some(refr_tm) = self.refr_tm {
             writer.put_tlv(tag::REFR_TM, &refr_tm.to_bytes(), "refrTm")?;
         }
-        writer.put_tlv(tag::SMP_SYNCH, &[self.smp_synch.to_u8()], "smpSynch")?;
+        // Minimal BER, so 128..=255 get a leading zero byte: tshark and other BER
+        // decoders read a lone 0xfe as -2. (libiec61850 always writes one byte.)
+        writer.put_unsigned_min(
+            tag::SMP_SYNCH,
+            u64::from(self.smp_synch.to_u8()),
+            "smpSynch",
+        )?;
         if let Some(smp_rate) = self.smp_rate {
             writer.put_tlv(tag::SMP_RATE, &smp_rate.to_be_bytes(), "smpRate")?;
         }

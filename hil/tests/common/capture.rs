@@ -58,7 +58,11 @@ fn read_pcapng(data: &[u8]) -> Vec<Vec<u8>> {
         match block_type {
             1 => {
                 let b: [u8; 2] = body[..2].try_into().unwrap();
-                let link = if big { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) };
+                let link = if big {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                };
                 assert_eq!(u32::from(link), LINKTYPE_ETHERNET, "link type");
             }
             6 => {
