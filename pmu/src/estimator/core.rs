@@ -1,0 +1,363 @@
+//! The streaming synchrophasor estimator.
+
+use super::complex::Complex;
+use super::config::{ConfigError, EstimatorConfig, PmuClass};
+use super::fir::{FirFilter, GainTable};
+use core::f64::consts::PI;
+
+const NS_PER_S: i64 = 1_000_000_000;
+
+/// One synchrophasor report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Report instant in ns since the Unix epoch (UTC), exactly on the grid
+    /// `second + round(k·10⁹/Fs)`.
+    pub ts_ns: i64,
+    /// One phasor per channel: RMS magnitude, angle in rad relative to a
+    /// cosine at nominal frequency referenced to the UTC second.
+    pub phasors: Vec<Complex>,
+    /// Positive-sequence phasor per three-phase group (RMS).
+    pub positive_sequence: Vec<Complex>,
+    /// Frequency in Hz (positive sequence of the first group, or channel 0).
+    pub freq_hz: f64,
+    /// Rate of change of frequency in Hz/s.
+    pub rocof_hz_s: f64,
+}
+
+/// Ring of demodulated samples written twice, so that every window up to
+/// `capacity` samples long is one contiguous slice.
+#[derive(Debug, Clone)]
+struct Ring {
+    data: Vec<Complex>,
+    capacity: usize,
+}
+
+impl Ring {
+    fn new(capacity: usize) -> Self {
+        Self {
+            data: vec![Complex::ZERO; 2 * capacity],
+            capacity,
+        }
+    }
+
+    fn write(&mut self, index: usize, value: Complex) {
+        self.data[index] = value;
+        self.data[index + self.capacity] = value;
+    }
+
+    /// Filter output centred on the sample `back` steps before the newest
+    /// (which is at ring index `newest`).
+    fn filter(&self, newest: usize, back: usize, taps: &[f64]) -> Complex {
+        let half = taps.len() / 2;
+        let start = newest + self.capacity - back - half;
+        let window = &self.data[start..start + taps.len()];
+        let (mut re, mut im) = (0.0, 0.0);
+        for (z, &w) in window.iter().zip(taps) {
+            re += z.re * w;
+            im += z.im * w;
+        }
+        Complex::new(re, im)
+    }
+}
+
+/// IEEE C37.118.1 P/M-class synchrophasor estimator (quadrature demodulation
+/// at f0, symmetric FIR low-pass, frequency-compensated magnitude).
+///
+/// All memory is allocated in [`Estimator::new`]; [`Estimator::push`] does
+/// not allocate.
+#[derive(Debug, Clone)]
+pub struct Estimator {
+    config: EstimatorConfig,
+    filter: FirFilter,
+    gains: GainTable,
+    /// Sample period in ns (may be fractional).
+    period_ns: f64,
+    /// Differentiation half-step for frequency and ROCOF, in samples.
+    diff_step: usize,
+    channel_rings: Vec<Ring>,
+    group_rings: Vec<Ring>,
+    times: Vec<i64>,
+    capacity: usize,
+    newest: usize,
+    /// Consecutive uniformly spaced samples held (saturates at capacity).
+    filled: usize,
+    last_ts: Option<i64>,
+    next_second: i64,
+    next_index: u32,
+    report: Report,
+    rejected_samples: u64,
+    resyncs: u64,
+}
+
+/// `e^{j2π/3}`.
+fn alpha() -> Complex {
+    Complex::new(-0.5, 3f64.sqrt() / 2.0)
+}
+
+fn wrap(angle: f64) -> f64 {
+    let mut a = angle % (2.0 * PI);
+    if a > PI {
+        a -= 2.0 * PI;
+    } else if a <= -PI {
+        a += 2.0 * PI;
+    }
+    a
+}
+
+impl Estimator {
+    /// Validates `config`, designs the filter and allocates every buffer.
+    pub fn new(config: EstimatorConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let fs = config.sample_rate_hz;
+        let f0 = config.nominal_hz;
+        let rate = f64::from(config.reporting_rate);
+        let diff_step = ((fs * 0.001).round() as usize).max(1);
+        let (filter, max_offset) = match config.class {
+            PmuClass::P => (FirFilter::p_class(fs, f0), f0 / 4.0),
+            PmuClass::M => {
+                // Total latency (half span + differentiation + 1 sample)
+                // within 90 % of the 5/Fs limit.
+                let budget = (4.5 / rate * fs).floor() as usize;
+                let half_budget = budget.saturating_sub(diff_step + 1);
+                (
+                    FirFilter::m_class(fs, f0, rate, half_budget),
+                    (rate / 2.0).min(f0 / 2.0),
+                )
+            }
+        };
+        if filter.half() < 4 {
+            return Err(ConfigError::FilterTooShort {
+                sample_rate: fs,
+                reporting_rate: config.reporting_rate,
+            });
+        }
+        let gains = GainTable::new(&filter, max_offset);
+        let capacity = 2 * filter.half() + 2 * diff_step + 4;
+        let report = Report {
+            ts_ns: 0,
+            phasors: vec![Complex::ZERO; config.channels],
+            positive_sequence: vec![Complex::ZERO; config.three_phase_groups.len()],
+            freq_hz: f0,
+            rocof_hz_s: 0.0,
+        };
+        Ok(Self {
+            channel_rings: (0..config.channels).map(|_| Ring::new(capacity)).collect(),
+            group_rings: (0..config.three_phase_groups.len())
+                .map(|_| Ring::new(capacity))
+                .collect(),
+            times: vec![0; capacity],
+            period_ns: 1e9 / fs,
+            diff_step,
+            filter,
+            gains,
+            capacity,
+            newest: 0,
+            filled: 0,
+            last_ts: None,
+            next_second: 0,
+            next_index: 0,
+            report,
+            rejected_samples: 0,
+            resyncs: 0,
+            config,
+        })
+    }
+
+    /// The configuration the estimator was built from.
+    pub fn config(&self) -> &EstimatorConfig {
+        &self.config
+    }
+
+    /// The low-pass filter in use.
+    pub fn filter(&self) -> &FirFilter {
+        &self.filter
+    }
+
+    /// Delay between a report instant and the sample that completes it:
+    /// half the filter span plus the differentiation step plus one sample.
+    pub fn latency_ns(&self) -> i64 {
+        ((self.filter.half() + self.diff_step + 1) as f64 * self.period_ns).ceil() as i64
+    }
+
+    /// Samples ignored because they had the wrong number of values.
+    pub fn rejected_samples(&self) -> u64 {
+        self.rejected_samples
+    }
+
+    /// Times the sample stream was not uniform (gap, duplicate, going back)
+    /// and the estimator restarted its window.
+    pub fn resyncs(&self) -> u64 {
+        self.resyncs
+    }
+
+    /// The last report computed.
+    pub fn last_report(&self) -> &Report {
+        &self.report
+    }
+
+    fn report_instant(&self) -> i64 {
+        let frac = (i64::from(self.next_index) * NS_PER_S) as f64
+            / f64::from(self.config.reporting_rate);
+        self.next_second * NS_PER_S + frac.round() as i64
+    }
+
+    fn advance_report(&mut self) {
+        self.next_index += 1;
+        if self.next_index >= self.config.reporting_rate {
+            self.next_index = 0;
+            self.next_second += 1;
+        }
+    }
+
+    /// Sets the next report instant to the first grid instant not before `t`.
+    fn schedule_from(&mut self, t: i64) {
+        self.next_second = t.div_euclid(NS_PER_S);
+        let within = t.rem_euclid(NS_PER_S);
+        let rate = i64::from(self.config.reporting_rate);
+        let mut k = (within * rate) / NS_PER_S;
+        self.next_index = k as u32;
+        while self.report_instant() < t {
+            k += 1;
+            self.next_index = k as u32;
+            if k >= rate {
+                self.next_index = 0;
+                self.next_second += 1;
+                break;
+            }
+        }
+    }
+
+    /// Pushes one time step: `values[i]` is channel `i` sampled at `ts_ns`
+    /// (UTC ns). Returns a report when a report instant's window is complete.
+    /// A sample with the wrong number of values is ignored; a non-uniform
+    /// time step restarts the window (reports resume one latency later).
+    pub fn push(&mut self, ts_ns: i64, values: &[f64]) -> Option<&Report> {
+        if values.len() != self.config.channels {
+            self.rejected_samples += 1;
+            return None;
+        }
+        if let Some(last) = self.last_ts {
+            let step = (ts_ns - last) as f64;
+            if (step - self.period_ns).abs() > 0.5 * self.period_ns {
+                self.filled = 0;
+                self.resyncs += 1;
+            }
+        }
+        self.last_ts = Some(ts_ns);
+        self.store(ts_ns, values);
+        if self.filled == 1 {
+            let lead = (self.filter.half() + self.diff_step + 1) as f64 * self.period_ns;
+            self.schedule_from(ts_ns + lead.ceil() as i64);
+        }
+        self.try_report(ts_ns)
+    }
+
+    fn store(&mut self, ts_ns: i64, values: &[f64]) {
+        self.newest = (self.newest + 1) % self.capacity;
+        self.filled = (self.filled + 1).min(self.capacity);
+        self.times[self.newest] = ts_ns;
+        let within_s = ts_ns.rem_euclid(NS_PER_S) as f64 * 1e-9;
+        let turns = (self.config.nominal_hz * within_s).fract();
+        let (s, c) = (2.0 * PI * turns).sin_cos();
+        let rot = Complex::new(c, -s).scale(core::f64::consts::SQRT_2);
+        for (ring, &x) in self.channel_rings.iter_mut().zip(values) {
+            ring.write(self.newest, rot.scale(x));
+        }
+        let a = alpha();
+        let a2 = a * a;
+        for (g, ring) in self.config.three_phase_groups.iter().zip(&mut self.group_rings) {
+            let [ia, ib, ic] = *g;
+            let za = rot.scale(values[ia]);
+            let zb = rot.scale(values[ib]);
+            let zc = rot.scale(values[ic]);
+            ring.write(self.newest, (za + a * zb + a2 * zc).scale(1.0 / 3.0));
+        }
+    }
+
+    fn time_back(&self, back: usize) -> i64 {
+        self.times[(self.newest + self.capacity - back) % self.capacity]
+    }
+
+    fn try_report(&mut self, newest_ts: i64) -> Option<&Report> {
+        let t_r = self.report_instant();
+        let x = (newest_ts - t_r) as f64 / self.period_ns;
+        let reach = self.filter.half() + self.diff_step;
+        if x < (reach + 1) as f64 - 1e-6 {
+            return None;
+        }
+        // Sample s: latest sample not after t_r, `back` steps before newest.
+        let mut back = (x - 1e-6).ceil().max(1.0) as usize;
+        if back + reach >= self.filled {
+            // The window reaches before the first uniform sample (start-up
+            // or after a gap): skip this instant.
+            self.advance_report();
+            return None;
+        }
+        while back > 1 && self.time_back(back - 1) <= t_r {
+            back -= 1;
+        }
+        while back + 1 + reach < self.filled && self.time_back(back) > t_r {
+            back += 1;
+        }
+        let t_s = self.time_back(back);
+        let t_s1 = self.time_back(back - 1);
+        let alpha = if t_s1 > t_s {
+            ((t_r - t_s) as f64 / (t_s1 - t_s) as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        self.compute(back, alpha, t_r);
+        self.advance_report();
+        Some(&self.report)
+    }
+
+    /// Frequency and ROCOF at the sample `back` steps before the newest.
+    fn freq_at(&self, ring: &Ring, back: usize) -> (f64, f64) {
+        let taps = self.filter.taps();
+        let d = self.diff_step;
+        let older = ring.filter(self.newest, back + d, taps).arg();
+        let centre = ring.filter(self.newest, back, taps).arg();
+        let newer = ring.filter(self.newest, back - d, taps).arg();
+        let delta_s = d as f64 * self.period_ns * 1e-9;
+        let d1 = wrap(newer - centre);
+        let d0 = wrap(centre - older);
+        let freq = self.config.nominal_hz + (d1 + d0) / (4.0 * PI * delta_s);
+        let rocof = (d1 - d0) / (2.0 * PI * delta_s * delta_s);
+        (freq, rocof)
+    }
+
+    fn compute(&mut self, back: usize, alpha: f64, t_r: i64) {
+        let freq_ring = self.group_rings.first().unwrap_or(&self.channel_rings[0]);
+        let (f_s, r_s) = self.freq_at(freq_ring, back);
+        let (f_s1, r_s1) = self.freq_at(freq_ring, back - 1);
+        let freq = f_s + alpha * (f_s1 - f_s);
+        let rocof = r_s + alpha * (r_s1 - r_s);
+        let offset = freq - self.config.nominal_hz;
+        let gain = self.gains.gain(offset);
+        let gain = if gain > 0.05 { gain } else { 1.0 };
+        let period_s = self.period_ns * 1e-9;
+        let rot_s = Complex::cis(2.0 * PI * offset * alpha * period_s);
+        let rot_s1 = Complex::cis(-2.0 * PI * offset * (1.0 - alpha) * period_s);
+        let taps = self.filter.taps();
+        let newest = self.newest;
+        let estimate = |ring: &Ring| -> Complex {
+            let x0 = ring.filter(newest, back, taps) * rot_s;
+            let x1 = ring.filter(newest, back - 1, taps) * rot_s1;
+            (x0.scale(1.0 - alpha) + x1.scale(alpha)).scale(1.0 / gain)
+        };
+        for (out, ring) in self.report.phasors.iter_mut().zip(&self.channel_rings) {
+            *out = estimate(ring);
+        }
+        for (out, ring) in self
+            .report
+            .positive_sequence
+            .iter_mut()
+            .zip(&self.group_rings)
+        {
+            *out = estimate(ring);
+        }
+        self.report.freq_hz = freq;
+        self.report.rocof_hz_s = rocof;
+        self.report.ts_ns = t_r;
+    }
+}
