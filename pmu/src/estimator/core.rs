@@ -2,10 +2,14 @@
 
 use super::complex::Complex;
 use super::config::{ConfigError, EstimatorConfig, PmuClass};
-use super::fir::{FirFilter, GainTable};
+use super::fir::{FirFilter, GainTable, m_frequency_attenuation_db, M_PHASOR_ATTENUATION_DB};
 use core::f64::consts::PI;
 
 const NS_PER_S: i64 = 1_000_000_000;
+
+/// Largest ROCOF (Hz/s) the M-class chirp correction believes; beyond it the
+/// phase is changing by a step, not a ramp.
+const MAX_CHIRP_RATE_HZ_S: f64 = 5.0;
 
 /// One synchrophasor report.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +73,8 @@ impl Ring {
 pub struct Estimator {
     config: EstimatorConfig,
     filter: FirFilter,
+    /// Filter of the phase used for frequency and ROCOF (same span).
+    freq_filter: FirFilter,
     gains: GainTable,
     /// Sample period in ns (may be fractional).
     period_ns: f64,
@@ -112,15 +118,25 @@ impl Estimator {
         let f0 = config.nominal_hz;
         let rate = f64::from(config.reporting_rate);
         let diff_step = ((fs * 0.001).round() as usize).max(1);
-        let (filter, max_offset) = match config.class {
-            PmuClass::P => (FirFilter::p_class(fs, f0), f0 / 4.0),
+        let (filter, freq_filter, max_offset) = match config.class {
+            PmuClass::P => {
+                let f = FirFilter::p_class(fs, f0);
+                (f.clone(), f, f0 / 4.0)
+            }
             PmuClass::M => {
                 // Total latency (half span + differentiation + 1 sample)
                 // within 90 % of the 5/Fs limit.
                 let budget = (4.5 / rate * fs).floor() as usize;
                 let half_budget = budget.saturating_sub(diff_step + 1);
                 (
-                    FirFilter::m_class(fs, f0, rate, half_budget),
+                    FirFilter::m_class(fs, f0, rate, half_budget, M_PHASOR_ATTENUATION_DB),
+                    FirFilter::m_class(
+                        fs,
+                        f0,
+                        rate,
+                        half_budget,
+                        m_frequency_attenuation_db(rate),
+                    ),
                     (rate / 2.0).min(f0 / 2.0),
                 )
             }
@@ -132,7 +148,8 @@ impl Estimator {
             });
         }
         let gains = GainTable::new(&filter, max_offset);
-        let capacity = 2 * filter.half() + 2 * diff_step + 4;
+        let reach = filter.half().max(freq_filter.half());
+        let capacity = 2 * reach + 2 * diff_step + 4;
         let report = Report {
             ts_ns: 0,
             phasors: vec![Complex::ZERO; config.channels],
@@ -149,6 +166,7 @@ impl Estimator {
             period_ns: 1e9 / fs,
             diff_step,
             filter,
+            freq_filter,
             gains,
             capacity,
             newest: 0,
@@ -168,15 +186,24 @@ impl Estimator {
         &self.config
     }
 
-    /// The low-pass filter in use.
+    /// The low-pass filter of the phasors.
     pub fn filter(&self) -> &FirFilter {
         &self.filter
+    }
+
+    /// The low-pass filter of the phase that frequency and ROCOF come from.
+    pub fn frequency_filter(&self) -> &FirFilter {
+        &self.freq_filter
+    }
+
+    fn reach(&self) -> usize {
+        self.filter.half().max(self.freq_filter.half()) + self.diff_step
     }
 
     /// Delay between a report instant and the sample that completes it:
     /// half the filter span plus the differentiation step plus one sample.
     pub fn latency_ns(&self) -> i64 {
-        ((self.filter.half() + self.diff_step + 1) as f64 * self.period_ns).ceil() as i64
+        ((self.reach() + 1) as f64 * self.period_ns).ceil() as i64
     }
 
     /// Samples ignored because they had the wrong number of values.
@@ -246,7 +273,7 @@ impl Estimator {
         self.last_ts = Some(ts_ns);
         self.store(ts_ns, values);
         if self.filled == 1 {
-            let lead = (self.filter.half() + self.diff_step + 1) as f64 * self.period_ns;
+            let lead = (self.reach() + 1) as f64 * self.period_ns;
             self.schedule_from(ts_ns + lead.ceil() as i64);
         }
         self.try_report(ts_ns)
@@ -281,7 +308,7 @@ impl Estimator {
     fn try_report(&mut self, newest_ts: i64) -> Option<&Report> {
         let t_r = self.report_instant();
         let x = (newest_ts - t_r) as f64 / self.period_ns;
-        let reach = self.filter.half() + self.diff_step;
+        let reach = self.reach();
         if x < (reach + 1) as f64 - 1e-6 {
             return None;
         }
@@ -313,7 +340,7 @@ impl Estimator {
 
     /// Frequency and ROCOF at the sample `back` steps before the newest.
     fn freq_at(&self, ring: &Ring, back: usize) -> (f64, f64) {
-        let taps = self.filter.taps();
+        let taps = self.freq_filter.taps();
         let d = self.diff_step;
         let older = ring.filter(self.newest, back + d, taps).arg();
         let centre = ring.filter(self.newest, back, taps).arg();
@@ -333,8 +360,17 @@ impl Estimator {
         let freq = f_s + alpha * (f_s1 - f_s);
         let rocof = r_s + alpha * (r_s1 - r_s);
         let offset = freq - self.config.nominal_hz;
+        // Response to a tone at `offset` drifting at `rocof`: H + jπR·M2.
         let gain = self.gains.gain(offset);
         let gain = if gain > 0.05 { gain } else { 1.0 };
+        // Only the M class has windows long enough for the chirp term to
+        // matter (P class: < 0.02 % TVE at 1 Hz/s).
+        let chirp_rate = match self.config.class {
+            PmuClass::P => 0.0,
+            PmuClass::M => rocof.clamp(-MAX_CHIRP_RATE_HZ_S, MAX_CHIRP_RATE_HZ_S),
+        };
+        let response = Complex::new(gain, PI * chirp_rate * self.gains.chirp_term(offset));
+        let inverse = response.conj().scale(1.0 / (response.re * response.re + response.im * response.im));
         let period_s = self.period_ns * 1e-9;
         let rot_s = Complex::cis(2.0 * PI * offset * alpha * period_s);
         let rot_s1 = Complex::cis(-2.0 * PI * offset * (1.0 - alpha) * period_s);
@@ -343,7 +379,7 @@ impl Estimator {
         let estimate = |ring: &Ring| -> Complex {
             let x0 = ring.filter(newest, back, taps) * rot_s;
             let x1 = ring.filter(newest, back - 1, taps) * rot_s1;
-            (x0.scale(1.0 - alpha) + x1.scale(alpha)).scale(1.0 / gain)
+            (x0.scale(1.0 - alpha) + x1.scale(alpha)) * inverse
         };
         for (out, ring) in self.report.phasors.iter_mut().zip(&self.channel_rings) {
             *out = estimate(ring);

@@ -31,8 +31,21 @@ pub struct FirFilter {
     spec: FilterSpec,
 }
 
-/// Stopband attenuation aimed at by the M-class Kaiser design, in dB.
-const M_CLASS_ATTENUATION_DB: f64 = 60.0;
+/// Stopband attenuation of the M-class phasor filter, in dB.
+pub const M_PHASOR_ATTENUATION_DB: f64 = 60.0;
+/// Stopband attenuation of the M-class frequency/ROCOF filter, in dB, for
+/// reporting rate `rate`.
+///
+/// An interferer left at relative level ε and beat frequency Δ ≈ Fs/2 puts a
+/// ripple of 2π·ε·Δ² on the ROCOF, so the attenuation grows with Fs: it is
+/// chosen to keep that ripple under 0.05 Hz/s for a 10 % interferer, with
+/// 6 dB of margin, within 55..=90 dB (more attenuation widens the transition
+/// band and slows the frequency response).
+pub fn m_frequency_attenuation_db(rate: f64) -> f64 {
+    let beat = rate / 2.0;
+    let ripple_per_unit = 2.0 * core::f64::consts::PI * 0.1 * beat * beat;
+    (20.0 * (ripple_per_unit / 0.05).log10() + 6.0).clamp(55.0, 90.0)
+}
 
 impl FirFilter {
     /// P-class filter (C37.118.1 Annex C): a triangle spanning two nominal
@@ -64,18 +77,20 @@ impl FirFilter {
     /// M-class filter: a Kaiser-windowed sinc low-pass whose stopband starts
     /// at Fs/2 (the out-of-band limit), convolved with a one-cycle boxcar
     /// (exact zeros at every harmonic of f0). `half_budget` is the largest
-    /// half length in samples the latency allows.
+    /// half length in samples the latency allows; `attenuation_db` sets the
+    /// Kaiser window (more attenuation, wider transition).
     pub fn m_class(
         sample_rate_hz: f64,
         nominal_hz: f64,
         reporting_rate: f64,
         half_budget: usize,
+        attenuation_db: f64,
     ) -> Self {
         let boxcar = boxcar_taps(sample_rate_hz / nominal_hz);
         let box_half = boxcar.len() / 2;
         let sinc_half = half_budget.saturating_sub(box_half).max(2);
         let span_s = 2.0 * sinc_half as f64 / sample_rate_hz;
-        let a = M_CLASS_ATTENUATION_DB;
+        let a = attenuation_db;
         let beta = kaiser_beta(a);
         // Kaiser's estimate of the transition width for this length.
         let transition_hz = (a - 7.95) / (14.36 * span_s);
@@ -146,17 +161,31 @@ impl FirFilter {
     /// Real frequency response at `offset_hz` from the demodulation frequency
     /// (the filter is symmetric, so the response is real).
     pub fn response(&self, offset_hz: f64) -> f64 {
+        self.moment_response(offset_hz, 0)
+    }
+
+    /// `Σ w(τ)·τ^order·cos(2π·offset·τ)` with τ in seconds (`order` 0 is
+    /// [`response`](Self::response); order 2 gives the chirp term).
+    pub fn moment_response(&self, offset_hz: f64, order: i32) -> f64 {
         let theta = 2.0 * core::f64::consts::PI * offset_hz / self.sample_rate_hz;
+        let period = 1.0 / self.sample_rate_hz;
+        let weight = |k: usize| -> f64 {
+            if order == 0 {
+                1.0
+            } else {
+                (k as f64 * period).powi(order)
+            }
+        };
         // cos(kθ) by the Chebyshev recurrence: cheap and accurate enough for
         // tens of thousands of taps.
         let two_cos = 2.0 * theta.cos();
         let (mut c_prev, mut c) = (theta.cos(), 1.0);
-        let mut acc = self.taps[self.half];
+        let mut acc = self.taps[self.half] * weight(0);
         for k in 1..=self.half {
             let c_next = two_cos * c - c_prev;
             c_prev = c;
             c = c_next;
-            acc += c * (self.taps[self.half + k] + self.taps[self.half - k]);
+            acc += c * weight(k) * (self.taps[self.half + k] + self.taps[self.half - k]);
         }
         acc
     }
@@ -213,11 +242,13 @@ fn bessel_i0(x: f64) -> f64 {
     sum
 }
 
-/// Tabulated `1/|H(Δf)|` for magnitude compensation at off-nominal frequency.
+/// Tabulated filter response `H(Δf)` and chirp term `Σw·τ²·cos(2πΔf·τ)`
+/// for magnitude (and ramp) compensation at off-nominal frequency.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GainTable {
     step_hz: f64,
     gains: Vec<f64>,
+    chirp: Vec<f64>,
 }
 
 /// Number of points of the compensation table.
@@ -230,7 +261,14 @@ impl GainTable {
         let gains = (0..GAIN_POINTS)
             .map(|i| filter.response(i as f64 * step_hz))
             .collect();
-        Self { step_hz, gains }
+        let chirp = (0..GAIN_POINTS)
+            .map(|i| filter.moment_response(i as f64 * step_hz, 2))
+            .collect();
+        Self {
+            step_hz,
+            gains,
+            chirp,
+        }
     }
 
     /// Largest offset tabulated; beyond it the gain is held.
@@ -240,6 +278,16 @@ impl GainTable {
 
     /// Filter response at `offset_hz` (cubic interpolation, even in the offset).
     pub fn gain(&self, offset_hz: f64) -> f64 {
+        self.interpolate(&self.gains, offset_hz)
+    }
+
+    /// `Σw·τ²·cos(2π·offset·τ)` (s²): a chirp of rate R adds `jπR` times this
+    /// to the response.
+    pub fn chirp_term(&self, offset_hz: f64) -> f64 {
+        self.interpolate(&self.chirp, offset_hz)
+    }
+
+    fn interpolate(&self, table: &[f64], offset_hz: f64) -> f64 {
         let x = if offset_hz.is_finite() {
             (offset_hz.abs() / self.step_hz).min((GAIN_POINTS - 1) as f64)
         } else {
@@ -250,7 +298,7 @@ impl GainTable {
         let at = |j: isize| -> f64 {
             // Even symmetry about 0; hold beyond the end.
             let j = j.unsigned_abs().min(GAIN_POINTS - 1);
-            self.gains[j]
+            table[j]
         };
         let (p0, p1, p2, p3) = (
             at(i as isize - 1),
@@ -283,7 +331,7 @@ mod tests {
     fn m_class_rejects_out_of_band() {
         let fs = 4800.0;
         let budget = (4.5 / 60.0 * fs) as usize;
-        let f = FirFilter::m_class(fs, 60.0, 60.0, budget);
+        let f = FirFilter::m_class(fs, 60.0, 60.0, budget, M_PHASOR_ATTENUATION_DB);
         assert!(f.half() <= budget);
         assert!((f.response(0.0) - 1.0).abs() < 1e-12);
         assert!(f.response(5.0) > 0.95);
@@ -296,7 +344,7 @@ mod tests {
 
     #[test]
     fn gain_table_interpolates() {
-        let f = FirFilter::m_class(4000.0, 50.0, 10.0, 1800);
+        let f = FirFilter::m_class(4000.0, 50.0, 10.0, 1800, M_PHASOR_ATTENUATION_DB);
         let t = GainTable::new(&f, 5.0);
         for k in 0..50 {
             let off = k as f64 * 0.0913;

@@ -15,4 +15,6 @@ mod fir;
 pub use self::complex::Complex;
 pub use self::config::{ConfigError, EstimatorConfig, PmuClass};
 pub use self::core::{Estimator, Report};
-pub use self::fir::{FilterSpec, FirFilter, GainTable};
+pub use self::fir::{
+    m_frequency_attenuation_db, FilterSpec, FirFilter, GainTable, M_PHASOR_ATTENUATION_DB,
+};
