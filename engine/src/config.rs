@@ -752,10 +752,16 @@ pub fn load_str(
         });
     }
 
+    let mut engine = raw.engine;
+    if let Some(hdf5) = &engine.log.hdf5 {
+        if hdf5.is_relative() {
+            engine.log.hdf5 = Some(dir.join(hdf5));
+        }
+    }
     Ok(EngineSpec {
         file: file.to_string(),
         text: text.clone(),
-        engine: raw.engine,
+        engine,
         nodes,
         paths,
     })

@@ -1,1 +1,57 @@
-//! gridhil general nodes.
+//! General gridhil nodes: signal generator, loopback, CSV file record/replay.
+//!
+//! Each node type lives in its own module and is registered in [`register`].
+
+pub mod file;
+pub mod loopback;
+pub mod signal;
+
+use gridhil_engine::signal::{Signal, SignalType};
+use gridhil_engine::Registry;
+use serde::Deserialize;
+
+/// Registers every node type of this crate.
+pub fn register(registry: &mut Registry) {
+    registry.add_node::<signal::SignalConfig>("signal", "waveform generator (sine, square, ramp, noise, ...) at a fixed rate");
+    registry.add_node::<loopback::LoopbackConfig>("loopback", "returns what a path writes to it as input of other paths");
+    registry.add_node::<file::FileConfig>("file", "records samples to CSV and replays CSV files");
+}
+
+/// A signal declared in a node's config: a bare name, or a table with name, unit and type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SignalDecl {
+    /// Just the name (`f64`, no unit).
+    Name(String),
+    /// Name with unit and type.
+    Full {
+        /// Name.
+        name: String,
+        /// Unit.
+        #[serde(default)]
+        unit: String,
+        /// Type.
+        #[serde(default, rename = "type")]
+        ty: SignalType,
+    },
+}
+
+impl SignalDecl {
+    /// The engine signal.
+    pub fn to_signal(&self) -> Signal {
+        match self {
+            SignalDecl::Name(name) => Signal::f64(name.clone()),
+            SignalDecl::Full { name, unit, ty } => Signal::new(name.clone(), unit.clone(), *ty),
+        }
+    }
+}
+
+/// Signals from either an explicit list or a count (`v0`, `v1`, ...).
+pub fn declared_signals(list: &[SignalDecl], count: Option<usize>) -> Result<Vec<Signal>, String> {
+    match (list.is_empty(), count) {
+        (false, None) => Ok(list.iter().map(SignalDecl::to_signal).collect()),
+        (true, Some(n)) if n > 0 => Ok((0..n).map(|i| Signal::f64(format!("v{i}"))).collect()),
+        (false, Some(_)) => Err("give either `signals` or `values`, not both".into()),
+        _ => Err("declare the signals: `values = 8` or `signals = [\"a\", \"b\"]`".into()),
+    }
+}

@@ -1,0 +1,10 @@
+//! The one place where every node and hook type of this build is registered.
+
+use gridhil_engine::Registry;
+
+/// All node and hook types.
+pub fn build() -> Registry {
+    let mut registry = Registry::with_builtin_hooks();
+    gridhil_nodes::register(&mut registry);
+    registry
+}
