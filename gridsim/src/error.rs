@@ -11,10 +11,12 @@ pub enum ModelError {
     /// The text is not valid TOML or does not match the schema (unknown field,
     /// wrong type, missing field). The message comes from the TOML parser and
     /// carries the line and column.
-    #[error("{file}: {message}")]
+    #[error("{}: {}{}", .file, table_prefix(.table), .message)]
     Syntax {
         /// File name as given by the caller.
         file: String,
+        /// Table enclosing the error (empty at top level or if unknown).
+        table: String,
         /// Parser message.
         message: String,
     },
@@ -83,4 +85,12 @@ pub enum SimError {
         /// Simulation time of the failed step.
         time_ns: i64,
     },
+}
+
+fn table_prefix(table: &str) -> String {
+    if table.is_empty() {
+        String::new()
+    } else {
+        format!("[{table}]: ")
+    }
 }

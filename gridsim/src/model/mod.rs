@@ -35,6 +35,10 @@ impl NetworkModel {
     pub fn from_toml_str(text: &str, file: &str) -> Result<Self, ModelError> {
         let raw: schema::RawModel = toml::from_str(text).map_err(|e| ModelError::Syntax {
             file: file.to_string(),
+            table: e
+                .span()
+                .and_then(|span| enclosing_table(text, span.start))
+                .unwrap_or_default(),
             message: e.to_string().trim_end().to_string(),
         })?;
         validate::validate(raw, file)
@@ -74,6 +78,28 @@ impl NetworkModel {
     pub fn events(&self) -> &[Event] {
         &self.events
     }
+}
+
+/// Name of the `[table]` or `[[table]]` whose body contains byte `offset`
+/// (`None` at top level or on a header line).
+fn enclosing_table(text: &str, offset: usize) -> Option<String> {
+    let mut cut = offset.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = text.get(..cut)?;
+    let mut lines = head.lines().rev();
+    let current = lines.next().map_or("", str::trim_start);
+    if current.starts_with('[') {
+        return None;
+    }
+    lines
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| {
+            let inner = l.split(']').next().unwrap_or(l);
+            inner.trim_start_matches('[').trim().to_string()
+        })
 }
 
 /// A three-phase bus.

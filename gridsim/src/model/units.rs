@@ -4,16 +4,49 @@
 //! a string must end with that unit's symbol, optionally preceded by one SI
 //! prefix (`p n u µ m k M G`), e.g. `"11kV"`, `"10mH"`, `"50Hz"`, `"2.5 MW"`.
 
-use serde::Deserialize;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 /// A raw quantity as written in the file, not yet converted.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Quantity {
     /// A plain number in the field's unit.
     Number(f64),
     /// A number with a unit suffix, e.g. `"11kV"`.
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(QuantityVisitor)
+    }
+}
+
+struct QuantityVisitor;
+
+impl Visitor<'_> for QuantityVisitor {
+    type Value = Quantity;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number or a string with a unit, such as \"11kV\"")
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(v as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(v as f64))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Quantity, E> {
+        Ok(Quantity::Text(v.to_string()))
+    }
 }
 
 /// Units that model fields can declare.

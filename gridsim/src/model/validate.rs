@@ -201,7 +201,9 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
         table: "system".to_string(),
     };
     let frequency = sys.opt("frequency", &raw.system.frequency, Unit::Hertz, 50.0)?;
-    sys.positive("frequency", frequency)?;
+    if !(1.0..=1000.0).contains(&frequency) {
+        return Err(sys.err("frequency", format!("must be between 1 Hz and 1 kHz (got {frequency})")));
+    }
     let omega = 2.0 * std::f64::consts::PI * frequency;
     let (mut all_rms, mut all_freq) = (false, false);
     measures(&sys, &raw.system.measure, &mut all_rms, &mut all_freq)?;

@@ -14,6 +14,12 @@ use crate::model::{NetworkModel, Winding};
 
 const PHASES: [&str; 3] = ["a", "b", "c"];
 
+/// Largest number of unknowns the dense solver accepts (about 1000 buses).
+pub(crate) const MAX_UNKNOWNS: usize = 3200;
+
+/// Largest number of steps per nominal cycle (RMS window length).
+const MAX_CYCLE_STEPS: usize = 100_000;
+
 /// Collects branches, outputs and unknown names while building.
 struct Builder {
     dt: f64,
@@ -47,7 +53,21 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
     }
     let dt = opts.step_ns as f64 * 1e-9;
     let omega0 = TAU * model.frequency;
-    let cycle_steps = ((1.0 / model.frequency) / dt).round().max(1.0) as usize;
+    let cycle_steps = ((1.0 / model.frequency) / dt).round().max(1.0);
+    if cycle_steps > MAX_CYCLE_STEPS as f64 {
+        return Err(SimError::Options(format!(
+            "step of {} ns is too small: one cycle would take {cycle_steps} steps (at most {MAX_CYCLE_STEPS})",
+            opts.step_ns
+        )));
+    }
+    let cycle_steps = cycle_steps as usize;
+    let ideal = model.sources.iter().filter(|s| s.z.is_none()).count();
+    let unknowns = 3 * (model.buses.len() + ideal);
+    if unknowns > MAX_UNKNOWNS {
+        return Err(SimError::Options(format!(
+            "network too large for the dense solver: {unknowns} unknowns (at most {MAX_UNKNOWNS})"
+        )));
+    }
     let node = |bus: usize, k: usize| 3 * bus + k;
     let mut unknown_names = Vec::new();
     for b in &model.buses {
