@@ -13,6 +13,27 @@
 //! custom list of [`Channel`]s) with [`Quality`] words. [`SvStream`] builds whole
 //! frames for a publisher; [`SmpCntTracker`] follows smpCnt for a subscriber.
 //! See `docs/sv-codec.md`.
+//!
+//! ```
+//! use gridhil_hil::sv::{Measurement, Profile, SvFrameRepr, SvStream, MAX_FRAME_LEN};
+//!
+//! // Publisher: one 9-2LE frame (IA IB IC IN in A, VA VB VC VN in V).
+//! let stream = SvStream::new("MU01", 0x4000, &Profile::LE_80_50HZ)?;
+//! let mut buf = [0u8; MAX_FRAME_LEN];
+//! let values = [1.0, -0.5, -0.5, 0.0, 230.0, -115.0, -115.0, 0.0];
+//! let len = stream.build_frame(&mut buf, 3999, &values, &[], None)?;
+//!
+//! // Subscriber: parse without allocating, then decode seqData.
+//! let frame = SvFrameRepr::parse(&buf[..len])?;
+//! let mut out = [Measurement::default(); 8];
+//! for asdu in frame.pdu.asdus.iter() {
+//!     let asdu = asdu?;
+//!     assert_eq!((asdu.sv_id, asdu.smp_cnt), ("MU01", 3999));
+//!     stream.dataset.decode(asdu.seq_data, &mut out)?;
+//! }
+//! assert!((out[4].value - 230.0).abs() < 1e-9);
+//! # Ok::<(), gridhil_hil::sv::SvError>(())
+//! ```
 
 mod asdu;
 pub mod ber;
