@@ -187,7 +187,8 @@ mod tests {
         }
         assert!((pll.freq - f).abs() < 1e-6, "{}", pll.freq);
         let t = 40_000.0 * dt;
-        let err = wrap(pll.theta - wrap(TAU * f * t + 1.0));
+        let d = pll.theta - (TAU * f * t + 1.0);
+        let err = d.sin().atan2(d.cos());
         assert!(err.abs() < 1e-6, "{err}");
     }
 
