@@ -25,21 +25,30 @@ pub struct Registry {
     hooks: BTreeMap<&'static str, (HookFactory, TypeInfo)>,
 }
 
+/// Deserializes a config table; the error names the field it is about (`rate: ...`).
+fn deserialize_table<C: DeserializeOwned>(table: toml::Table) -> Result<C, String> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().message().trim().to_string();
+        if path.is_empty() || path == "." || path == "?" {
+            message
+        } else {
+            format!("`{path}`: {message}")
+        }
+    })
+}
+
 fn node_factory<C: NodeConfig + DeserializeOwned + 'static>(
     table: toml::Table,
 ) -> Result<Box<dyn NodeConfig>, String> {
-    let config: C = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    let config: C = deserialize_table(table)?;
     Ok(Box::new(config))
 }
 
 fn hook_factory<C: HookConfig + DeserializeOwned + 'static>(
     table: toml::Table,
 ) -> Result<Box<dyn HookConfig>, String> {
-    let config: C = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    let config: C = deserialize_table(table)?;
     Ok(Box::new(config))
 }
 

@@ -290,9 +290,18 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
     // Real-time set-up of the process.
     let mut rt_notes: Vec<String> = Vec::new();
     let rt = &settings.realtime;
-    if !virtual_time && rt.enabled && rt.lock_memory {
-        if let Err(e) = gridhil_rt::lock_memory() {
-            rt_notes.push(format!("memory not locked ({e})"));
+    if !virtual_time && rt.enabled {
+        if rt.lock_memory {
+            if let Err(e) = gridhil_rt::lock_memory() {
+                rt_notes.push(format!("memory not locked ({e})"));
+            }
+        }
+        let kernel = gridhil_rt::check_host(&[]);
+        if let Some(check) = kernel
+            .iter()
+            .find(|c| c.name == "kernel_preemption" && c.status == gridhil_rt::CheckStatus::Warn)
+        {
+            rt_notes.push(format!("kernel: {}", check.detail));
         }
     }
 
@@ -787,7 +796,7 @@ fn run_realtime(
                     }
                 }
                 tracing::warn!(
-                    "running without full real-time privileges: {} (see `gridhil rt check`)",
+                    "not fully real-time, running anyway: {} (see `gridhil rt check`)",
                     reasons.join("; ")
                 );
                 *notes = reasons;

@@ -1,0 +1,96 @@
+//! `gridhil check`: valid configs print the topology; bad ones exit non-zero with an
+//! error naming the file, the table, the field and the line — and never panic.
+
+mod common;
+
+use common::{repo, run, text, write_config};
+
+fn check(text_in: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "c.toml", text_in);
+    let output = run(&["check", path.to_str().unwrap()]);
+    let out = text(&output);
+    assert!(!out.contains("panicked"), "panic: {out}");
+    (output.status.success(), out)
+}
+
+const GOOD: &str = "[nodes.gen]\ntype = \"signal\"\nrate = \"1kHz\"\nvalues = 2\n\n[[paths]]\nin = [\"gen\"]\n";
+
+#[test]
+fn valid_config_prints_topology() {
+    let (ok, out) = check(GOOD);
+    assert!(ok, "{out}");
+    assert!(out.contains("gen (signal) -> s0:f64, s1:f64"), "{out}");
+    let demo = run(&["check", repo("examples/demo.toml").to_str().unwrap()]);
+    assert!(demo.status.success(), "{}", text(&demo));
+}
+
+#[test]
+fn misspelled_field_is_named_with_its_line() {
+    let (ok, out) = check("[nodes.gen]\ntype = \"signal\"\nrate = \"1kHz\"\nvalues = 2\nfrequncy = 50\n\n[[paths]]\nin = [\"gen\"]\n");
+    assert!(!ok);
+    assert!(out.contains("c.toml:5"), "line: {out}");
+    assert!(out.contains("[nodes.gen]"), "table: {out}");
+    assert!(out.contains("frequncy"), "field: {out}");
+}
+
+#[test]
+fn bad_unit_is_named() {
+    let (ok, out) = check("[nodes.gen]\ntype = \"signal\"\nrate = \"1 kW\"\nvalues = 2\n\n[[paths]]\nin = [\"gen\"]\n");
+    assert!(!ok);
+    assert!(out.contains("c.toml:3"), "{out}");
+    assert!(out.contains("rate") && out.contains("kW"), "{out}");
+    let (ok, out) = check("[engine]\nduration = \"10\"\n");
+    assert!(!ok);
+    assert!(out.contains("duration") && out.contains("no unit"), "{out}");
+}
+
+#[test]
+fn topology_errors_are_explained() {
+    let cases = [
+        ("[[paths]]\nin = [\"nope\"]\n", "no node named `nope`"),
+        (
+            "[nodes.gen]\ntype = \"signal\"\nrate = \"1kHz\"\nvalues = 2\n[[paths]]\nin = [\"gen.zz\"]\n",
+            "has no signal `zz`",
+        ),
+        ("[nodes.x]\ntype = \"warp-drive\"\n", "unknown node type `warp-drive`"),
+        ("[nodes.x]\nrate = 1\n", "missing field `type`"),
+        (
+            "[nodes.gen]\ntype = \"signal\"\nrate = \"1kHz\"\nvalues = 2\n[[paths]]\nin = [\"gen\"]\nout = [\"gen\"]\n",
+            "cannot be written to",
+        ),
+        (
+            "[nodes.gen]\ntype = \"signal\"\nrate = \"1kHz\"\nvalues = 2\n[[paths]]\nin = [\"gen\"]\ntrigger = \"rate\"\n",
+            "needs a `rate`",
+        ),
+        (
+            "[nodes.gen]\ntype = \"signal\"\nrate = \"1kHz\"\nvalues = 2\n[[paths]]\nin = [\"gen\"]\nhooks = [{ type = \"scale\", gian = 2 }]\n",
+            "gian",
+        ),
+        ("this is not toml", "c.toml:1"),
+    ];
+    for (config, expected) in cases {
+        let (ok, out) = check(config);
+        assert!(!ok, "accepted: {config}");
+        assert!(out.contains(expected), "expected `{expected}` in: {out}");
+    }
+}
+
+#[test]
+fn set_overrides_apply_before_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "c.toml", GOOD);
+    let output = run(&["check", path.to_str().unwrap(), "--set", "nodes.gen.values=5"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("s4:f64"));
+    let output = run(&["check", path.to_str().unwrap(), "--set", "nodes.gen.rate=fast"]);
+    assert!(!output.status.success());
+    assert!(text(&output).contains("rate"));
+}
+
+#[test]
+fn missing_file_is_reported() {
+    let output = run(&["check", "/nonexistent/gridhil.toml"]);
+    assert!(!output.status.success());
+    assert!(text(&output).contains("cannot read"));
+}

@@ -1,0 +1,70 @@
+//! Helpers shared by the end-to-end tests: run the real binary, read its HDF5 run log.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `gridhil` binary built for this test run.
+pub fn gridhil() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gridhil"))
+}
+
+/// Path of a file in the repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Runs the binary with arguments; panics with its output if it could not start.
+pub fn run(args: &[&str]) -> Output {
+    let output = gridhil().args(args).output().expect("start gridhil");
+    output
+}
+
+/// Text of stdout and stderr.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// One path's datasets from a run log.
+pub struct PathLog {
+    pub seq: Vec<u64>,
+    pub ts_origin: Vec<i64>,
+    pub ts_received: Vec<i64>,
+    pub ts_sent: Vec<i64>,
+    pub values: Vec<Vec<f64>>,
+    pub signals: Vec<String>,
+}
+
+/// Reads `/paths/<name>` of a run log.
+pub fn read_path(file: &Path, name: &str) -> PathLog {
+    let file = hdf5::File::open(file).expect("open run log");
+    let group = file.group(&format!("paths/{name}")).expect("path group");
+    let values_ds = group.dataset("values").expect("values");
+    let values = values_ds.read_2d::<f64>().expect("read values");
+    let signals: Vec<String> = values_ds
+        .attr("signals")
+        .and_then(|a| a.read_raw::<hdf5::types::VarLenUnicode>())
+        .expect("signals attribute")
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect();
+    PathLog {
+        seq: group.dataset("seq").unwrap().read_raw::<u64>().unwrap(),
+        ts_origin: group.dataset("ts_origin").unwrap().read_raw::<i64>().unwrap(),
+        ts_received: group.dataset("ts_received").unwrap().read_raw::<i64>().unwrap(),
+        ts_sent: group.dataset("ts_sent").unwrap().read_raw::<i64>().unwrap(),
+        values: values.outer_iter().map(|row| row.to_vec()).collect(),
+        signals,
+    }
+}
+
+/// Writes a config file into `dir` and returns its path.
+pub fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write config");
+    path
+}
