@@ -29,13 +29,29 @@ fn every_capture_decodes_with_expected_counts() {
             .collect();
         let data = frames
             .iter()
-            .filter(|d| matches!(d.result, Ok(FrameRepr { payload: Payload::Data(_), .. })))
+            .filter(|d| {
+                matches!(
+                    d.result,
+                    Ok(FrameRepr {
+                        payload: Payload::Data(_),
+                        ..
+                    })
+                )
+            })
             .count();
         assert_eq!(frames.len(), spec.frames, "{}: frame count", spec.path);
         assert_eq!(bad_crc, spec.bad_crc, "{}: CRC errors", spec.path);
-        assert!(other_errors.is_empty(), "{}: errors {other_errors:?}", spec.path);
+        assert!(
+            other_errors.is_empty(),
+            "{}: errors {other_errors:?}",
+            spec.path
+        );
         assert_eq!(data, spec.data_frames, "{}: data frames", spec.path);
-        assert_eq!(discarded, 0, "{}: bytes discarded by the splitter", spec.path);
+        assert_eq!(
+            discarded, 0,
+            "{}: bytes discarded by the splitter",
+            spec.path
+        );
     }
 }
 
@@ -62,12 +78,16 @@ fn cfg2_spanning_two_segments_is_reassembled() {
     let Some(shared) = shared_dir("cfg2_spanning_two_segments_is_reassembled") else {
         return;
     };
-    let bytes = std::fs::read(shared.join("captures/c37.118/C37.118_4in1PMU_TCP.pcap")).expect("read");
+    let bytes =
+        std::fs::read(shared.join("captures/c37.118/C37.118_4in1PMU_TCP.pcap")).expect("read");
     let (frames, _) = decode_capture(&bytes, &[4712]);
     let cfgs: Vec<_> = frames
         .iter()
         .filter_map(|d| match &d.result {
-            Ok(FrameRepr { payload: Payload::Config2(c), .. }) => Some((d.bytes.len(), c)),
+            Ok(FrameRepr {
+                payload: Payload::Config2(c),
+                ..
+            }) => Some((d.bytes.len(), c)),
             _ => None,
         })
         .collect();
@@ -76,7 +96,11 @@ fn cfg2_spanning_two_segments_is_reassembled() {
         assert_eq!(len, 2324);
         let stations: Vec<String> = cfg.pmus.iter().map(|p| p.station.trimmed()).collect();
         assert_eq!(stations, ["PMU1", "PMU2", "PMU3", "PMU4"]);
-        let counts: Vec<(usize, usize)> = cfg.pmus.iter().map(|p| (p.phasors.len(), p.analogs.len())).collect();
+        let counts: Vec<(usize, usize)> = cfg
+            .pmus
+            .iter()
+            .map(|p| (p.phasors.len(), p.analogs.len()))
+            .collect();
         assert_eq!(counts, [(3, 0), (14, 8), (14, 4), (14, 0)]);
         assert_eq!(cfg.data_rate, 50);
         assert_eq!(cfg.ticks_per_second(), 1_000_000);
@@ -88,7 +112,8 @@ fn wrong_crc_capture_reports_crc_errors() {
     let Some(shared) = shared_dir("wrong_crc_capture_reports_crc_errors") else {
         return;
     };
-    let bytes = std::fs::read(shared.join("captures/generated-by-peers/pysynphasor_cmd.pcap")).expect("read");
+    let bytes = std::fs::read(shared.join("captures/generated-by-peers/pysynphasor_cmd.pcap"))
+        .expect("read");
     let (frames, _) = decode_capture(&bytes, &[4712]);
     assert_eq!(frames.len(), 1);
     match &frames[0].result {

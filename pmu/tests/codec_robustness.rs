@@ -9,8 +9,8 @@ mod codec_support;
 use codec_support::capture::decode_capture;
 use codec_support::CAPTURES;
 use gridhil_pmu::codec::{
-    crc_ccitt, Command, Error, Config, Config3, DataFrame, DataLayout, Frame, FrameRepr, FrameSplitter,
-    StreamDecoder,
+    crc_ccitt, Command, Config, Config3, DataFrame, DataLayout, Error, Frame, FrameRepr,
+    FrameSplitter, StreamDecoder,
 };
 
 struct XorShift(u64);
@@ -55,7 +55,11 @@ fn exercise(bytes: &[u8], layouts: &[DataLayout]) {
         }
     }
     let check = |repr: FrameRepr| {
-        assert_eq!(repr.to_vec().expect("re-encode"), bytes, "re-encoding changed a frame");
+        assert_eq!(
+            repr.to_vec().expect("re-encode"),
+            bytes,
+            "re-encoding changed a frame"
+        );
     };
     match FrameRepr::parse_bytes(bytes, None) {
         Ok(repr) => check(repr),
@@ -91,7 +95,11 @@ fn build_seed_frames() -> (Vec<Vec<u8>>, Vec<DataLayout>) {
         let mut per_kind = [0usize; 8];
         for d in decoded {
             let kind = usize::from(d.bytes[1] >> 4 & 7);
-            if let Ok(FrameRepr { payload: gridhil_pmu::codec::Payload::Config2(c), .. }) = &d.result {
+            if let Ok(FrameRepr {
+                payload: gridhil_pmu::codec::Payload::Config2(c),
+                ..
+            }) = &d.result
+            {
                 layouts.push(c.layout());
             }
             if per_kind[kind] < 3 {
@@ -122,7 +130,9 @@ fn build_seed_frames() -> (Vec<Vec<u8>>, Vec<DataLayout>) {
     let mut buf = vec![0u8; 4096];
     let n = cfg.encode(false, &header, &mut buf).expect("cfg");
     frames.push(buf[..n].to_vec());
-    let n = DataFrame::zeroed(&layout).encode(&header, &mut buf).expect("data");
+    let n = DataFrame::zeroed(&layout)
+        .encode(&header, &mut buf)
+        .expect("data");
     frames.push(buf[..n].to_vec());
     layouts.push(layout);
     layouts.dedup();

@@ -3,10 +3,10 @@
 //! a caller-provided buffer does not allocate.
 
 use gridhil_pmu::codec::{
-    AnalogScale, AnalogUnit, Command, CommandCode, Complex, Config, Config3, DataFormat, DataFrame,
-    DigitalUnit, DigitalWord3, Error, Frame, FrameHeader, FrameRepr, FrameType, Fracsec,
-    NominalFrequency, Payload, PhasorChannel3, PhasorScale, PhasorUnit, PmuConfig, PmuConfig3,
-    RawPhasor, RawValue, StreamDecoder, TimeQuality, VarName, AnalogChannel3, HeaderText,
+    AnalogChannel3, AnalogScale, AnalogUnit, Command, CommandCode, Complex, Config, Config3,
+    DataFormat, DataFrame, DigitalUnit, DigitalWord3, Error, Fracsec, Frame, FrameHeader,
+    FrameRepr, FrameType, HeaderText, NominalFrequency, Payload, PhasorChannel3, PhasorScale,
+    PhasorUnit, PmuConfig, PmuConfig3, RawPhasor, RawValue, StreamDecoder, TimeQuality, VarName,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -57,14 +57,24 @@ fn cfg2(format: DataFormat) -> Config {
         .with_phasor("VB", PhasorUnit::voltage(915_527))
         .with_phasor("I1", PhasorUnit::current(45_776))
         .with_analog("ANALOG1", AnalogUnit::new(1, 1))
-        .with_digital(&["BRK1", "BRK2"], DigitalUnit { normal: 0, valid: 0xFFFF });
+        .with_digital(
+            &["BRK1", "BRK2"],
+            DigitalUnit {
+                normal: 0,
+                valid: 0xFFFF,
+            },
+        );
     let pmu_b = PmuConfig::new("Station B", 7735, format, NominalFrequency::HZ50)
         .with_phasor("V1", PhasorUnit::voltage(1000));
     Config::new(1_000_000, 50, vec![pmu_a, pmu_b])
 }
 
 fn cfg3() -> Config3 {
-    let names16 = |p: &str| (0..16).map(|i| VarName::new(&format!("{p}{i}"))).collect::<Vec<_>>();
+    let names16 = |p: &str| {
+        (0..16)
+            .map(|i| VarName::new(&format!("{p}{i}")))
+            .collect::<Vec<_>>()
+    };
     Config3 {
         cont_idx: 0,
         time_base: 1_000_000,
@@ -85,11 +95,17 @@ fn cfg3() -> Config3 {
             }],
             analogs: vec![AnalogChannel3 {
                 name: VarName::new("temperature"),
-                scale: AnalogScale { scale: 0.01, offset: -40.0 },
+                scale: AnalogScale {
+                    scale: 0.01,
+                    offset: -40.0,
+                },
             }],
             digitals: vec![DigitalWord3 {
                 names: names16("bit"),
-                unit: DigitalUnit { normal: 1, valid: 3 },
+                unit: DigitalUnit {
+                    normal: 1,
+                    valid: 3,
+                },
             }],
             latitude: 50.78,
             longitude: 6.06,
@@ -114,7 +130,8 @@ fn round_trip(repr: &FrameRepr, layout: Option<&gridhil_pmu::codec::DataLayout>)
     assert_eq!(&back, repr);
     // emit() into an exactly sized view gives the same bytes.
     let mut again = vec![0u8; repr.buffer_len()];
-    repr.emit(&mut Frame::new_unchecked(&mut again[..])).expect("emit");
+    repr.emit(&mut Frame::new_unchecked(&mut again[..]))
+        .expect("emit");
     assert_eq!(again, bytes);
     bytes
 }
@@ -123,15 +140,33 @@ fn round_trip(repr: &FrameRepr, layout: Option<&gridhil_pmu::codec::DataLayout>)
 fn config1_and_config2_round_trip() {
     for raw in 0..16 {
         let cfg = cfg2(DataFormat { raw });
-        round_trip(&FrameRepr { header: header(), payload: Payload::Config2(cfg.clone()) }, None);
-        let b = round_trip(&FrameRepr { header: header(), payload: Payload::Config1(cfg) }, None);
+        round_trip(
+            &FrameRepr {
+                header: header(),
+                payload: Payload::Config2(cfg.clone()),
+            },
+            None,
+        );
+        let b = round_trip(
+            &FrameRepr {
+                header: header(),
+                payload: Payload::Config1(cfg),
+            },
+            None,
+        );
         assert_eq!(b[1], 0x22);
     }
 }
 
 #[test]
 fn config3_round_trip() {
-    let b = round_trip(&FrameRepr { header: header(), payload: Payload::Config3(cfg3()) }, None);
+    let b = round_trip(
+        &FrameRepr {
+            header: header(),
+            payload: Payload::Config3(cfg3()),
+        },
+        None,
+    );
     assert_eq!(b[1], 0x52);
 }
 
@@ -139,21 +174,36 @@ fn config3_round_trip() {
 fn config3_fragment_is_kept_raw() {
     let repr = FrameRepr {
         header: header(),
-        payload: Payload::Config3Fragment { cont_idx: 1, bytes: vec![0, 1, 9, 9, 9] },
+        payload: Payload::Config3Fragment {
+            cont_idx: 1,
+            bytes: vec![0, 1, 9, 9, 9],
+        },
     };
     round_trip(&repr, None);
 }
 
 #[test]
 fn header_and_command_round_trip() {
-    round_trip(&FrameRepr { header: header(), payload: Payload::Header(HeaderText::new("gridhil PMU, test bench 3")) }, None);
+    round_trip(
+        &FrameRepr {
+            header: header(),
+            payload: Payload::Header(HeaderText::new("gridhil PMU, test bench 3")),
+        },
+        None,
+    );
     for code in [1u16, 2, 3, 4, 5, 6, 8, 0x1234] {
         let mut cmd = Command::new(CommandCode::from_u16(code));
         if code == 8 {
             cmd.extended = vec![0xDE, 0xAD, 0xBE, 0xEF];
         }
         assert_eq!(cmd.code.to_u16(), code);
-        let b = round_trip(&FrameRepr { header: header(), payload: Payload::Command(cmd) }, None);
+        let b = round_trip(
+            &FrameRepr {
+                header: header(),
+                payload: Payload::Command(cmd),
+            },
+            None,
+        );
         assert_eq!(b[1] >> 4, 4);
     }
 }
@@ -168,21 +218,35 @@ fn data_frames_round_trip_in_every_format() {
         let pmu = &mut data.pmus[0];
         pmu.stat.trigger = true;
         pmu.stat.trigger_reason = 5;
-        pmu.set_phasor(0, Complex::from_polar(133_000.0, 0.3), a).expect("phasor");
-        pmu.set_phasor(1, Complex::from_polar(133_000.0, 0.3 - 2.094), a).expect("phasor");
-        pmu.set_phasor(2, Complex::new(-300.0, 400.0), a).expect("phasor");
+        pmu.set_phasor(0, Complex::from_polar(133_000.0, 0.3), a)
+            .expect("phasor");
+        pmu.set_phasor(1, Complex::from_polar(133_000.0, 0.3 - 2.094), a)
+            .expect("phasor");
+        pmu.set_phasor(2, Complex::new(-300.0, 400.0), a)
+            .expect("phasor");
         pmu.set_frequency_hz(60.012, a);
         pmu.set_rocof_hz_per_s(-0.25, a);
         pmu.set_analog(0, 100.0, a).expect("analog");
         pmu.digitals[0] = 0x3C12;
         data.check_layout(&layout).expect("layout");
-        let repr = FrameRepr { header: header(), payload: Payload::Data(data.clone()) };
+        let repr = FrameRepr {
+            header: header(),
+            payload: Payload::Data(data.clone()),
+        };
         round_trip(&repr, Some(&layout));
 
         // Engineering values come back within the integer resolution.
         let v = data.pmus[0].values(a);
-        let tol = if (DataFormat { raw }).phasor_float() { 0.05 } else { 10.0 };
-        assert!((v.phasors[0].magnitude() - 133_000.0).abs() < tol, "format {raw}: {:?}", v.phasors[0]);
+        let tol = if (DataFormat { raw }).phasor_float() {
+            0.05
+        } else {
+            10.0
+        };
+        assert!(
+            (v.phasors[0].magnitude() - 133_000.0).abs() < tol,
+            "format {raw}: {:?}",
+            v.phasors[0]
+        );
         assert!((v.phasors[2].re + 300.0).abs() < 1.0 && (v.phasors[2].im - 400.0).abs() < 1.0);
         assert!((v.frequency_hz - 60.012).abs() < 1e-3);
         assert!((v.rocof_hz_per_s + 0.25).abs() < 1e-6);
@@ -196,7 +260,9 @@ fn data_frame_with_cfg3_scaling_round_trips() {
     let layout = cfg3().layout();
     let mut data = DataFrame::zeroed(&layout);
     let l = &layout.pmus[0];
-    data.pmus[0].set_phasor(0, Complex::from_polar(1000.0, 1.0), l).expect("phasor");
+    data.pmus[0]
+        .set_phasor(0, Complex::from_polar(1000.0, 1.0), l)
+        .expect("phasor");
     data.pmus[0].set_analog(0, 21.5, l).expect("analog");
     match data.pmus[0].phasors[0] {
         RawPhasor::IntPolar { magnitude, angle } => {
@@ -208,7 +274,13 @@ fn data_frame_with_cfg3_scaling_round_trips() {
     assert_eq!(data.pmus[0].analogs[0], RawValue::Int(6150));
     let v = data.pmus[0].phasor(0, l).expect("value");
     assert!((v.magnitude() - 1000.0).abs() < 1e-6 && (v.angle() - 1.0).abs() < 1e-6);
-    round_trip(&FrameRepr { header: header(), payload: Payload::Data(data) }, Some(&layout));
+    round_trip(
+        &FrameRepr {
+            header: header(),
+            payload: Payload::Data(data),
+        },
+        Some(&layout),
+    );
 }
 
 #[test]
@@ -222,7 +294,9 @@ fn encoding_a_data_frame_does_not_allocate() {
     let mut total = 0;
     for i in 0..100 {
         let a = &layout.pmus[0];
-        data.pmus[0].set_phasor(0, Complex::new(f64::from(i), 1.0), a).expect("phasor");
+        data.pmus[0]
+            .set_phasor(0, Complex::new(f64::from(i), 1.0), a)
+            .expect("phasor");
         data.pmus[0].set_frequency_hz(50.0 + f64::from(i) * 1e-3, a);
         total += data.encode(&hdr, &mut buf).expect("encode");
     }
@@ -236,18 +310,40 @@ fn encode_reports_small_buffer_and_layout_mismatch() {
     let layout = cfg.layout();
     let data = DataFrame::zeroed(&layout);
     let mut small = [0u8; 20];
-    assert!(matches!(data.encode(&header(), &mut small), Err(Error::BufferTooSmall { .. })));
+    assert!(matches!(
+        data.encode(&header(), &mut small),
+        Err(Error::BufferTooSmall { .. })
+    ));
     let other = cfg2(DataFormat::new(true, false, false, false)).layout();
-    assert!(matches!(data.check_layout(&other), Err(Error::LayoutMismatch(_))));
-    let bytes = FrameRepr { header: header(), payload: Payload::Data(data) }.to_vec().expect("encode");
-    assert!(matches!(FrameRepr::parse_bytes(&bytes, Some(&other)), Err(Error::ConfigMismatch { .. })));
-    assert_eq!(FrameRepr::parse_bytes(&bytes, None), Err(Error::MissingConfig));
+    assert!(matches!(
+        data.check_layout(&other),
+        Err(Error::LayoutMismatch(_))
+    ));
+    let bytes = FrameRepr {
+        header: header(),
+        payload: Payload::Data(data),
+    }
+    .to_vec()
+    .expect("encode");
+    assert!(matches!(
+        FrameRepr::parse_bytes(&bytes, Some(&other)),
+        Err(Error::ConfigMismatch { .. })
+    ));
+    assert_eq!(
+        FrameRepr::parse_bytes(&bytes, None),
+        Err(Error::MissingConfig)
+    );
 }
 
 #[test]
 fn corrupted_frames_report_crc_and_length_errors() {
     let cfg = cfg2(DataFormat::default());
-    let mut bytes = FrameRepr { header: header(), payload: Payload::Config2(cfg) }.to_vec().expect("encode");
+    let mut bytes = FrameRepr {
+        header: header(),
+        payload: Payload::Config2(cfg),
+    }
+    .to_vec()
+    .expect("encode");
     let good = Frame::new_checked(&bytes[..]).expect("ok").checksum();
     bytes[20] ^= 0x01;
     match FrameRepr::parse_bytes(&bytes, None) {
@@ -274,7 +370,13 @@ fn stream_decoder_learns_the_layout_from_cfg2() {
     data.encode(&header(), &mut data_bytes).expect("data");
     let mut dec = StreamDecoder::new();
     assert_eq!(dec.decode(&data_bytes), Err(Error::MissingConfig));
-    assert!(matches!(dec.decode(&cfg_bytes).map(|r| r.payload.frame_type()), Ok(FrameType::Config2)));
+    assert!(matches!(
+        dec.decode(&cfg_bytes).map(|r| r.payload.frame_type()),
+        Ok(FrameType::Config2)
+    ));
     assert_eq!(dec.layout(), Some(&layout));
-    assert!(matches!(dec.decode(&data_bytes).map(|r| r.payload), Ok(Payload::Data(_))));
+    assert!(matches!(
+        dec.decode(&data_bytes).map(|r| r.payload),
+        Ok(Payload::Data(_))
+    ));
 }

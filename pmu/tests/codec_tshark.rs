@@ -8,7 +8,9 @@ mod codec_support;
 use codec_support::capture::{decode_capture, Decoded};
 use codec_support::pdml::{synphasor_pdus, Pdu};
 use codec_support::{have_tshark, shared_dir, CAPTURES};
-use gridhil_pmu::codec::{Config, DataFrame, DataLayout, Error, FrameRepr, Payload, RawPhasor, RawValue};
+use gridhil_pmu::codec::{
+    Config, DataFrame, DataLayout, Error, FrameRepr, Payload, RawPhasor, RawValue,
+};
 use std::collections::BTreeMap;
 
 fn hex_u32(s: &str) -> u32 {
@@ -29,7 +31,7 @@ fn alt_value(showname: &str) -> (f64, f64) {
     let j = alt.find("+j").expect("+j");
     let re: f64 = alt[..j].trim().parse().expect("re");
     let rest = &alt[j + 2..];
-    let end = rest.find(|c: char| c == 'V' || c == 'A').expect("unit");
+    let end = rest.find(['V', 'A']).expect("unit");
     let im: f64 = rest[..end].trim().parse().expect("im");
     (re, im)
 }
@@ -39,43 +41,119 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 fn check_header(ctx: &str, d: &Decoded, p: &Pdu) {
-    let f = |n: &str| p.get(n).unwrap_or_else(|| panic!("{ctx}: tshark lacks {n}"));
-    assert_eq!(hex_u32(&f("synphasor.frtype").show), u32::from(d.bytes[1] >> 4 & 7), "{ctx}: type");
-    assert_eq!(f("synphasor.version").show.parse::<u8>().ok(), Some(d.bytes[1] & 0xF), "{ctx}: version");
-    assert_eq!(f("synphasor.frsize").show.parse::<usize>().ok(), Some(d.bytes.len()), "{ctx}: size");
+    let f = |n: &str| {
+        p.get(n)
+            .unwrap_or_else(|| panic!("{ctx}: tshark lacks {n}"))
+    };
+    assert_eq!(
+        hex_u32(&f("synphasor.frtype").show),
+        u32::from(d.bytes[1] >> 4 & 7),
+        "{ctx}: type"
+    );
+    assert_eq!(
+        f("synphasor.version").show.parse::<u8>().ok(),
+        Some(d.bytes[1] & 0xF),
+        "{ctx}: version"
+    );
+    assert_eq!(
+        f("synphasor.frsize").show.parse::<usize>().ok(),
+        Some(d.bytes.len()),
+        "{ctx}: size"
+    );
     let idcode = u16::from_be_bytes([d.bytes[4], d.bytes[5]]);
-    assert_eq!(f("synphasor.idcode_stream_source").show.parse::<u16>().ok(), Some(idcode), "{ctx}: idcode");
-    assert_eq!(f("synphasor.soc").value, to_hex(&d.bytes[6..10]), "{ctx}: SOC");
-    assert_eq!(hex_u32(&f("synphasor.fracsec_raw").value), u32::from_be_bytes([0, d.bytes[11], d.bytes[12], d.bytes[13]]), "{ctx}: fraction");
-    assert_eq!(hex_u32(&f("synphasor.timeqal.timequalindic").value), u32::from(d.bytes[10] & 0xF), "{ctx}: time quality");
-    assert_eq!(f("synphasor.checksum").value, to_hex(&d.bytes[d.bytes.len() - 2..]), "{ctx}: CHK");
+    assert_eq!(
+        f("synphasor.idcode_stream_source").show.parse::<u16>().ok(),
+        Some(idcode),
+        "{ctx}: idcode"
+    );
+    assert_eq!(
+        f("synphasor.soc").value,
+        to_hex(&d.bytes[6..10]),
+        "{ctx}: SOC"
+    );
+    assert_eq!(
+        hex_u32(&f("synphasor.fracsec_raw").value),
+        u32::from_be_bytes([0, d.bytes[11], d.bytes[12], d.bytes[13]]),
+        "{ctx}: fraction"
+    );
+    assert_eq!(
+        hex_u32(&f("synphasor.timeqal.timequalindic").value),
+        u32::from(d.bytes[10] & 0xF),
+        "{ctx}: time quality"
+    );
+    assert_eq!(
+        f("synphasor.checksum").value,
+        to_hex(&d.bytes[d.bytes.len() - 2..]),
+        "{ctx}: CHK"
+    );
     let tshark_good = f("synphasor.checksum.status").show == "1";
     let ours_good = !matches!(d.result, Err(Error::CrcMismatch { .. }));
     assert_eq!(ours_good, tshark_good, "{ctx}: CRC verdict");
     if let Ok(repr) = &d.result {
         assert_eq!(repr.header.idcode, idcode, "{ctx}: parsed idcode");
-        assert_eq!(repr.header.soc, u32::from_be_bytes([d.bytes[6], d.bytes[7], d.bytes[8], d.bytes[9]]));
+        assert_eq!(
+            repr.header.soc,
+            u32::from_be_bytes([d.bytes[6], d.bytes[7], d.bytes[8], d.bytes[9]])
+        );
     }
 }
 
 fn check_config(ctx: &str, cfg: &Config, p: &Pdu) {
     let shows = |n: &str| p.all(n).map(|f| f.show.clone()).collect::<Vec<_>>();
-    assert_eq!(shows("synphasor.conf.timebase"), [cfg.ticks_per_second().to_string()], "{ctx}: TIME_BASE");
-    assert_eq!(shows("synphasor.conf.numpmu"), [cfg.pmus.len().to_string()], "{ctx}: NUM_PMU");
+    assert_eq!(
+        shows("synphasor.conf.timebase"),
+        [cfg.ticks_per_second().to_string()],
+        "{ctx}: TIME_BASE"
+    );
+    assert_eq!(
+        shows("synphasor.conf.numpmu"),
+        [cfg.pmus.len().to_string()],
+        "{ctx}: NUM_PMU"
+    );
     let stations: Vec<String> = p
         .fields
         .iter()
         .filter(|f| f.name.is_empty() && f.show.starts_with("Station #"))
-        .map(|f| f.show.split_once(": ").map(|x| x.1.to_string()).unwrap_or_default())
+        .map(|f| {
+            f.show
+                .split_once(": ")
+                .map(|x| x.1.to_string())
+                .unwrap_or_default()
+        })
         .collect();
-    let ours: Vec<String> = cfg.pmus.iter().map(|m| format!("\"{}\"", String::from_utf8_lossy(&m.station.bytes))).collect();
+    let ours: Vec<String> = cfg
+        .pmus
+        .iter()
+        .map(|m| format!("\"{}\"", String::from_utf8_lossy(&m.station.bytes)))
+        .collect();
     assert_eq!(stations, ours, "{ctx}: stations");
     let ids: Vec<String> = cfg.pmus.iter().map(|m| m.idcode.to_string()).collect();
-    assert_eq!(shows("synphasor.idcode_data_source"), ids, "{ctx}: PMU IDCODEs");
-    let counts = |f: fn(&gridhil_pmu::codec::PmuConfig) -> usize| cfg.pmus.iter().map(|m| f(m).to_string()).collect::<Vec<_>>();
-    assert_eq!(shows("synphasor.num_phasors"), counts(|m| m.phasors.len()), "{ctx}: PHNMR");
-    assert_eq!(shows("synphasor.num_analog_values"), counts(|m| m.analogs.len()), "{ctx}: ANNMR");
-    assert_eq!(shows("synphasor.num_digital_status_words"), counts(|m| m.digitals.len()), "{ctx}: DGNMR");
+    assert_eq!(
+        shows("synphasor.idcode_data_source"),
+        ids,
+        "{ctx}: PMU IDCODEs"
+    );
+    let counts = |f: fn(&gridhil_pmu::codec::PmuConfig) -> usize| {
+        cfg.pmus
+            .iter()
+            .map(|m| f(m).to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        shows("synphasor.num_phasors"),
+        counts(|m| m.phasors.len()),
+        "{ctx}: PHNMR"
+    );
+    assert_eq!(
+        shows("synphasor.num_analog_values"),
+        counts(|m| m.analogs.len()),
+        "{ctx}: ANNMR"
+    );
+    assert_eq!(
+        shows("synphasor.num_digital_status_words"),
+        counts(|m| m.digitals.len()),
+        "{ctx}: DGNMR"
+    );
     let names: Vec<String> = cfg
         .pmus
         .iter()
@@ -89,49 +167,94 @@ fn check_config(ctx: &str, cfg: &Config, p: &Pdu) {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let theirs: Vec<String> = p.all("synphasor.channel_name").map(|f| hex_decode(&f.value)).collect();
+    let theirs: Vec<String> = p
+        .all("synphasor.channel_name")
+        .map(|f| hex_decode(&f.value))
+        .collect();
     assert_eq!(theirs, names, "{ctx}: channel names");
-    let phunits: Vec<String> = cfg.pmus.iter().flat_map(|m| m.phasors.iter().map(|c| format!("{:08x}", c.unit.raw))).collect();
-    assert_eq!(p.all("synphasor.conversion_factor").map(|f| f.value.clone()).collect::<Vec<_>>(), phunits, "{ctx}: PHUNIT");
-    let fnom: Vec<String> = cfg.pmus.iter().map(|m| (m.nominal.raw & 1).to_string()).collect();
+    let phunits: Vec<String> = cfg
+        .pmus
+        .iter()
+        .flat_map(|m| m.phasors.iter().map(|c| format!("{:08x}", c.unit.raw)))
+        .collect();
+    assert_eq!(
+        p.all("synphasor.conversion_factor")
+            .map(|f| f.value.clone())
+            .collect::<Vec<_>>(),
+        phunits,
+        "{ctx}: PHUNIT"
+    );
+    let fnom: Vec<String> = cfg
+        .pmus
+        .iter()
+        .map(|m| (m.nominal.raw & 1).to_string())
+        .collect();
     assert_eq!(shows("synphasor.conf.fnom"), fnom, "{ctx}: FNOM");
     let cfgcnt: Vec<String> = cfg.pmus.iter().map(|m| m.cfgcnt.to_string()).collect();
     assert_eq!(shows("synphasor.conf.cfgcnt"), cfgcnt, "{ctx}: CFGCNT");
-    assert_eq!(shows("synphasor.rate_of_transmission"), [cfg.data_rate.to_string()], "{ctx}: DATA_RATE");
+    assert_eq!(
+        shows("synphasor.rate_of_transmission"),
+        [cfg.data_rate.to_string()],
+        "{ctx}: DATA_RATE"
+    );
 }
 
 fn hex_decode(s: &str) -> String {
-    let bytes: Vec<u8> = (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect();
+    let bytes: Vec<u8> = (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect();
     String::from_utf8_lossy(&bytes).to_string()
 }
 
 fn check_data(ctx: &str, data: &DataFrame, layout: &DataLayout, p: &Pdu) {
-    let stat: Vec<u16> = p.all("synphasor.data.status").map(|f| hex_u32(&f.unmasked) as u16).collect();
+    let stat: Vec<u16> = p
+        .all("synphasor.data.status")
+        .map(|f| hex_u32(&f.unmasked) as u16)
+        .collect();
     let ours: Vec<u16> = data.pmus.iter().map(|m| m.stat.to_bits()).collect();
     assert_eq!(stat, ours, "{ctx}: STAT");
-    let stations = p.fields.iter().filter(|f| f.name.is_empty() && f.show.starts_with("Station: ")).count();
+    let stations = p
+        .fields
+        .iter()
+        .filter(|f| f.name.is_empty() && f.show.starts_with("Station: "))
+        .count();
     assert_eq!(stations, data.pmus.len(), "{ctx}: PMU blocks");
     let phasors: Vec<_> = p.all("synphasor.phasor").collect();
     let mut i = 0;
     for (pmu, lay) in data.pmus.iter().zip(&layout.pmus) {
         for (k, raw) in pmu.phasors.iter().enumerate() {
-            let f = phasors.get(i).unwrap_or_else(|| panic!("{ctx}: tshark lacks phasor {i}"));
+            let f = phasors
+                .get(i)
+                .unwrap_or_else(|| panic!("{ctx}: tshark lacks phasor {i}"));
             i += 1;
             let raw_hex = match *raw {
-                RawPhasor::IntRect { re, im } => to_hex(&[re.to_be_bytes(), im.to_be_bytes()].concat()),
-                RawPhasor::IntPolar { magnitude, angle } => to_hex(&[magnitude.to_be_bytes(), angle.to_be_bytes()].concat()),
-                RawPhasor::FloatRect { re, im } => to_hex(&[re.to_be_bytes(), im.to_be_bytes()].concat()),
-                RawPhasor::FloatPolar { magnitude, angle } => to_hex(&[magnitude.to_be_bytes(), angle.to_be_bytes()].concat()),
+                RawPhasor::IntRect { re, im } => {
+                    to_hex(&[re.to_be_bytes(), im.to_be_bytes()].concat())
+                }
+                RawPhasor::IntPolar { magnitude, angle } => {
+                    to_hex(&[magnitude.to_be_bytes(), angle.to_be_bytes()].concat())
+                }
+                RawPhasor::FloatRect { re, im } => {
+                    to_hex(&[re.to_be_bytes(), im.to_be_bytes()].concat())
+                }
+                RawPhasor::FloatPolar { magnitude, angle } => {
+                    to_hex(&[magnitude.to_be_bytes(), angle.to_be_bytes()].concat())
+                }
             };
             assert_eq!(f.value, raw_hex, "{ctx}: phasor {i} raw");
             let v = pmu.phasor(k, lay).expect("phasor");
             let (re, im) = alt_value(&f.showname);
-            assert!(close(v.re, re) && close(v.im, im), "{ctx}: phasor {i}: ours {v:?}, tshark {re}+j{im}");
+            assert!(
+                close(v.re, re) && close(v.im, im),
+                "{ctx}: phasor {i}: ours {v:?}, tshark {re}+j{im}"
+            );
         }
     }
     assert_eq!(i, phasors.len(), "{ctx}: phasor count");
     // FREQ and DFREQ, per PMU in order.
-    let dev: Vec<_> = p.all("synphasor.frequency_deviation_from_nominal").collect();
+    let dev: Vec<_> = p
+        .all("synphasor.frequency_deviation_from_nominal")
+        .collect();
     let act: Vec<_> = p.all("synphasor.actual_frequency_value").collect();
     let rocof: Vec<_> = p.all("synphasor.rate_change_frequency").collect();
     let (mut di, mut ai) = (0, 0);
@@ -141,8 +264,16 @@ fn check_data(ctx: &str, data: &DataFrame, layout: &DataLayout, p: &Pdu) {
                 let f = dev[di];
                 di += 1;
                 assert_eq!(f.show.parse::<i16>().ok(), Some(v), "{ctx}: FREQ");
-                let hz: f64 = f.showname.split("actual frequency: ").nth(1).and_then(|s| s.trim_end_matches("Hz)").parse().ok()).expect("Hz");
-                assert!((pmu.frequency_hz(lay) - hz).abs() < 6e-4, "{ctx}: frequency");
+                let hz: f64 = f
+                    .showname
+                    .split("actual frequency: ")
+                    .nth(1)
+                    .and_then(|s| s.trim_end_matches("Hz)").parse().ok())
+                    .expect("Hz");
+                assert!(
+                    (pmu.frequency_hz(lay) - hz).abs() < 6e-4,
+                    "{ctx}: frequency"
+                );
             }
             RawValue::Float(v) => {
                 let f = act[ai];
@@ -157,11 +288,27 @@ fn check_data(ctx: &str, data: &DataFrame, layout: &DataLayout, p: &Pdu) {
         };
         assert_eq!(rocof[n].value, raw, "{ctx}: DFREQ raw");
         let r: f64 = rocof[n].show.parse().expect("rocof");
-        assert!((pmu.rocof_hz_per_s() - r).abs() <= 1e-5 * r.abs().max(1.0), "{ctx}: ROCOF ours {} tshark {r}", pmu.rocof_hz_per_s());
+        assert!(
+            (pmu.rocof_hz_per_s() - r).abs() <= 1e-5 * r.abs().max(1.0),
+            "{ctx}: ROCOF ours {} tshark {r}",
+            pmu.rocof_hz_per_s()
+        );
     }
-    assert_eq!((di, ai, rocof.len()), (dev.len(), act.len(), data.pmus.len()), "{ctx}: FREQ count");
+    assert_eq!(
+        (di, ai, rocof.len()),
+        (dev.len(), act.len(), data.pmus.len()),
+        "{ctx}: FREQ count"
+    );
     // Analogs: floats printed with 3 decimals, ints raw.
-    let analogs: Vec<String> = p.all("synphasor.analog_value").map(|f| f.showname.rsplit_once("\", ").map(|x| x.1.to_string()).unwrap_or_default()).collect();
+    let analogs: Vec<String> = p
+        .all("synphasor.analog_value")
+        .map(|f| {
+            f.showname
+                .rsplit_once("\", ")
+                .map(|x| x.1.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
     let ours: Vec<String> = data
         .pmus
         .iter()
@@ -171,10 +318,27 @@ fn check_data(ctx: &str, data: &DataFrame, layout: &DataLayout, p: &Pdu) {
             RawValue::Int(v) => format!("{v}"),
         })
         .collect();
-    let theirs: Vec<String> = analogs.iter().map(|s| s.split(' ').next().unwrap_or_default().to_string()).collect();
+    let theirs: Vec<String> = analogs
+        .iter()
+        .map(|s| s.split(' ').next().unwrap_or_default().to_string())
+        .collect();
     assert_eq!(theirs, ours, "{ctx}: analogs");
-    let digitals: Vec<String> = p.all("synphasor.digital_status_word").map(|f| f.showname.rsplit(' ').next().unwrap_or_default().to_string()).collect();
-    let ours: Vec<String> = data.pmus.iter().flat_map(|m| m.digitals.iter()).map(|d| format!("0x{d:04x}")).collect();
+    let digitals: Vec<String> = p
+        .all("synphasor.digital_status_word")
+        .map(|f| {
+            f.showname
+                .rsplit(' ')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let ours: Vec<String> = data
+        .pmus
+        .iter()
+        .flat_map(|m| m.digitals.iter())
+        .map(|d| format!("0x{d:04x}"))
+        .collect();
     assert_eq!(digitals, ours, "{ctx}: digitals");
 }
 
@@ -199,28 +363,52 @@ fn decoder_agrees_with_tshark_on_every_frame() {
             if d.bytes.len() <= 16 {
                 continue;
             }
-            ours.entry((ip(d.key.src.0), d.key.src.1, ip(d.key.dst.0), d.key.dst.1)).or_default().push(d);
+            ours.entry((ip(d.key.src.0), d.key.src.1, ip(d.key.dst.0), d.key.dst.1))
+                .or_default()
+                .push(d);
         }
         let mut theirs: BTreeMap<(String, u16, String, u16), Vec<&Pdu>> = BTreeMap::new();
         for p in &pdus {
-            theirs.entry((p.src.0.clone(), p.src.1, p.dst.0.clone(), p.dst.1)).or_default().push(p);
+            theirs
+                .entry((p.src.0.clone(), p.src.1, p.dst.0.clone(), p.dst.1))
+                .or_default()
+                .push(p);
         }
-        assert_eq!(ours.keys().collect::<Vec<_>>(), theirs.keys().collect::<Vec<_>>(), "{}: directions", spec.path);
+        assert_eq!(
+            ours.keys().collect::<Vec<_>>(),
+            theirs.keys().collect::<Vec<_>>(),
+            "{}: directions",
+            spec.path
+        );
         let mut layouts: BTreeMap<(String, u16, String, u16), DataLayout> = BTreeMap::new();
         for (key, list) in &ours {
             let tlist = &theirs[key];
             assert_eq!(list.len(), tlist.len(), "{}: frames {key:?}", spec.path);
             for (d, p) in list.iter().zip(tlist) {
-                let ctx = format!("{} frame {} (ours packet {})", spec.path, p.frame, d.packet + 1);
+                let ctx = format!(
+                    "{} frame {} (ours packet {})",
+                    spec.path,
+                    p.frame,
+                    d.packet + 1
+                );
                 assert_eq!(p.frame, d.packet + 1, "{ctx}: packet number");
                 check_header(&ctx, d, p);
                 match &d.result {
-                    Ok(FrameRepr { payload: Payload::Config2(cfg), .. }) => {
+                    Ok(FrameRepr {
+                        payload: Payload::Config2(cfg),
+                        ..
+                    }) => {
                         check_config(&ctx, cfg, p);
                         layouts.insert(key.clone(), cfg.layout());
                     }
-                    Ok(FrameRepr { payload: Payload::Data(data), .. }) => check_data(&ctx, data, &layouts[key], p),
-                    Ok(FrameRepr { payload: Payload::Command(cmd), .. }) => {
+                    Ok(FrameRepr {
+                        payload: Payload::Data(data),
+                        ..
+                    }) => check_data(&ctx, data, &layouts[key], p),
+                    Ok(FrameRepr {
+                        payload: Payload::Command(cmd),
+                        ..
+                    }) => {
                         let code = p.get("synphasor.command").map(|f| hex_u32(&f.show));
                         assert_eq!(code, Some(u32::from(cmd.code.to_u16())), "{ctx}: CMD");
                     }

@@ -54,7 +54,11 @@ fn our_rows(capture: &[u8]) -> Vec<String> {
     let (frames, _) = decode_capture(capture, &[4712, 4713]);
     let mut rows = Vec::new();
     for d in frames {
-        let Ok(FrameRepr { payload: Payload::Data(data), .. }) = d.result else {
+        let Ok(FrameRepr {
+            payload: Payload::Data(data),
+            ..
+        }) = d.result
+        else {
             continue;
         };
         for (idx, pmu) in data.pmus.iter().enumerate() {
@@ -62,9 +66,13 @@ fn our_rows(capture: &[u8]) -> Vec<String> {
             for p in &pmu.phasors {
                 let (a, b, c, e) = match *p {
                     RawPhasor::FloatRect { re, im } => (f64::from(re), f64::from(im), 0.0, 0.0),
-                    RawPhasor::FloatPolar { magnitude, angle } => (0.0, 0.0, f64::from(magnitude), f64::from(angle)),
+                    RawPhasor::FloatPolar { magnitude, angle } => {
+                        (0.0, 0.0, f64::from(magnitude), f64::from(angle))
+                    }
                     RawPhasor::IntRect { re, im } => (f64::from(re), f64::from(im), 0.0, 0.0),
-                    RawPhasor::IntPolar { magnitude, angle } => (0.0, 0.0, f64::from(magnitude), f64::from(angle)),
+                    RawPhasor::IntPolar { magnitude, angle } => {
+                        (0.0, 0.0, f64::from(magnitude), f64::from(angle))
+                    }
                 };
                 re.push(zeek(a));
                 im.push(zeek(b));

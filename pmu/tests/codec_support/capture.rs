@@ -15,7 +15,11 @@ pub fn read_packets(bytes: &[u8]) -> Vec<Vec<u8>> {
 
 fn u32_at(b: &[u8], at: usize, le: bool) -> Option<u32> {
     let s: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
-    Some(if le { u32::from_le_bytes(s) } else { u32::from_be_bytes(s) })
+    Some(if le {
+        u32::from_le_bytes(s)
+    } else {
+        u32::from_be_bytes(s)
+    })
 }
 
 fn read_pcap(b: &[u8]) -> Vec<Vec<u8>> {
@@ -24,7 +28,11 @@ fn read_pcap(b: &[u8]) -> Vec<Vec<u8>> {
         Some([0xA1, 0xB2, 0xC3, 0xD4]) | Some([0xA1, 0xB2, 0x3C, 0x4D]) => false,
         other => panic!("not a pcap file: magic {other:?}"),
     };
-    assert_eq!(u32_at(b, 20, le), Some(1), "pcap link type must be Ethernet");
+    assert_eq!(
+        u32_at(b, 20, le),
+        Some(1),
+        "pcap link type must be Ethernet"
+    );
     let mut out = Vec::new();
     let mut at = 24;
     while let Some(incl) = u32_at(b, at + 8, le) {
@@ -46,7 +54,11 @@ fn read_pcapng(b: &[u8]) -> Vec<Vec<u8>> {
         match ty {
             1 => {
                 let link = b.get(at + 8..at + 10).expect("IDB");
-                let link = if le { u16::from_le_bytes([link[0], link[1]]) } else { u16::from_be_bytes([link[0], link[1]]) };
+                let link = if le {
+                    u16::from_le_bytes([link[0], link[1]])
+                } else {
+                    u16::from_be_bytes([link[0], link[1]])
+                };
                 assert_eq!(link, 1, "pcapng link type must be Ethernet");
             }
             6 => {
@@ -120,14 +132,22 @@ pub fn dissect(pkt: &[u8]) -> Option<Segment> {
             let off = usize::from(l4.get(12)? >> 4) * 4;
             let syn = l4.get(13)? & 0x02 != 0;
             Some(Segment {
-                key: FlowKey { proto: Proto::Tcp, src: (src, sport), dst: (dst, dport) },
+                key: FlowKey {
+                    proto: Proto::Tcp,
+                    src: (src, sport),
+                    dst: (dst, dport),
+                },
                 seq,
                 syn,
                 payload: l4.get(off..)?.to_vec(),
             })
         }
         17 => Some(Segment {
-            key: FlowKey { proto: Proto::Udp, src: (src, sport), dst: (dst, dport) },
+            key: FlowKey {
+                proto: Proto::Udp,
+                src: (src, sport),
+                dst: (dst, dport),
+            },
             seq: 0,
             syn: false,
             payload: l4.get(8..)?.to_vec(),
@@ -181,16 +201,21 @@ pub struct Decoded {
 /// Decodes every C37.118 frame of a capture, per direction, with the
 /// configuration seen earlier in that direction.
 pub fn decode_capture(bytes: &[u8], ports: &[u16]) -> (Vec<Decoded>, u64) {
-    let mut flows: HashMap<FlowKey, (TcpReassembler, FrameSplitter, StreamDecoder)> = HashMap::new();
+    let mut flows: HashMap<FlowKey, (TcpReassembler, FrameSplitter, StreamDecoder)> =
+        HashMap::new();
     let mut out = Vec::new();
     for (index, pkt) in read_packets(bytes).iter().enumerate() {
         let Some(seg) = dissect(pkt) else { continue };
         if !ports.contains(&seg.key.src.1) && !ports.contains(&seg.key.dst.1) {
             continue;
         }
-        let (tcp, splitter, decoder) = flows
-            .entry(seg.key)
-            .or_insert_with(|| (TcpReassembler::default(), FrameSplitter::default(), StreamDecoder::new()));
+        let (tcp, splitter, decoder) = flows.entry(seg.key).or_insert_with(|| {
+            (
+                TcpReassembler::default(),
+                FrameSplitter::default(),
+                StreamDecoder::new(),
+            )
+        });
         let mut data = Vec::new();
         match seg.key.proto {
             Proto::Tcp => {

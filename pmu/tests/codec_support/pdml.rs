@@ -108,8 +108,12 @@ pub fn synphasor_pdus(file: &Path, decode_as: Option<&str>) -> Vec<Pdu> {
                 (None, "num") => frame = attr(t, "show").parse().unwrap_or(0),
                 (None, "ip.src") => src.0 = attr(t, "show"),
                 (None, "ip.dst") => dst.0 = attr(t, "show"),
-                (None, "tcp.srcport" | "udp.srcport") => src.1 = attr(t, "show").parse().unwrap_or(0),
-                (None, "tcp.dstport" | "udp.dstport") => dst.1 = attr(t, "show").parse().unwrap_or(0),
+                (None, "tcp.srcport" | "udp.srcport") => {
+                    src.1 = attr(t, "show").parse().unwrap_or(0)
+                }
+                (None, "tcp.dstport" | "udp.dstport") => {
+                    dst.1 = attr(t, "show").parse().unwrap_or(0)
+                }
                 _ => {}
             }
         }
