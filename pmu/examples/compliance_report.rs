@@ -31,8 +31,18 @@ fn main() {
                     _ => usage(),
                 }
             }
-            "--f0" => f0 = it.next().and_then(|v| v.parse::<f64>().ok()).or_else(|| usage()),
-            "--fs" => fs = it.next().and_then(|v| v.parse::<u32>().ok()).or_else(|| usage()),
+            "--f0" => {
+                f0 = it
+                    .next()
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .or_else(|| usage())
+            }
+            "--fs" => {
+                fs = it
+                    .next()
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .or_else(|| usage())
+            }
             _ => usage(),
         }
     }

@@ -106,10 +106,18 @@ pub fn standard_settings() -> Vec<Setting> {
     let mut v = Vec::new();
     for class in [PmuClass::P, PmuClass::M] {
         for fs in [10, 25, 50] {
-            v.push(Setting { class, f0: 50.0, fs });
+            v.push(Setting {
+                class,
+                f0: 50.0,
+                fs,
+            });
         }
         for fs in [10, 12, 15, 20, 30, 60] {
-            v.push(Setting { class, f0: 60.0, fs });
+            v.push(Setting {
+                class,
+                f0: 60.0,
+                fs,
+            });
         }
     }
     v

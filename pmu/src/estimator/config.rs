@@ -58,7 +58,9 @@ pub enum ConfigError {
     #[error("at least one channel is required")]
     NoChannel,
     /// A three-phase group names a channel that does not exist.
-    #[error("three-phase group {group} refers to channel {channel}, but there are {channels} channels")]
+    #[error(
+        "three-phase group {group} refers to channel {channel}, but there are {channels} channels"
+    )]
     GroupChannel {
         /// Index of the group.
         group: usize,

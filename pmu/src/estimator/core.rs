@@ -2,7 +2,7 @@
 
 use super::complex::Complex;
 use super::config::{ConfigError, EstimatorConfig, PmuClass};
-use super::fir::{FirFilter, GainTable, m_frequency_attenuation_db, M_PHASOR_ATTENUATION_DB};
+use super::fir::{m_frequency_attenuation_db, FirFilter, GainTable, M_PHASOR_ATTENUATION_DB};
 use core::f64::consts::PI;
 
 const NS_PER_S: i64 = 1_000_000_000;
@@ -130,13 +130,7 @@ impl Estimator {
                 let half_budget = budget.saturating_sub(diff_step + 1);
                 (
                     FirFilter::m_class(fs, f0, rate, half_budget, M_PHASOR_ATTENUATION_DB),
-                    FirFilter::m_class(
-                        fs,
-                        f0,
-                        rate,
-                        half_budget,
-                        m_frequency_attenuation_db(rate),
-                    ),
+                    FirFilter::m_class(fs, f0, rate, half_budget, m_frequency_attenuation_db(rate)),
                     (rate / 2.0).min(f0 / 2.0),
                 )
             }
@@ -223,8 +217,8 @@ impl Estimator {
     }
 
     fn report_instant(&self) -> i64 {
-        let frac = (i64::from(self.next_index) * NS_PER_S) as f64
-            / f64::from(self.config.reporting_rate);
+        let frac =
+            (i64::from(self.next_index) * NS_PER_S) as f64 / f64::from(self.config.reporting_rate);
         self.next_second * NS_PER_S + frac.round() as i64
     }
 
@@ -292,7 +286,12 @@ impl Estimator {
         }
         let a = alpha();
         let a2 = a * a;
-        for (g, ring) in self.config.three_phase_groups.iter().zip(&mut self.group_rings) {
+        for (g, ring) in self
+            .config
+            .three_phase_groups
+            .iter()
+            .zip(&mut self.group_rings)
+        {
             let [ia, ib, ic] = *g;
             let za = rot.scale(values[ia]);
             let zb = rot.scale(values[ib]);
@@ -370,7 +369,9 @@ impl Estimator {
             PmuClass::M => rocof.clamp(-MAX_CHIRP_RATE_HZ_S, MAX_CHIRP_RATE_HZ_S),
         };
         let response = Complex::new(gain, PI * chirp_rate * self.gains.chirp_term(offset));
-        let inverse = response.conj().scale(1.0 / (response.re * response.re + response.im * response.im));
+        let inverse = response
+            .conj()
+            .scale(1.0 / (response.re * response.re + response.im * response.im));
         let period_s = self.period_ns * 1e-9;
         let rot_s = Complex::cis(2.0 * PI * offset * alpha * period_s);
         let rot_s1 = Complex::cis(-2.0 * PI * offset * (1.0 - alpha) * period_s);

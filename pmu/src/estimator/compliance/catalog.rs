@@ -25,7 +25,10 @@ pub fn run_setting(setting: Setting, mode: Mode) -> Result<Vec<Outcome>, ConfigE
     out.push(ctx.ramp(1.0)?);
     out.push(ctx.ramp(-1.0)?);
     let steps: &[(&str, bool, f64)] = match mode {
-        Mode::Fast => &[("magnitude step +10 %", true, 0.1), ("phase step +10°", false, 10.0)],
+        Mode::Fast => &[
+            ("magnitude step +10 %", true, 0.1),
+            ("phase step +10°", false, 10.0),
+        ],
         Mode::Full => &[
             ("magnitude step +10 %", true, 0.1),
             ("magnitude step −10 %", true, -0.1),
@@ -36,17 +39,14 @@ pub fn run_setting(setting: Setting, mode: Mode) -> Result<Vec<Outcome>, ConfigE
     for &(name, magnitude, size) in steps {
         out.push(ctx.step(name, magnitude, size)?);
     }
-    let latency = out
-        .iter()
-        .map(|o| o.max_latency_s)
-        .fold(0.0_f64, f64::max);
+    let latency = out.iter().map(|o| o.max_latency_s).fold(0.0_f64, f64::max);
     out.push(Outcome::new(
         "reporting latency",
         TestFamily::Latency,
         setting,
         vec![(Quantity::Latency, [latency, latency])],
         latency,
-        format!("filter half span + 1 ms differentiation step + 1 sample"),
+        "filter half span + 1 ms differentiation step + 1 sample".to_string(),
     ));
     Ok(out)
 }
@@ -99,7 +99,9 @@ struct Context {
     setting: Setting,
     mode: Mode,
     sample_rate_hz: f64,
-    /// Time from the first sample to the first report, s.
+    /// Reporting latency of the estimator, s.
+    latency_s: f64,
+    /// Run-in before the first report that is evaluated, s.
     lead_s: f64,
 }
 
@@ -117,11 +119,13 @@ impl Context {
                 ratio: 0.0,
             },
         };
-        let lead_s = probe.latency_s()? * 2.0 + 1.0 / f64::from(setting.fs);
+        let latency_s = probe.latency_s()?;
+        let lead_s = latency_s * 2.0 + 1.0 / f64::from(setting.fs);
         Ok(Self {
             setting,
             mode,
             sample_rate_hz,
+            latency_s,
             lead_s,
         })
     }
@@ -144,13 +148,24 @@ impl Context {
     }
 
     fn outcome(&self, name: &str, family: TestFamily, worst: &Worst, note: String) -> Outcome {
-        Outcome::new(name, family, self.setting, worst.rows(), worst.latency, note)
+        Outcome::new(
+            name,
+            family,
+            self.setting,
+            worst.rows(),
+            worst.latency,
+            note,
+        )
     }
 
     fn frequency_range(&self) -> Result<Outcome, ConfigError> {
         let r = self.setting.frequency_range_hz();
         let f0 = self.setting.f0;
-        let (n, dur) = if self.fast() { (5, 1.0) } else { (4 * (2.0 * r) as usize + 1, 2.0) };
+        let (n, dur) = if self.fast() {
+            (5, 1.0)
+        } else {
+            (4 * (2.0 * r) as usize + 1, 2.0)
+        };
         let mut worst = Worst::default();
         for f in sweep(f0 - r, f0 + r, n) {
             let w = Waveform::Steady {
@@ -160,7 +175,10 @@ impl Context {
             };
             worst.add(&self.steady(w, dur)?, |_| true, &format!("f = {f:.2} Hz"));
         }
-        let note = format!("f0 ± {r} Hz, {n} points of {dur} s; worst TVE at {}", worst.tve_case);
+        let note = format!(
+            "f0 ± {r} Hz, {n} points of {dur} s; worst TVE at {}",
+            worst.tve_case
+        );
         Ok(self.outcome("frequency range", TestFamily::SteadyState, &worst, note))
     }
 
@@ -177,7 +195,11 @@ impl Context {
                 freq_hz: self.setting.f0,
                 phase: 0.3,
             };
-            worst.add(&self.steady(w, 1.0)?, |_| true, &format!("{:.0} %", m * 100.0));
+            worst.add(
+                &self.steady(w, 1.0)?,
+                |_| true,
+                &format!("{:.0} %", m * 100.0),
+            );
         }
         let note = format!("10 %–200 % of nominal, {} levels", levels.len());
         Ok(self.outcome("magnitude range", TestFamily::SteadyState, &worst, note))
@@ -213,7 +235,11 @@ impl Context {
         let note = format!(
             "{} % of each harmonic, orders {:?}",
             ratio * 100.0,
-            if self.fast() { orders.clone() } else { vec![2, 50] }
+            if self.fast() {
+                orders.clone()
+            } else {
+                vec![2, 50]
+            }
         );
         Ok(self.outcome("harmonic distortion", TestFamily::Harmonics, &worst, note))
     }
@@ -248,7 +274,12 @@ impl Context {
             2.0 * f0,
             worst.tve_case
         );
-        Ok(self.outcome("out-of-band interference", TestFamily::OutOfBand, &worst, note))
+        Ok(self.outcome(
+            "out-of-band interference",
+            TestFamily::OutOfBand,
+            &worst,
+            note,
+        ))
     }
 
     fn modulation(&self, name: &str, kx: f64, ka: f64) -> Result<Outcome, ConfigError> {
@@ -269,7 +300,11 @@ impl Context {
         for &fm_hz in &fms {
             let w = Waveform::Modulated { fm_hz, kx, ka };
             let duration = (1.0 / fm_hz).max(1.0);
-            worst.add(&self.steady(w, duration)?, |_| true, &format!("fm = {fm_hz:.2} Hz"));
+            worst.add(
+                &self.steady(w, duration)?,
+                |_| true,
+                &format!("fm = {fm_hz:.2} Hz"),
+            );
         }
         let note = format!(
             "kx = {kx}, ka = {ka} rad, fm = {:.1}..{fm_max} Hz ({} points); worst TVE at {}",
@@ -297,7 +332,11 @@ impl Context {
         let mut per_edition = [Worst::default(), Worst::default()];
         for (worst, edition) in per_edition.iter_mut().zip(Edition::ALL) {
             let excl = self.setting.ramp_exclusion_s(edition);
-            worst.add(&points, |p| p.t >= t_start + excl && p.t <= t_end - excl, "");
+            worst.add(
+                &points,
+                |p| p.t >= t_start + excl && p.t <= t_end - excl,
+                "",
+            );
         }
         let [a, b] = &per_edition;
         rows.push((Quantity::MaxTve, [a.tve, b.tve]));
@@ -314,7 +353,14 @@ impl Context {
             self.setting.ramp_exclusion_s(Edition::Ieee2011),
             self.setting.ramp_exclusion_s(Edition::Ieee2014)
         );
-        Ok(Outcome::new(name, TestFamily::Ramp, self.setting, rows, a.latency, note))
+        Ok(Outcome::new(
+            name,
+            TestFamily::Ramp,
+            self.setting,
+            rows,
+            a.latency,
+            note,
+        ))
     }
 
     /// Step test with the equivalent-time-sampling technique: the step is
@@ -323,17 +369,21 @@ impl Context {
     fn step(&self, name: &str, magnitude: bool, size: f64) -> Result<Outcome, ConfigError> {
         let rate = f64::from(self.setting.fs);
         let resolution = match (self.setting.class, self.mode) {
-            (PmuClass::P, Mode::Fast) => 1e-3,
+            (PmuClass::P, Mode::Fast) => 2e-3,
             (PmuClass::P, Mode::Full) => 2e-4,
-            (PmuClass::M, Mode::Fast) => 0.1 / rate,
+            (PmuClass::M, Mode::Fast) => 0.25 / rate,
             (PmuClass::M, Mode::Full) => 0.02 / rate,
         };
         let runs = ((1.0 / rate) / resolution).ceil().max(1.0) as usize;
         let horizon = Edition::ALL
             .iter()
             .flat_map(|&e| {
-                [Quantity::TveResponse, Quantity::FeResponse, Quantity::RfeResponse]
-                    .map(|q| self.setting.limit(e, TestFamily::Step, q).unwrap_or(0.0))
+                [
+                    Quantity::TveResponse,
+                    Quantity::FeResponse,
+                    Quantity::RfeResponse,
+                ]
+                .map(|q| self.setting.limit(e, TestFamily::Step, q).unwrap_or(0.0))
             })
             .fold(0.0_f64, f64::max);
         let t_base = ((self.lead_s + 2.0 / rate) * rate).ceil() / rate;
@@ -353,7 +403,8 @@ impl Context {
                 }
             };
             let t_begin = t_step - self.lead_s - 2.0 / rate;
-            let points = self.sim(w).run(t_begin, t_step + horizon + self.lead_s)?;
+            let t_end = t_step + horizon + self.latency_s + 1.0 / rate;
+            let points = self.sim(w).run(t_begin, t_end)?;
             for p in points {
                 latency = latency.max(p.latency_s);
                 all.push((p.t - t_step, p));
@@ -416,7 +467,14 @@ impl Context {
             resolution * 1e3,
             delay * 1e3
         );
-        Ok(Outcome::new(name, TestFamily::Step, self.setting, rows, latency, note))
+        Ok(Outcome::new(
+            name,
+            TestFamily::Step,
+            self.setting,
+            rows,
+            latency,
+            note,
+        ))
     }
 }
 

@@ -73,7 +73,10 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
         }
     }
     let _ = writeln!(s, "## Summary\n");
-    let _ = writeln!(s, "| class | f0 (Hz) | Fs (fps) | filter taps | latency | 2011 | 2014/2018 |");
+    let _ = writeln!(
+        s,
+        "| class | f0 (Hz) | Fs (fps) | filter taps | latency | 2011 | 2014/2018 |"
+    );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|");
     let mut total_fail = [0usize; 2];
     for setting in &settings {
@@ -155,10 +158,18 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
                     a.quantity.label(),
                     fmt_value(a.quantity, a.measured),
                     fmt_limit(a.quantity, a.limit),
-                    if a.limit.is_some() { verdict(a.passes()) } else { "—" },
+                    if a.limit.is_some() {
+                        verdict(a.passes())
+                    } else {
+                        "—"
+                    },
                     fmt_value(b.quantity, b.measured),
                     fmt_limit(b.quantity, b.limit),
-                    if b.limit.is_some() { verdict(b.passes()) } else { "—" },
+                    if b.limit.is_some() {
+                        verdict(b.passes())
+                    } else {
+                        "—"
+                    },
                 );
             }
         }

@@ -79,7 +79,11 @@ impl Simulation {
                     tve = tve.max((*est - reference).abs() / reference.abs());
                 }
                 let reference = self.waveform.reference_phasor(t_r, f0, 0);
-                let positive_sequence = report.positive_sequence.first().copied().unwrap_or_default();
+                let positive_sequence = report
+                    .positive_sequence
+                    .first()
+                    .copied()
+                    .unwrap_or_default();
                 tve = tve.max((positive_sequence - reference).abs() / reference.abs());
                 points.push(Point {
                     t: t_r,
