@@ -29,7 +29,9 @@ pub fn is_rt_thread() -> bool {
     RT_THREAD.with(Cell::get)
 }
 
-fn mark_rt_thread(on: bool) {
+/// Marks (or unmarks) the calling thread as a real-time thread, as the engine does for its
+/// readers and path workers once they are set up (see [`is_rt_thread`]).
+pub fn mark_rt_thread(on: bool) {
     RT_THREAD.with(|c| c.set(on));
 }
 
