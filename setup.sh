@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what gridhil needs on Debian 12 (or Ubuntu 22.04+): the HDF5 library for the run
+# log, tshark and Python tools the tests compare against, iproute2 for network namespaces.
+# Safe to run again: it skips what is already there.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+packages=(
+  build-essential pkg-config      # C toolchain for -sys crates
+  libhdf5-dev hdf5-tools          # HDF5 run log (hdf5-metno builds against libhdf5 1.10)
+  python3 python3-venv python3-h5py python3-numpy  # independent readers of the run log
+  tshark                          # independent protocol dissectors for the tests
+  iproute2 ethtool                # network namespaces and veth pairs for raw-Ethernet tests
+  util-linux                      # setpriv: runs tests without real-time privileges
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  case "$p" in \#*) continue ;; esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  # tshark asks whether non-root users may capture; answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "setup: installing the Rust toolchain with rustup (https://rustup.rs)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    echo "setup: run 'source \$HOME/.cargo/env' (or open a new shell) so that cargo is on PATH"
+  fi
+fi
+
+echo "setup: ok"
