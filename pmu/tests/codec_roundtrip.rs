@@ -380,3 +380,38 @@ fn stream_decoder_learns_the_layout_from_cfg2() {
         Ok(Payload::Data(_))
     ));
 }
+
+#[test]
+fn config3_from_config2_describes_the_same_data_frames() {
+    let cfg = cfg2(DataFormat::new(false, false, false, false));
+    let c3 = Config3::from_config(&cfg);
+    assert_eq!(c3.pmus[0].station.text(), "Station A");
+    assert_eq!(c3.pmus[0].phasors[2].name.text(), "I1");
+    assert!(c3.pmus[0].phasors[2].scale.is_current());
+    let (l2, l3) = (cfg.layout(), c3.layout());
+    assert_eq!(l2.payload_len(), l3.payload_len());
+    let mut data = DataFrame::zeroed(&l2);
+    data.pmus[0]
+        .set_phasor(0, Complex::new(1000.0, -2000.0), &l2.pmus[0])
+        .expect("set");
+    let v2 = data.pmus[0].phasor(0, &l2.pmus[0]).expect("v2");
+    let v3 = data.pmus[0].phasor(0, &l3.pmus[0]).expect("v3");
+    assert!((v2.re - v3.re).abs() < 1e-3 && (v2.im - v3.im).abs() < 1e-3);
+    round_trip(
+        &FrameRepr {
+            header: header(),
+            payload: Payload::Config3(c3),
+        },
+        None,
+    );
+}
+
+#[test]
+fn header_from_unix_nanos() {
+    let h = FrameHeader::at_unix_nanos(5, 1_600_000_000_500_000_000, 1_000_000);
+    assert_eq!(
+        (h.idcode, h.soc, h.fracsec.fraction, h.version),
+        (5, 1_600_000_000, 500_000, 2)
+    );
+    assert_eq!(h.unix_nanos(1_000_000), 1_600_000_000_500_000_000);
+}

@@ -276,6 +276,71 @@ pub struct Config3 {
 }
 
 impl Config3 {
+    /// The CFG-3 equivalent of a CFG-1/2 configuration, so that a PMU described
+    /// once can serve CFG-2 and CFG-3: names trimmed, PHUNIT/ANUNIT turned into
+    /// PHSCALE/ANSCALE factors, no global ID, position unspecified (infinity),
+    /// service class `b'M'`, WINDOW and GRP_DLY zero.
+    pub fn from_config(cfg: &super::config::Config) -> Self {
+        let name = |n: &super::name::Name16| VarName::new(&n.trimmed());
+        let pmus = cfg
+            .pmus
+            .iter()
+            .map(|p| PmuConfig3 {
+                station: name(&p.station),
+                idcode: p.idcode,
+                global_pmu_id: [0; 16],
+                format: p.format,
+                phasors: p
+                    .phasors
+                    .iter()
+                    .map(|c| PhasorChannel3 {
+                        name: name(&c.name),
+                        scale: PhasorScale {
+                            modification_flags: 0,
+                            phasor_type: if c.unit.is_current() { 0x08 } else { 0x00 },
+                            user_flags: 0,
+                            scale: c.unit.scale() as f32,
+                            angle_offset: 0.0,
+                        },
+                    })
+                    .collect(),
+                analogs: p
+                    .analogs
+                    .iter()
+                    .map(|c| AnalogChannel3 {
+                        name: name(&c.name),
+                        scale: AnalogScale {
+                            scale: c.unit.scale() as f32,
+                            offset: 0.0,
+                        },
+                    })
+                    .collect(),
+                digitals: p
+                    .digitals
+                    .iter()
+                    .map(|d| DigitalWord3 {
+                        names: d.names.iter().map(name).collect(),
+                        unit: d.unit,
+                    })
+                    .collect(),
+                latitude: f32::INFINITY,
+                longitude: f32::INFINITY,
+                elevation: f32::INFINITY,
+                service_class: b'M',
+                window: 0,
+                group_delay: 0,
+                nominal: p.nominal,
+                cfgcnt: p.cfgcnt,
+            })
+            .collect();
+        Self {
+            cont_idx: 0,
+            time_base: cfg.time_base,
+            pmus,
+            data_rate: cfg.data_rate,
+        }
+    }
+
     /// FRACSEC ticks per second.
     pub fn ticks_per_second(&self) -> u32 {
         self.time_base & 0x00FF_FFFF

@@ -180,7 +180,36 @@ impl FrameHeader {
             },
         }
     }
+
+    /// A 2011 header for the instant `unix_ns` (nanoseconds since 1970-01-01
+    /// UTC), the fraction rounded to the nearest of `time_base` ticks per second.
+    pub fn at_unix_nanos(idcode: u16, unix_ns: u64, time_base: u32) -> Self {
+        let base = u64::from(time_base & 0x00FF_FFFF).max(1);
+        let mut soc = unix_ns / NANOS_PER_SECOND;
+        let rem = unix_ns % NANOS_PER_SECOND;
+        // rem < 1e9 and base < 2^24: the product fits easily in u64.
+        let mut fraction = (rem * base + NANOS_PER_SECOND / 2) / NANOS_PER_SECOND;
+        if fraction >= base {
+            soc += 1;
+            fraction -= base;
+        }
+        Self::new(
+            idcode,
+            u32::try_from(soc).unwrap_or(u32::MAX),
+            u32::try_from(fraction).unwrap_or(0),
+        )
+    }
+
+    /// The instant this header describes, in nanoseconds since 1970-01-01 UTC
+    /// (fraction rounded to the nearest nanosecond).
+    pub fn unix_nanos(&self, time_base: u32) -> u64 {
+        let base = u64::from(time_base & 0x00FF_FFFF).max(1);
+        let frac = u64::from(self.fracsec.fraction);
+        u64::from(self.soc) * NANOS_PER_SECOND + (frac * NANOS_PER_SECOND + base / 2) / base
+    }
 }
+
+const NANOS_PER_SECOND: u64 = 1_000_000_000;
 
 /// Zero-copy view over one C37.118 frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -410,6 +439,17 @@ mod tests {
         for raw in [0u32, 0xFFFF_FFFF, 0x5A12_3456, 0x8F00_0001] {
             assert_eq!(Fracsec::from_raw(raw).to_raw(), raw);
         }
+    }
+
+    #[test]
+    fn unix_nanos_round_trip() {
+        let h = FrameHeader::at_unix_nanos(1, 1_700_000_000_999_999_999, 1_000_000);
+        assert_eq!((h.soc, h.fracsec.fraction), (1_700_000_001, 0));
+        let h = FrameHeader::at_unix_nanos(1, 1_700_000_000_020_000_000, 1_000_000);
+        assert_eq!((h.soc, h.fracsec.fraction), (1_700_000_000, 20_000));
+        assert_eq!(h.unix_nanos(1_000_000), 1_700_000_000_020_000_000);
+        let h = FrameHeader::at_unix_nanos(1, 1_000_000_000 / 3, 0x00FF_FFFF);
+        assert!(h.unix_nanos(0x00FF_FFFF).abs_diff(1_000_000_000 / 3) < 60);
     }
 
     #[test]

@@ -8,7 +8,39 @@
 //! * [`StreamDecoder`]: decodes a stream, remembering its configuration.
 //! * [`FrameSplitter`]: cuts TCP byte streams into frames.
 //!
-//! See `docs/c37118-codec.md` for an overview and examples.
+//! See `docs/c37118-codec.md` for an overview.
+//!
+//! ```
+//! use gridhil_pmu::codec::*;
+//!
+//! // Describe a PMU once (CFG-2) …
+//! let pmu = PmuConfig::new("Bus 2", 7, DataFormat::new(true, false, false, false), NominalFrequency::HZ50)
+//!     .with_phasor("VA", PhasorUnit::voltage(0))
+//!     .with_phasor("IA", PhasorUnit::current(0));
+//! let cfg = Config::new(1_000_000, 50, vec![pmu]);
+//! let layout = cfg.layout();
+//! let header = FrameHeader::at_unix_nanos(7, 1_700_000_000_020_000_000, cfg.time_base);
+//!
+//! // … then fill and encode data frames into a reused buffer without allocating.
+//! let mut data = DataFrame::zeroed(&layout);
+//! data.pmus[0].set_phasor(0, Complex::from_polar(230.0, 0.1), &layout.pmus[0])?;
+//! data.pmus[0].set_frequency_hz(50.01, &layout.pmus[0]);
+//! let mut buf = [0u8; 1024];
+//! let len = data.encode(&header, &mut buf)?;
+//!
+//! // A PDC decodes the stream, configuration first.
+//! let mut cfg_buf = vec![0u8; cfg.buffer_len()];
+//! cfg.encode(false, &header, &mut cfg_buf)?;
+//! let mut decoder = StreamDecoder::new();
+//! decoder.decode(&cfg_buf)?;
+//! let FrameRepr { payload: Payload::Data(got), .. } = decoder.decode(&buf[..len])? else {
+//!     unreachable!()
+//! };
+//! let v = got.pmus[0].values(&decoder.layout().unwrap().pmus[0]);
+//! assert!((v.frequency_hz - 50.01).abs() < 1e-4);
+//! assert!((v.phasors[0].magnitude() - 230.0).abs() < 1e-3);
+//! # Ok::<(), gridhil_pmu::codec::Error>(())
+//! ```
 
 mod command;
 mod config;
