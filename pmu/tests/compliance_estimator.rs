@@ -230,3 +230,30 @@ fn push_does_not_allocate() {
         assert_eq!(ALLOCATIONS.with(Cell::get), 0, "{class:?}: push allocated");
     }
 }
+
+#[test]
+fn recomputing_the_last_report_gives_the_same_report() {
+    let mut est = match Estimator::new(config(PmuClass::M, 50.0, 4000.0, 25)) {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(est.recompute_last_report().is_none());
+    let mut last = None;
+    for n in 0..4000i64 {
+        let ts = EPOCH_NS + n * 250_000;
+        if let Some(r) = est.push(ts, &sample(n as f64 / 4000.0, 50.2, 0.3)) {
+            last = Some(r.clone());
+            if n > 2000 {
+                break;
+            }
+        }
+    }
+    let last = match last {
+        Some(r) => r,
+        None => panic!("no report"),
+    };
+    match est.recompute_last_report() {
+        Some(again) => assert_eq!(*again, last),
+        None => panic!("window left the buffer"),
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::limits::{Edition, Quantity};
 use super::{Mode, Outcome};
-use crate::estimator::{Estimator, EstimatorConfig};
+use crate::estimator::{Estimator, EstimatorConfig, PmuClass};
 use core::fmt::Write;
 
 fn fmt_value(quantity: Quantity, v: f64) -> String {
@@ -26,6 +26,24 @@ fn fmt_limit(quantity: Quantity, limit: Option<f64>) -> String {
             }
             _ => format!("{:.2} ms", l * 1e3),
         },
+    }
+}
+
+fn sample_rate_for(mode: Mode, f0: f64) -> f64 {
+    match mode {
+        Mode::Fast => 80.0 * f0,
+        Mode::Full => 256.0 * f0,
+    }
+}
+
+fn config_for(class: PmuClass, f0: f64, sample_rate: f64, fs: u32) -> EstimatorConfig {
+    EstimatorConfig {
+        class,
+        nominal_hz: f0,
+        sample_rate_hz: sample_rate,
+        reporting_rate: fs,
+        channels: 3,
+        three_phase_groups: vec![[0, 1, 2]],
     }
 }
 
@@ -62,7 +80,7 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
     let _ = writeln!(
         s,
         "Limits: IEEE C37.118.1-2011 (\"2011\") and C37.118.1a-2014 / IEC/IEEE 60255-118-1:2018 \
-         (\"2014/2018\"), as listed in `docs/pmu-compliance-limits` below.\n"
+         (\"2014/2018\"), as listed under \"Limits used\" at the end.\n"
     );
 
     // Summary.
@@ -98,18 +116,8 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
                 format!("**FAIL** ({})", fails.join("; "))
             });
         }
-        let sample_rate = match mode {
-            Mode::Fast => 80.0 * setting.f0,
-            Mode::Full => 256.0 * setting.f0,
-        };
-        let config = EstimatorConfig {
-            class: setting.class,
-            nominal_hz: setting.f0,
-            sample_rate_hz: sample_rate,
-            reporting_rate: setting.fs,
-            channels: 3,
-            three_phase_groups: vec![[0, 1, 2]],
-        };
+        let sample_rate = sample_rate_for(mode, setting.f0);
+        let config = config_for(setting.class, setting.f0, sample_rate, setting.fs);
         let (taps, latency) = match Estimator::new(config) {
             Ok(e) => (e.filter().taps().len(), e.latency_ns() as f64 * 1e-9),
             Err(_) => (0, f64::NAN),
@@ -130,6 +138,45 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
         s,
         "\nLimits exceeded: {} under 2011, {} under 2014/2018.\n",
         total_fail[0], total_fail[1]
+    );
+
+    // Filters.
+    let _ = writeln!(s, "## Filters\n");
+    let _ = writeln!(
+        s,
+        "| class | f0 | Fs | sample rate | phasor taps | sinc span | cutoff | Kaiser β phasor / frequency | latency |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+    for setting in &settings {
+        let sample_rate = sample_rate_for(mode, setting.f0);
+        if let Ok(e) = Estimator::new(config_for(
+            setting.class,
+            setting.f0,
+            sample_rate,
+            setting.fs,
+        )) {
+            let spec = e.filter().spec();
+            let freq_spec = e.frequency_filter().spec();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {:.1} ms | {:.2} Hz | {:.2} / {:.2} | {:.1} ms |",
+                setting.class.name(),
+                setting.f0,
+                setting.fs,
+                sample_rate,
+                e.filter().taps().len(),
+                spec.sinc_span_s * 1e3,
+                spec.cutoff_hz,
+                spec.kaiser_beta,
+                freq_spec.kaiser_beta,
+                e.latency_ns() as f64 * 1e-6
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nP class: two-cycle triangle (no sinc stage). M class: Kaiser-windowed sinc ⊛ one-cycle boxcar; \
+         the frequency filter has the same span and a stronger window.\n"
     );
 
     // Details.
@@ -179,5 +226,44 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
         }
         let _ = writeln!(s);
     }
+    s.push_str(LIMITS_TEXT);
     s
 }
+
+/// The limits applied, with their provenance.
+const LIMITS_TEXT: &str = "## Limits used\n\n\
+Source: `shared/standards/README.md` (collected from public sources); values marked \
+*recalled* could not be checked against a primary text here and are to be confirmed.\n\n\
+| test | quantity | P class | M class |\n\
+|---|---|---|---|\n\
+| frequency range, magnitude, phase | TVE | 1 % | 1 % |\n\
+| ″ | FE | 0.005 Hz | 0.005 Hz |\n\
+| ″ | RFE | 0.01 Hz/s (2011) → 0.4 Hz/s (2014) | 0.01 Hz/s (2011) → 0.1 Hz/s (2014) |\n\
+| frequency range covered | | f0 ± 2 Hz | ±2 Hz (Fs<10), ±Fs/5 (10≤Fs<25), ±5 Hz (Fs≥25) |\n\
+| harmonics 2..50 (1 % P, 10 % M) | TVE | 1 % | 1 % |\n\
+| ″ | FE | 0.005 Hz | 0.025 Hz (Fs>20), 0.005 Hz (Fs≤20) |\n\
+| ″ | RFE | 0.01 Hz/s (2011) → 0.4 Hz/s (2014, *recalled*) | 6 Hz/s (Fs>20), 2 Hz/s (Fs≤20), both editions (2014 *assumed unchanged*) |\n\
+| out-of-band 10 %, \\|f−f0\\| ≥ Fs/2 | TVE | — | 1.3 % |\n\
+| ″ | FE | — | 0.01 Hz (*recalled*) |\n\
+| ″ | RFE | — | 0.1 Hz/s (2011, *recalled*); none (2014, *recalled*: suspended) |\n\
+| modulation kx = 0.1, ka = 0.1 rad | fm range | 0.1…min(Fs/10, 2) Hz | 0.1…min(Fs/5, 5) Hz |\n\
+| ″ | TVE | 3 % | 3 % |\n\
+| ″ | FE / RFE | 0.06 Hz / 3 Hz/s | 0.3 Hz / 30 Hz/s (README gives them for Fs>20; applied at every rate) |\n\
+| ramp ±1 Hz/s | range | ±2 Hz | ±min(Fs/5, 5) Hz |\n\
+| ″ | TVE | 1 % | 1 % |\n\
+| ″ | FE | 0.01 Hz | 0.005 Hz (2011) → 0.01 Hz (2014) |\n\
+| ″ | RFE | 0.1 Hz/s (2011) → 0.4 Hz/s (2014) | 0.1 Hz/s (2011) → 0.2 Hz/s (2014) |\n\
+| ″ | exclusion after start / before end | 2/Fs | 2/Fs (2011) → 7/Fs (2014) |\n\
+| steps ±10 %, ±10° | TVE response | 1.7/f0 (2011) → 2/f0 (2014) | 2011 Table 11 (10: 0.595, 12: 0.493, 15: 0.394, 20: 0.282, 25: 0.231, 30: 0.182, 50: 0.199, 60: 0.079 s; *recalled* except 50 fps) → 7/Fs (2014) |\n\
+| ″ | FE response | 3.5/f0 (2011) → 4.5/f0 (2014) | 14/Fs |\n\
+| ″ | RFE response | 4/f0 (2011) → 6/f0 (2014) | 14/Fs |\n\
+| ″ | \\|delay\\| | 1/(4·Fs) | 1/(4·Fs) |\n\
+| ″ | overshoot | 5 % | 10 % |\n\
+| reporting latency | | 2/Fs | 5/Fs |\n\n\
+Response times use the steady-state FE (0.005 Hz) and RFE limits of the same edition as \
+thresholds; TVE threshold 1 %. A response time is the span from the first to the last \
+equivalent-time sample above the threshold, plus one resolution step. Delay is the \
+interpolated 50 % crossing of the positive-sequence magnitude (or phase) relative to the \
+step; its resolution is bounded by the sample period (the sampled step lies up to one \
+sample after the nominal step instant). Latency is measured: time from the report instant \
+to the time stamp of the sample whose push returned the report (computation time excluded).\n";
