@@ -30,3 +30,17 @@ fn feeder10_runs_its_scenario() {
     assert!((f - 50.0).abs() < 0.5, "mv4 freq {f}");
     println!("{}", sim.output_names().join(" "));
 }
+
+#[test]
+fn feeder40_runs_its_scenario() {
+    let sim = run_example("feeder40.toml", 0.8);
+    assert_eq!(
+        sim.output_names().iter().filter(|n| n.ends_with(".va")).count(),
+        40
+    );
+    for bus in ["a10", "b12", "lv7"] {
+        let v = sim.outputs()[common::out(&sim, &format!("{bus}.vrms_a"))];
+        let nominal = if bus.starts_with("lv") { 400.0 } else { 20e3 } / 3f64.sqrt();
+        assert!((v / nominal - 1.0).abs() < 0.12, "{bus} rms {v}");
+    }
+}

@@ -352,7 +352,9 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         outputs: vec![0.0; bld.outs.len()],
         outs: bld.outs,
         dirty: true,
+        factorisations: 0,
     };
     sim.refactor()?;
+    sim.lu.prepare_sparse(2);
     Ok(sim)
 }

@@ -100,6 +100,7 @@ pub struct Simulator {
     outputs: Vec<f64>,
     outs: Vec<Out>,
     dirty: bool,
+    factorisations: u64,
 }
 
 impl Simulator {
@@ -194,6 +195,18 @@ impl Simulator {
     /// ideal-source phase).
     pub fn unknown_count(&self) -> usize {
         self.unknown_names.len()
+    }
+
+    /// Number of matrix factorisations so far (one at construction, then
+    /// one per step that changed the network matrix).
+    pub fn factorisations(&self) -> u64 {
+        self.factorisations
+    }
+
+    /// Non-zeros of the L and U factors used by the per-step solve (`None`
+    /// when the solve fell back to the dense factors).
+    pub fn factor_nonzeros(&self) -> Option<usize> {
+        self.lu.is_sparse().then(|| self.lu.factor_nonzeros())
     }
 
     fn input_error(&self, index: usize, message: &str) -> SimError {
@@ -441,6 +454,7 @@ impl Simulator {
             }
         }
         self.dirty = false;
+        self.factorisations += 1;
         self.lu.factor().map_err(|col| SimError::Singular {
             unknown: self
                 .unknown_names
