@@ -157,18 +157,29 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
         )) {
             let spec = e.filter().spec();
             let freq_spec = e.frequency_filter().spec();
+            let (span, cutoff, beta) = match setting.class {
+                PmuClass::P => (
+                    "— (triangle, 2 cycles)".to_string(),
+                    "—".to_string(),
+                    "—".to_string(),
+                ),
+                PmuClass::M => (
+                    format!("{:.1} ms", spec.sinc_span_s * 1e3),
+                    format!("{:.2} Hz", spec.cutoff_hz),
+                    format!("{:.2} / {:.2}", spec.kaiser_beta, freq_spec.kaiser_beta),
+                ),
+            };
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {:.1} ms | {:.2} Hz | {:.2} / {:.2} | {:.1} ms |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1} ms |",
                 setting.class.name(),
                 setting.f0,
                 setting.fs,
                 sample_rate,
                 e.filter().taps().len(),
-                spec.sinc_span_s * 1e3,
-                spec.cutoff_hz,
-                spec.kaiser_beta,
-                freq_spec.kaiser_beta,
+                span,
+                cutoff,
+                beta,
                 e.latency_ns() as f64 * 1e-6
             );
         }
