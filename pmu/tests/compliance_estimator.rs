@@ -257,3 +257,62 @@ fn recomputing_the_last_report_gives_the_same_report() {
         None => panic!("window left the buffer"),
     }
 }
+
+/// Deterministic xorshift64* generator.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[test]
+fn hostile_time_stamps_and_values_never_panic() {
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for class in [PmuClass::P, PmuClass::M] {
+        let mut est = match Estimator::new(config(class, 60.0, 4800.0, 60)) {
+            Ok(e) => e,
+            Err(e) => panic!("{e}"),
+        };
+        let period = 1e9 / 4800.0;
+        let mut ts = EPOCH_NS as f64;
+        let mut last_report = i64::MIN;
+        for n in 0..40_000 {
+            let r = rng.unit();
+            ts += if r < 0.001 {
+                -period * 10.0 // clock goes back
+            } else if r < 0.002 {
+                period * 1000.0 // gap
+            } else if r < 0.003 {
+                0.0 // duplicate
+            } else {
+                period * (1.0 + 0.98 * (rng.unit() - 0.5)) // heavy jitter
+            };
+            let mut values = sample(n as f64 / 4800.0, 60.0, 0.0);
+            if rng.unit() < 0.001 {
+                values[0] = f64::NAN;
+            }
+            if rng.unit() < 0.001 {
+                values[1] = f64::INFINITY;
+            }
+            let len = if rng.unit() < 0.001 { 5 } else { 6 };
+            if let Some(report) = est.push(ts as i64, &values[..len]) {
+                assert_eq!(report.phasors.len(), 6);
+                last_report = report.ts_ns;
+            }
+        }
+        assert!(last_report > EPOCH_NS);
+        // Extreme time stamps.
+        for ts in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX] {
+            let _ = est.push(ts, &[0.0; 6]);
+        }
+    }
+}

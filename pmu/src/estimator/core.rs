@@ -53,8 +53,14 @@ impl Ring {
     /// (which is at ring index `newest`).
     fn filter(&self, newest: usize, back: usize, taps: &[f64]) -> Complex {
         let half = taps.len() / 2;
-        let start = newest + self.capacity - back - half;
-        let window = &self.data[start..start + taps.len()];
+        let Some(start) = (newest + self.capacity).checked_sub(back + half) else {
+            return Complex::new(f64::NAN, f64::NAN);
+        };
+        // Callers keep the window inside the ring; an out-of-range request
+        // (a bug) yields NaN rather than a panic on the real-time path.
+        let Some(window) = self.data.get(start..start + taps.len()) else {
+            return Complex::new(f64::NAN, f64::NAN);
+        };
         let (mut re, mut im) = (0.0, 0.0);
         for (z, &w) in window.iter().zip(taps) {
             re += z.re * w;
@@ -225,7 +231,9 @@ impl Estimator {
     fn report_instant(&self) -> i64 {
         let frac =
             (i64::from(self.next_index) * NS_PER_S) as f64 / f64::from(self.config.reporting_rate);
-        self.next_second * NS_PER_S + frac.round() as i64
+        self.next_second
+            .saturating_mul(NS_PER_S)
+            .saturating_add(frac.round() as i64)
     }
 
     fn advance_report(&mut self) {
@@ -264,7 +272,7 @@ impl Estimator {
             return None;
         }
         if let Some(last) = self.last_ts {
-            let step = (ts_ns - last) as f64;
+            let step = (i128::from(ts_ns) - i128::from(last)) as f64;
             if (step - self.period_ns).abs() > 0.5 * self.period_ns {
                 self.filled = 0;
                 self.last_window = None;
@@ -276,7 +284,7 @@ impl Estimator {
         self.pushes_since_report = self.pushes_since_report.saturating_add(1);
         if self.filled == 1 {
             let lead = (self.reach() + 1) as f64 * self.period_ns;
-            self.schedule_from(ts_ns + lead.ceil() as i64);
+            self.schedule_from(ts_ns.saturating_add(lead.ceil() as i64));
         }
         self.try_report(ts_ns)
     }
@@ -314,7 +322,7 @@ impl Estimator {
 
     fn try_report(&mut self, newest_ts: i64) -> Option<&Report> {
         let t_r = self.report_instant();
-        let x = (newest_ts - t_r) as f64 / self.period_ns;
+        let x = (i128::from(newest_ts) - i128::from(t_r)) as f64 / self.period_ns;
         let reach = self.reach();
         if x < (reach + 1) as f64 - 1e-6 {
             return None;
@@ -333,10 +341,17 @@ impl Estimator {
         while back + 1 + reach < self.filled && self.time_back(back) > t_r {
             back += 1;
         }
+        if back < reach + 1 {
+            // Jittered time stamps put the report instant too close to the
+            // newest sample: wait for the next one.
+            return None;
+        }
         let t_s = self.time_back(back);
         let t_s1 = self.time_back(back - 1);
         let alpha = if t_s1 > t_s {
-            ((t_r - t_s) as f64 / (t_s1 - t_s) as f64).clamp(0.0, 1.0)
+            let num = (i128::from(t_r) - i128::from(t_s)) as f64;
+            let den = (i128::from(t_s1) - i128::from(t_s)) as f64;
+            (num / den).clamp(0.0, 1.0)
         } else {
             0.0
         };
