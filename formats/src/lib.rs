@@ -22,6 +22,7 @@ pub mod byte_order;
 pub mod config;
 pub mod csv;
 mod error;
+pub mod fixtures;
 pub mod gtnet;
 pub mod json;
 pub mod opal_asyncip;
