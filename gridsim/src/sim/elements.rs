@@ -107,9 +107,10 @@ pub(crate) struct InverterState {
 }
 
 impl InverterState {
-    /// Computes the EMF for the coming step from the last solution (`v`: bus
+    /// Computes the EMF for the coming (half) step of length `dt`, ending
+    /// `ahead` after the last PLL update, from the last solution (`v`: bus
     /// phase voltages, `i`: filter currents) and writes it to the branches.
-    pub fn control(&mut self, v: [f64; 3], i: [f64; 3], dt: f64, branches: &mut [Branch]) {
+    pub fn control(&mut self, v: [f64; 3], i: [f64; 3], dt: f64, ahead: f64, branches: &mut [Branch]) {
         let theta = self.pll.theta;
         let (va, vb) = clarke(v[0], v[1], v[2]);
         let (vd, vq) = park(va, vb, theta);
@@ -131,7 +132,7 @@ impl InverterState {
         }
         let ed = vd + self.r * id - w * self.l * iq + self.kp * err[0] + self.integ[0];
         let eq = vq + self.r * iq + w * self.l * id + self.kp * err[1] + self.integ[1];
-        let e = inverse_park(ed, eq, theta + w * dt);
+        let e = inverse_park(ed, eq, theta + w * ahead);
         for (&b, e) in self.br.iter().zip(e) {
             if let Some(br) = branches.get_mut(b) {
                 br.drive = e;

@@ -256,15 +256,16 @@ impl Simulator {
             self.update_constant_power();
         }
         if self.dirty {
+            // Switching event: refactorise and take two backward-Euler half
+            // steps (same matrix) so that forced current changes in
+            // inductors do not ring at the Nyquist frequency.
             self.refactor()?;
+            let half = 0.5 * self.dt;
+            self.solve_once(half, half, true, t)?;
+            self.solve_once(half, self.dt, true, t)?;
+        } else {
+            self.solve_once(self.dt, self.dt, false, t)?;
         }
-        self.drive_sources();
-        self.assemble_rhs();
-        self.lu.solve(&self.rhs, &mut self.x);
-        if !self.x.iter().all(|v| v.is_finite()) {
-            return Err(SimError::Diverged { time_ns: t });
-        }
-        self.update_branches();
         self.post_step();
         self.time_ns = t;
         self.step_count += 1;
@@ -478,8 +479,20 @@ impl Simulator {
         0
     }
 
-    fn drive_sources(&mut self) {
-        let dt = self.dt;
+    /// One solution over `h` (Δt, or Δt/2 for damping half steps); `ahead`
+    /// is the time since the last full step.
+    fn solve_once(&mut self, h: f64, ahead: f64, backward: bool, t: i64) -> Result<(), SimError> {
+        self.drive_sources(h, ahead);
+        self.assemble_rhs(backward);
+        self.lu.solve(&self.rhs, &mut self.x);
+        if !self.x.iter().all(|v| v.is_finite()) {
+            return Err(SimError::Diverged { time_ns: t });
+        }
+        self.update_branches(backward);
+        Ok(())
+    }
+
+    fn drive_sources(&mut self, dt: f64, ahead: f64) {
         for s in &mut self.sources {
             s.advance(dt);
             for (k, &slot) in s.slots.iter().enumerate() {
@@ -494,17 +507,17 @@ impl Simulator {
             let base = 3 * inv.bus;
             let v = [self.x[base], self.x[base + 1], self.x[base + 2]];
             let i = inv.br.map(|b| self.branches.get(b).map_or(0.0, |br| br.comp.i));
-            inv.control(v, i, dt, &mut self.branches);
+            inv.control(v, i, dt, ahead, &mut self.branches);
         }
         for load in &self.loads {
             load.compensate(&mut self.branches);
         }
     }
 
-    fn assemble_rhs(&mut self) {
+    fn assemble_rhs(&mut self, backward: bool) {
         self.rhs.fill(0.0);
         for b in self.branches.iter_mut().filter(|b| b.active) {
-            b.h = b.comp.history();
+            b.h = b.comp.history(backward);
             let j = b.comp.g * b.drive + b.h + b.extra;
             for &(i, c) in &b.taps[..b.ntaps] {
                 self.rhs[i] -= c * j;
@@ -519,14 +532,14 @@ impl Simulator {
         }
     }
 
-    fn update_branches(&mut self) {
+    fn update_branches(&mut self, backward: bool) {
         for b in self.branches.iter_mut().filter(|b| b.active) {
             let mut u = b.drive;
             for &(i, c) in &b.taps[..b.ntaps] {
                 u += c * self.x[i];
             }
             let h = b.h;
-            b.comp.update(u, h);
+            b.comp.update(u, h, backward);
         }
     }
 
