@@ -148,3 +148,82 @@ impl Format for Csv {
         self.surplus_values
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{decode, encode, signals};
+
+    fn all_types() -> Vec<Signal> {
+        signals(&[
+            SignalType::F64,
+            SignalType::I64,
+            SignalType::Bool,
+            SignalType::Complex,
+        ])
+    }
+
+    #[test]
+    fn writes_one_line() {
+        let values = [
+            Value::F64(-0.125),
+            Value::I64(7),
+            Value::Bool(false),
+            Value::Complex(Complex::new(2.0, f64::INFINITY)),
+        ];
+        let text = encode(&mut Csv::default(), &all_types(), &[(9, -5, &values)]).unwrap();
+        assert_eq!(text, b"9,-5,-0.125,7,0,2,inf\n");
+        assert_eq!(
+            decode(&mut Csv::default(), &text, &all_types()).unwrap(),
+            [(9, -5, values.to_vec())]
+        );
+    }
+
+    #[test]
+    fn reads_lenient_lines_and_counts_columns() {
+        let sigs = all_types();
+        let mut csv = Csv::default();
+        let decoded = decode(
+            &mut csv,
+            b"#seq,ts,a,b,c,re,im\r\n 1 , 2 , 3.5 , -4 , true , 1 , -1 , 8\r\n",
+            &sigs,
+        )
+        .unwrap();
+        assert_eq!(
+            decoded,
+            [(
+                1,
+                2,
+                vec![
+                    Value::F64(3.5),
+                    Value::I64(-4),
+                    Value::Bool(true),
+                    Value::Complex(Complex::new(1.0, -1.0))
+                ]
+            )]
+        );
+        assert_eq!(csv.surplus_values(), 1);
+        assert_eq!(
+            decode(&mut csv, b"1,2,3.5,-4,1,1", &sigs),
+            Err((
+                FormatError::TooFewValues {
+                    declared: 5,
+                    got: 4
+                },
+                0
+            ))
+        );
+        assert!(matches!(
+            decode(&mut csv, b"x,2,1,1,1,1,1", &sigs),
+            Err((FormatError::BadText(_), 0))
+        ));
+        assert!(matches!(
+            decode(&mut csv, b"1,2.5,1,1,1,1,1", &sigs),
+            Err((FormatError::BadText(_), 0))
+        ));
+        assert!(matches!(
+            decode(&mut csv, b"1,2,1,1,1,1,i", &sigs),
+            Err((FormatError::BadText(_), 0))
+        ));
+    }
+}

@@ -81,3 +81,64 @@ impl Format for Gtnet {
         self.raw.surplus_values()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{decode, encode, signals};
+    use gridhil_engine::signal::{Complex, SignalType, Value};
+
+    #[test]
+    fn at_most_300_words_per_packet() {
+        let mut plain = Gtnet::new(&GtnetConfig { fake: false });
+        let sigs = signals(&[SignalType::F64; 300]);
+        let values = [Value::F64(0.5); 300];
+        let bytes = encode(&mut plain, &sigs, &[(0, 0, &values)]).unwrap();
+        assert_eq!(bytes.len(), 1200);
+        assert_eq!(decode(&mut plain, &bytes, &sigs).unwrap().len(), 1);
+        let mut fake = Gtnet::new(&GtnetConfig { fake: true });
+        assert_eq!(
+            encode(&mut fake, &sigs, &[(0, 0, &values)]),
+            Err(FormatError::TooManyValues { max: 300, got: 303 })
+        );
+        let mut longer = bytes.clone();
+        longer.extend([0; 4]);
+        assert_eq!(
+            decode(&mut plain, &longer, &sigs[..1]),
+            Err((FormatError::TooManyValues { max: 300, got: 301 }, 0))
+        );
+    }
+
+    #[test]
+    fn fake_header_and_complex_points() {
+        let mut fake = Gtnet::new(&GtnetConfig { fake: true });
+        let sigs = signals(&[SignalType::Complex]);
+        let values = [Value::Complex(Complex::new(-2.5, 1.0))];
+        let bytes = encode(&mut fake, &sigs, &[(3, 2_000_000_007, &values)]).unwrap();
+        assert_eq!(
+            bytes,
+            [0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 7, 0xc0, 0x20, 0, 0, 0x3f, 0x80, 0, 0]
+        );
+        assert_eq!(
+            decode(&mut fake, &bytes, &sigs).unwrap(),
+            [(3, 2_000_000_007, values.to_vec())]
+        );
+        assert_eq!(
+            decode(&mut fake, &bytes[..8], &sigs),
+            Err((FormatError::Truncated { needed: 12, got: 8 }, 0))
+        );
+    }
+
+    #[test]
+    fn one_sample_per_packet() {
+        let mut plain = Gtnet::new(&GtnetConfig::default());
+        let sigs = signals(&[SignalType::F64]);
+        let v: &[Value] = &[Value::F64(1.0)];
+        assert_eq!(
+            encode(&mut plain, &sigs, &[(0, 0, v), (1, 0, v)]),
+            Err(FormatError::TooManySamples { max: 1, got: 2 })
+        );
+        assert_eq!(plain.max_samples_per_datagram(), 1);
+        assert_eq!(plain.max_encoded_len(&sigs), 4);
+    }
+}

@@ -408,3 +408,132 @@ impl Format for Json {
         self.surplus_values
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{decode, encode, signals};
+
+    fn all_types() -> Vec<Signal> {
+        signals(&[
+            SignalType::F64,
+            SignalType::I64,
+            SignalType::Bool,
+            SignalType::Complex,
+        ])
+    }
+
+    #[test]
+    fn writes_one_object() {
+        let values = [
+            Value::F64(f64::NAN),
+            Value::I64(i64::MIN),
+            Value::Bool(true),
+            Value::Complex(Complex::new(0.5, f64::NEG_INFINITY)),
+        ];
+        let text = encode(
+            &mut Json::default(),
+            &all_types(),
+            &[(1, 1_700_000_000_500_000_000, &values)],
+        )
+        .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&text).unwrap(),
+            r#"{"seq":1,"ts_origin":1700000000500000000,"values":["NaN",-9223372036854775808,true,{"real":0.5,"imag":"-Infinity"}]}"#
+        );
+    }
+
+    #[test]
+    fn reads_any_key_order_and_skips_unknown_keys() {
+        let text = br#" { "values" : [ 1e3 , 2.6 , 0 , [1, 2] , {"deep": [{}, [[]]]} ],
+            "meta": {"a": [1, "x\"y", null, {"b": false}]}, "ts_origin": -7, "seq": 3 } "#;
+        let mut json = Json::default();
+        let decoded = decode(&mut json, text, &all_types()).unwrap();
+        assert_eq!(
+            decoded,
+            [(
+                3,
+                -7,
+                vec![
+                    Value::F64(1000.0),
+                    Value::I64(3),
+                    Value::Bool(false),
+                    Value::Complex(Complex::new(1.0, 2.0))
+                ]
+            )]
+        );
+        assert_eq!(json.surplus_values(), 1);
+    }
+
+    #[test]
+    fn complex_forms_and_special_numbers() {
+        let sigs = signals(&[
+            SignalType::Complex,
+            SignalType::Complex,
+            SignalType::F64,
+            SignalType::F64,
+        ]);
+        let decoded = decode(
+            &mut Json::default(),
+            br#"{"values":[{"imag":-1,"re":2},4,"Infinity",null]}"#,
+            &sigs,
+        )
+        .unwrap();
+        let values = &decoded[0].2;
+        assert_eq!(
+            values[..3],
+            [
+                Value::Complex(Complex::new(2.0, -1.0)),
+                Value::Complex(Complex::new(4.0, 0.0)),
+                Value::F64(f64::INFINITY)
+            ]
+        );
+        assert!(values[3].as_f64().is_nan());
+    }
+
+    #[test]
+    fn malformed_objects_are_errors() {
+        let sigs = signals(&[SignalType::F64]);
+        for (text, error) in [
+            (
+                &br#"{"values":[1]} x"#[..],
+                FormatError::BadText("text after the JSON object"),
+            ),
+            (
+                br#"{"values":[1],"values":[2]}"#,
+                FormatError::BadText("values given twice"),
+            ),
+            (
+                br#"{"seq":1}"#,
+                FormatError::TooFewValues {
+                    declared: 1,
+                    got: 0,
+                },
+            ),
+            (
+                br#"{"values":[]}"#,
+                FormatError::TooFewValues {
+                    declared: 1,
+                    got: 0,
+                },
+            ),
+            (
+                br#"{"seq":-1,"values":[1]}"#,
+                FormatError::BadText("seq or ts_origin is not an integer in range"),
+            ),
+            (br#"{"values":[1,]}"#, BAD_JSON),
+            (br#"{"values":[1]"#, BAD_JSON),
+            (
+                br#"[1]"#,
+                FormatError::BadText("datagram is not a JSON object"),
+            ),
+        ] {
+            assert_eq!(
+                decode(&mut Json::default(), text, &sigs),
+                Err((error, 0)),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+}

@@ -28,6 +28,8 @@ pub mod json;
 pub mod opal_asyncip;
 pub mod raw;
 mod sample_io;
+#[cfg(test)]
+mod test_support;
 mod text;
 pub mod time;
 pub mod villas_binary;

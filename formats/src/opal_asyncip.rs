@@ -296,3 +296,73 @@ impl Format for OpalAsyncip {
         self.surplus_values
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{decode, encode, signals};
+    use gridhil_engine::signal::{SignalType, Value};
+
+    fn asyncip() -> OpalAsyncip {
+        OpalAsyncip::new(&OpalAsyncipConfig { dev_id: -1 })
+    }
+
+    #[test]
+    fn several_messages_with_integers_and_booleans_as_doubles() {
+        let sigs = signals(&[SignalType::I64, SignalType::Bool]);
+        let a: &[Value] = &[Value::I64(-3), Value::Bool(true)];
+        let b: &[Value] = &[Value::I64(4), Value::Bool(false)];
+        let bytes = encode(&mut asyncip(), &sigs, &[(1, 0, a), (2, 0, b)]).unwrap();
+        assert_eq!(bytes.len(), 48);
+        assert_eq!(bytes[..8], [0xff, 0xff, 1, 0, 0, 0, 16, 0]);
+        assert_eq!(bytes[8..16], (-3.0f64).to_le_bytes());
+        let decoded = decode(&mut asyncip(), &bytes, &sigs).unwrap();
+        assert_eq!(decoded, [(1, 0, a.to_vec()), (2, 0, b.to_vec())]);
+    }
+
+    #[test]
+    fn bad_lengths_are_rejected() {
+        let sigs = signals(&[SignalType::F64]);
+        let negative = [0, 0, 0, 0, 0, 0, 0xf8, 0xff];
+        assert!(matches!(
+            decode(&mut asyncip(), &negative, &sigs),
+            Err((FormatError::BadHeader(_), 0))
+        ));
+        let odd = [0, 0, 0, 0, 0, 0, 4, 0, 1, 2, 3, 4];
+        assert!(matches!(
+            decode(&mut asyncip(), &odd, &sigs),
+            Err((FormatError::BadHeader(_), 0))
+        ));
+        let empty = [0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            decode(&mut asyncip(), &empty, &sigs),
+            Err((
+                FormatError::TooFewValues {
+                    declared: 1,
+                    got: 0
+                },
+                0
+            ))
+        );
+        let long = [0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            decode(&mut asyncip(), &long, &sigs),
+            Err((
+                FormatError::Truncated {
+                    needed: 24,
+                    got: 16
+                },
+                0
+            ))
+        );
+    }
+
+    #[test]
+    fn more_than_64_values_cannot_be_sent() {
+        let sigs = signals(&[SignalType::F64; 65]);
+        assert_eq!(
+            encode(&mut asyncip(), &sigs, &[(0, 0, &[Value::F64(0.0); 65])]),
+            Err(FormatError::TooManyValues { max: 64, got: 65 })
+        );
+    }
+}

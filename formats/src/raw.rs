@@ -163,3 +163,98 @@ impl Format for Raw {
         self.surplus_values
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::byte_order::ByteOrder;
+    use crate::test_support::{decode, encode, signals};
+    use crate::words::WordKind;
+    use gridhil_engine::signal::{SignalType, Value};
+
+    fn raw(bits: u32, endian: ByteOrder, values: WordKind, header: &[HeaderField]) -> Raw {
+        Raw::new(&RawConfig::new(bits, endian, values, header.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn header_words_come_first_in_order() {
+        let mut format = raw(
+            16,
+            ByteOrder::Little,
+            WordKind::Auto,
+            &[HeaderField::Nanoseconds, HeaderField::Sequence],
+        );
+        let sigs = signals(&[SignalType::I64]);
+        let bytes = encode(
+            &mut format,
+            &sigs,
+            &[(0x1234, 5_000_000_300, &[Value::I64(-2)])],
+        )
+        .unwrap();
+        assert_eq!(bytes, [0x2c, 0x01, 0x34, 0x12, 0xfe, 0xff]);
+        // Without seconds, the origin time is the nanoseconds word alone.
+        assert_eq!(
+            decode(&mut format, &bytes, &sigs).unwrap(),
+            [(0x1234, 300, vec![Value::I64(-2)])]
+        );
+    }
+
+    #[test]
+    fn timestamp_word_carries_negative_times() {
+        let mut format = raw(
+            64,
+            ByteOrder::Big,
+            WordKind::Float,
+            &[HeaderField::Timestamp],
+        );
+        let sigs = signals(&[SignalType::I64]);
+        let bytes = encode(&mut format, &sigs, &[(0, -5, &[Value::I64(3)])]).unwrap();
+        assert_eq!(
+            bytes[..8],
+            [0xff; 7].iter().copied().chain([0xfb]).collect::<Vec<_>>()[..]
+        );
+        assert_eq!(bytes[8..], 3.0f64.to_be_bytes());
+        assert_eq!(
+            decode(&mut format, &bytes, &sigs).unwrap(),
+            [(0, -5, vec![Value::I64(3)])]
+        );
+    }
+
+    #[test]
+    fn partial_words_fewer_and_extra_values() {
+        let mut format = raw(32, ByteOrder::Big, WordKind::Auto, &[]);
+        let sigs = signals(&[SignalType::I64, SignalType::I64]);
+        assert_eq!(
+            decode(&mut format, &[0; 6], &sigs),
+            Err((FormatError::Truncated { needed: 8, got: 6 }, 0))
+        );
+        assert_eq!(
+            decode(&mut format, &[0; 4], &sigs),
+            Err((
+                FormatError::TooFewValues {
+                    declared: 2,
+                    got: 1
+                },
+                0
+            ))
+        );
+        assert_eq!(
+            decode(&mut format, &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3], &sigs)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(format.surplus_values(), 1);
+    }
+
+    #[test]
+    fn uint_words_read_large_values() {
+        let mut format = raw(64, ByteOrder::Little, WordKind::Uint, &[]);
+        let sigs = signals(&[SignalType::F64, SignalType::I64]);
+        let decoded = decode(&mut format, &[0xff; 16], &sigs).unwrap();
+        assert_eq!(
+            decoded[0].2,
+            [Value::F64(u64::MAX as f64), Value::I64(i64::MAX)]
+        );
+    }
+}

@@ -210,6 +210,111 @@ impl Format for VillasHuman {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{decode, encode, signals};
+    use gridhil_engine::signal::{Complex, SignalType};
+
+    fn all_types() -> Vec<Signal> {
+        signals(&[
+            SignalType::F64,
+            SignalType::I64,
+            SignalType::Bool,
+            SignalType::Complex,
+        ])
+    }
+
+    #[test]
+    fn writes_villasnode_lines() {
+        let values = [
+            Value::F64(1.5),
+            Value::I64(-2),
+            Value::Bool(true),
+            Value::Complex(Complex::new(1.0, -2.25)),
+        ];
+        let text = encode(
+            &mut VillasHuman::default(),
+            &all_types(),
+            &[(42, 1_700_000_000_050_000_000, &values)],
+        )
+        .unwrap();
+        assert_eq!(text, b"1700000000.050000000(42)\t1.5\t-2\t1\t1-2.25i\n");
+        let text = encode(
+            &mut VillasHuman::default(),
+            &all_types()[..1],
+            &[(0, -1_500_000_000, &values[..1])],
+        )
+        .unwrap();
+        assert_eq!(text, b"-1.500000000(0)\t1.5\n");
+    }
+
+    #[test]
+    fn writes_the_offset_when_the_receive_time_is_known() {
+        let pool = gridhil_engine::sample::SamplePool::new(1, 1);
+        let mut sample = pool.alloc().unwrap();
+        sample.ts_origin = 1_000_000_000;
+        sample.ts_received = 1_000_250_000;
+        sample.push(Value::F64(0.0)).unwrap();
+        let mut buf = [0u8; 128];
+        let sigs = signals(&[SignalType::F64]);
+        let len = VillasHuman::default()
+            .encode(&[sample], &sigs, &mut buf)
+            .unwrap();
+        assert_eq!(&buf[..len], b"1.000000000+2.5e-4(0)\t0\n");
+        assert_eq!(
+            decode(&mut VillasHuman::default(), &buf[..len], &sigs).unwrap()[0].1,
+            1_000_000_000
+        );
+    }
+
+    #[test]
+    fn reads_comments_crlf_spaces_and_several_lines() {
+        let sigs = all_types();
+        let text = b"# seconds.nanoseconds(sequence)\ta\tb\tc\td\r\n1.5(1) 2.5 3 0 1+1i\r\n\n2(2)\tnan\t-4\ttrue\t-inf-2j\t99\n";
+        let mut format = VillasHuman::default();
+        let decoded = decode(&mut format, text, &sigs).unwrap();
+        assert_eq!(decoded.len(), 2);
+        assert_eq!(
+            decoded[0],
+            (
+                1,
+                1_500_000_000,
+                vec![
+                    Value::F64(2.5),
+                    Value::I64(3),
+                    Value::Bool(false),
+                    Value::Complex(Complex::new(1.0, 1.0))
+                ]
+            )
+        );
+        assert!(decoded[1].2[0].as_f64().is_nan());
+        assert_eq!(
+            decoded[1].2[3],
+            Value::Complex(Complex::new(f64::NEG_INFINITY, -2.0))
+        );
+        assert_eq!(format.surplus_values(), 1);
+    }
+
+    #[test]
+    fn short_or_bad_lines_are_errors_after_the_good_ones() {
+        let sigs = signals(&[SignalType::F64, SignalType::F64]);
+        assert_eq!(
+            decode(&mut VillasHuman::default(), b"1(1)\t1\t2\n2(2)\t1\n", &sigs),
+            Err((
+                FormatError::TooFewValues {
+                    declared: 2,
+                    got: 1
+                },
+                1
+            ))
+        );
+        assert!(matches!(
+            decode(&mut VillasHuman::default(), b"1(1)\t1\tx\n", &sigs),
+            Err((FormatError::BadText(_), 0))
+        ));
+        assert_eq!(
+            decode(&mut VillasHuman::default(), b"# only a header\n", &sigs),
+            Ok(vec![])
+        );
+    }
 
     #[test]
     fn heads() {

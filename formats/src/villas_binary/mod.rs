@@ -189,3 +189,171 @@ impl Format for VillasBinary {
         self.surplus_values
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{decode, encode, signals};
+    use gridhil_engine::node::Batch;
+    use gridhil_engine::signal::{Complex, SignalType, Value};
+
+    fn binary() -> VillasBinary {
+        VillasBinary::new(ByteOrder::Big, &VillasBinaryConfig::default())
+    }
+
+    fn header(type_bits: u8, length: u16, seq: u8) -> Vec<u8> {
+        let mut h = vec![
+            0x20 | (type_bits << 2),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            seq,
+            0,
+            0,
+            0,
+            9,
+            0,
+            0,
+            0,
+            0,
+        ];
+        h[2..4].copy_from_slice(&length.to_be_bytes());
+        h
+    }
+
+    #[test]
+    fn complex_takes_two_float_words() {
+        let sigs = signals(&[SignalType::Complex, SignalType::Bool]);
+        let values = [Value::Complex(Complex::new(1.0, -2.0)), Value::Bool(true)];
+        let bytes = encode(&mut binary(), &sigs, &[(1, 0, &values)]).unwrap();
+        assert_eq!(bytes[2..4], [0, 3], "length counts words");
+        assert_eq!(bytes[16..], [0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(decode(&mut binary(), &bytes, &sigs).unwrap()[0].2, values);
+    }
+
+    #[test]
+    fn int32_saturates_and_sequence_wraps() {
+        let sigs = signals(&[SignalType::I64]);
+        let bytes = encode(
+            &mut binary(),
+            &sigs,
+            &[(0x1_0000_0005, 0, &[Value::I64(-1 << 40)])],
+        )
+        .unwrap();
+        assert_eq!(bytes[4..8], [0, 0, 0, 5]);
+        assert_eq!(bytes[16..], [0x80, 0, 0, 0]);
+    }
+
+    #[test]
+    fn timestamps_outside_u32_seconds_are_refused() {
+        let sigs = signals(&[SignalType::F64]);
+        let err = encode(&mut binary(), &sigs, &[(0, -1, &[Value::F64(0.0)])]);
+        assert!(matches!(err, Err(FormatError::Unrepresentable(_))));
+    }
+
+    #[test]
+    fn control_messages_are_skipped() {
+        let sigs = signals(&[SignalType::I64]);
+        let mut datagram = header(1, 0, 1);
+        datagram.extend(header(0, 1, 2));
+        datagram.extend([0, 0, 0, 7]);
+        datagram.extend(header(2, 0, 3));
+        let decoded = decode(&mut binary(), &datagram, &sigs).unwrap();
+        assert_eq!(decoded, [(2, 9_000_000_000, vec![Value::I64(7)])]);
+    }
+
+    #[test]
+    fn surplus_values_are_skipped_and_counted() {
+        let sigs = signals(&[SignalType::I64]);
+        let mut datagram = header(0, 3, 1);
+        datagram.extend([0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]);
+        datagram.extend(header(0, 1, 2));
+        datagram.extend([0, 0, 0, 4]);
+        let mut format = binary();
+        let decoded = decode(&mut format, &datagram, &sigs).unwrap();
+        let values: Vec<_> = decoded.iter().map(|d| d.2.clone()).collect();
+        assert_eq!(values, [vec![Value::I64(1)], vec![Value::I64(4)]]);
+        assert_eq!(format.surplus_values(), 2);
+    }
+
+    #[test]
+    fn short_messages_reject_the_whole_datagram() {
+        let sigs = signals(&[SignalType::F64, SignalType::F64]);
+        let mut datagram = header(0, 2, 1);
+        datagram.extend([0; 8]);
+        datagram.extend(header(0, 1, 2));
+        datagram.extend([0; 4]);
+        assert_eq!(
+            decode(&mut binary(), &datagram, &sigs),
+            Err((
+                FormatError::TooFewValues {
+                    declared: 2,
+                    got: 1
+                },
+                0
+            ))
+        );
+        datagram.truncate(24 + 10);
+        assert_eq!(
+            decode(&mut binary(), &datagram, &sigs),
+            Err((
+                FormatError::Truncated {
+                    needed: 40,
+                    got: 34
+                },
+                0
+            ))
+        );
+        assert_eq!(
+            decode(&mut binary(), &[], &sigs),
+            Err((FormatError::Truncated { needed: 16, got: 0 }, 0))
+        );
+    }
+
+    #[test]
+    fn pool_batch_and_capacity_limits_are_errors() {
+        let sigs = signals(&[SignalType::F64]);
+        let one = encode(
+            &mut binary(),
+            &sigs,
+            &[(1, 0, &[Value::F64(1.0)]), (2, 0, &[Value::F64(2.0)])],
+        )
+        .unwrap();
+        let pool = SamplePool::new(1, 1);
+        let mut out = Batch::with_capacity(4);
+        assert_eq!(
+            binary().decode(&one, &sigs, &pool, &mut out),
+            Err(FormatError::PoolExhausted)
+        );
+        assert_eq!(out.len(), 1, "the first sample stays");
+        let pool = SamplePool::new(4, 1);
+        let mut out = Batch::with_capacity(1);
+        assert_eq!(
+            binary().decode(&one, &sigs, &pool, &mut out),
+            Err(FormatError::BatchFull)
+        );
+        let narrow = SamplePool::new(4, 0);
+        assert_eq!(
+            binary().decode(&one, &sigs, &narrow, &mut Batch::with_capacity(4)),
+            Err(FormatError::SampleCapacity {
+                capacity: 0,
+                needed: 1
+            })
+        );
+    }
+
+    #[test]
+    fn web_differs_only_in_byte_order() {
+        let sigs = signals(&[SignalType::F64]);
+        let mut web = VillasBinary::new(ByteOrder::Little, &VillasBinaryConfig::default());
+        let bytes = encode(&mut web, &sigs, &[(1, 1_000_000_002, &[Value::F64(1.0)])]).unwrap();
+        assert_eq!(
+            bytes,
+            [0x20, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0x80, 0x3f]
+        );
+        assert_eq!(web.name(), "villas.web");
+    }
+}
