@@ -34,7 +34,10 @@ fn run() -> Result<(), String> {
     for k in 1..=steps {
         sim.step().map_err(|e| e.to_string())?;
         if k % every.max(1) == 0 {
-            let values: Vec<String> = idx.iter().map(|&i| format!("{:.6}", sim.outputs()[i])).collect();
+            let values: Vec<String> = idx
+                .iter()
+                .map(|&i| format!("{:.6}", sim.outputs()[i]))
+                .collect();
             println!("{:.6},{}", sim.time_ns() as f64 * 1e-9, values.join(","));
         }
     }

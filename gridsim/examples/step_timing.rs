@@ -41,7 +41,10 @@ fn main() {
             let ns = t0.elapsed().as_nanos();
             worst = worst.max(ns);
             let us = ns / 1000;
-            let bin = [10, 20, 30, 50, 100, 200, 500].iter().position(|&b| us < b).unwrap_or(7);
+            let bin = [10, 20, 30, 50, 100, 200, 500]
+                .iter()
+                .position(|&b| us < b)
+                .unwrap_or(7);
             hist[bin] += 1;
         }
         let total = start.elapsed();

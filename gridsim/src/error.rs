@@ -58,7 +58,9 @@ pub enum SimError {
     Options(String),
     /// The nodal matrix is singular; the unknown names the bus phase or source
     /// current whose pivot vanished (usually a floating node).
-    #[error("singular network matrix at unknown `{unknown}` (floating node or parallel ideal sources?)")]
+    #[error(
+        "singular network matrix at unknown `{unknown}` (floating node or parallel ideal sources?)"
+    )]
     Singular {
         /// Name of the unknown, e.g. `bus b3 phase a`.
         unknown: String,

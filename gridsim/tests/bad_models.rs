@@ -53,7 +53,10 @@ fn good_model_is_accepted() {
 fn unknown_field() {
     let e = err(&GOOD.replace("p = \"1MW\"", "p = \"1MW\"\npower_factor = 0.9"));
     assert!(matches!(e, ModelError::Syntax { .. }));
-    assert_mentions(&e, &["[loads.ld]", "unknown field", "power_factor", "line 20"]);
+    assert_mentions(
+        &e,
+        &["[loads.ld]", "unknown field", "power_factor", "line 20"],
+    );
 }
 
 #[test]
@@ -91,11 +94,29 @@ fn floating_bus() {
 
 #[test]
 fn bad_units_and_values() {
-    assert_mentions(&err(&GOOD.replace("\"11kV\"\nr", "\"11kA\"\nr")), &["[sources.grid]", "`voltage`", "11kA"]);
-    assert_mentions(&err(&GOOD.replace("length = \"2km\"", "length = 0")), &["[lines.l1]", "`length`", "positive"]);
-    assert_mentions(&err(&GOOD.replace("p = \"1MW\"", "p = \"1MW\"\nphases = \"ax\"")), &["[loads.ld]", "`phases`"]);
-    assert_mentions(&err(&GOOD.replace("p = \"1MW\"", "p = \"1MW\"\nmodel = \"zip\"")), &["[loads.ld]", "`model`", "zip"]);
-    assert_mentions(&err(&GOOD.replace("voltage = \"11kV\"\n[buses.b2]", "voltage = true\n[buses.b2]")), &["[buses.b1]", "voltage"]);
+    assert_mentions(
+        &err(&GOOD.replace("\"11kV\"\nr", "\"11kA\"\nr")),
+        &["[sources.grid]", "`voltage`", "11kA"],
+    );
+    assert_mentions(
+        &err(&GOOD.replace("length = \"2km\"", "length = 0")),
+        &["[lines.l1]", "`length`", "positive"],
+    );
+    assert_mentions(
+        &err(&GOOD.replace("p = \"1MW\"", "p = \"1MW\"\nphases = \"ax\"")),
+        &["[loads.ld]", "`phases`"],
+    );
+    assert_mentions(
+        &err(&GOOD.replace("p = \"1MW\"", "p = \"1MW\"\nmodel = \"zip\"")),
+        &["[loads.ld]", "`model`", "zip"],
+    );
+    assert_mentions(
+        &err(&GOOD.replace(
+            "voltage = \"11kV\"\n[buses.b2]",
+            "voltage = true\n[buses.b2]",
+        )),
+        &["[buses.b1]", "voltage"],
+    );
 }
 
 #[test]
@@ -124,13 +145,19 @@ fn duplicate_and_reserved_names() {
 fn bad_events() {
     let e = err(&format!("{GOOD}\n[[events]]\nat = \"1s\"\nopen = \"ld\"\n"));
     assert_mentions(&e, &["[events[0]]", "`open`", "not a switch"]);
-    let e = err(&format!("{GOOD}\n[[events]]\nat = \"1s\"\nset = \"ld.x\"\nvalue = 1\n"));
+    let e = err(&format!(
+        "{GOOD}\n[[events]]\nat = \"1s\"\nset = \"ld.x\"\nvalue = 1\n"
+    ));
     assert_mentions(&e, &["no input `ld.x`"]);
-    let e = err(&format!("{GOOD}\n[[events]]\nat = \"1s\"\nramp = \"ld.p\"\nto = 1\nduration = \"1s\"\n"));
+    let e = err(&format!(
+        "{GOOD}\n[[events]]\nat = \"1s\"\nramp = \"ld.p\"\nto = 1\nduration = \"1s\"\n"
+    ));
     assert_mentions(&e, &["cannot be ramped"]);
     let e = err(&format!("{GOOD}\n[[events]]\nat = \"1s\"\nset = \"grid.voltage\"\nvalue = \"10kV\"\nramp = \"grid.voltage\"\n"));
     assert_mentions(&e, &["exactly one action"]);
-    let e = err(&format!("{GOOD}\n[[events]]\nat = \"1s\"\nset = \"grid.voltage\"\nvalue = \"10MW\"\n"));
+    let e = err(&format!(
+        "{GOOD}\n[[events]]\nat = \"1s\"\nset = \"grid.voltage\"\nvalue = \"10MW\"\n"
+    ));
     assert_mentions(&e, &["`value`", "10MW"]);
 }
 
@@ -162,8 +189,26 @@ fn mutated_models_never_panic() {
     let feeder = std::fs::read_to_string(common::example_grid("feeder10.toml")).unwrap();
     let seeds = [GOOD.to_string(), feeder];
     let tokens = [
-        "-", "0", "1e308", "\"\"", "\"x\"", "[", "]", "=", "\n", "ground", "\"-1ohm\"", "nan", "inf",
-        "\"0Hz\"", "true", "{", "}", ".", "\"µ\"", "\"1e-300F\"",
+        "-",
+        "0",
+        "1e308",
+        "\"\"",
+        "\"x\"",
+        "[",
+        "]",
+        "=",
+        "\n",
+        "ground",
+        "\"-1ohm\"",
+        "nan",
+        "inf",
+        "\"0Hz\"",
+        "true",
+        "{",
+        "}",
+        ".",
+        "\"µ\"",
+        "\"1e-300F\"",
     ];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut accepted = 0;

@@ -34,8 +34,14 @@ open = "brk"
 fn breaker_poles_open_at_current_zero() {
     let mut sim = common::sim(&BREAKER.replace("KIND", "breaker"));
     // Open after the start-up DC offset (τ ≈ 86 ms) has decayed.
-    let rows = common::record(&mut sim, &["brk.ia", "brk.ib", "brk.ic", "brk.closed"], 12_000);
-    let peak = rows[0][9000..10000].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let rows = common::record(
+        &mut sim,
+        &["brk.ia", "brk.ib", "brk.ic", "brk.closed"],
+        12_000,
+    );
+    let peak = rows[0][9000..10000]
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()));
     let open_step = (0.503 / DT) as usize - 1;
     for row in rows.iter().take(3) {
         // First step from which on the pole carries only leakage current.
@@ -44,12 +50,18 @@ fn breaker_poles_open_at_current_zero() {
             .expect("pole never opened");
         assert!(first_open >= open_step);
         // Interruption within half a cycle of the command.
-        assert!(first_open <= open_step + 200 + 1, "opened late: {first_open}");
+        assert!(
+            first_open <= open_step + 200 + 1,
+            "opened late: {first_open}"
+        );
         // The last conducting sample is the one just past the current zero:
         // at most ω·Δt·peak (1.6 %) away from it, and of opposite sign to
         // the sample before.
         let before = row[first_open - 1];
-        assert!(before.abs() < 0.02 * peak, "pole opened at {before} A of peak {peak}");
+        assert!(
+            before.abs() < 0.02 * peak,
+            "pole opened at {before} A of peak {peak}"
+        );
         assert!(before * row[first_open - 2] <= 0.0);
     }
     assert_eq!(rows[3][open_step - 1], 1.0);
@@ -61,7 +73,9 @@ fn switch_opens_at_once() {
     let mut sim = common::sim(&BREAKER.replace("KIND", "switch"));
     let rows = common::record(&mut sim, &["brk.ia", "brk.ib"], 10_200);
     let open_step = (0.503 / DT) as usize - 1;
-    let peak = rows[0][9000..10000].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let peak = rows[0][9000..10000]
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()));
     for row in rows.iter() {
         assert!(row[open_step - 1].abs() > 1e-3 * peak || row[open_step - 2].abs() > 1e-3 * peak);
         // A few steps later only leakage through r_open flows.
@@ -110,7 +124,10 @@ fn check_inverter(sync: &str) {
     // One cycle averages before and after the set-point step.
     let (p1, q1) = (mean(&rows[0][7600..8000]), mean(&rows[1][7600..8000]));
     let (p2, q2) = (mean(&rows[0][15600..16000]), mean(&rows[1][15600..16000]));
-    println!("{sync}: P {p1:.0} W Q {q1:.0} var -> P {p2:.0} W Q {q2:.0} var, f {:.4} Hz", rows[2][15999]);
+    println!(
+        "{sync}: P {p1:.0} W Q {q1:.0} var -> P {p2:.0} W Q {q2:.0} var, f {:.4} Hz",
+        rows[2][15999]
+    );
     assert!((p1 - 50e3).abs() < 0.01 * 100e3, "p1 {p1}");
     assert!((q1 - 20e3).abs() < 0.01 * 100e3, "q1 {q1}");
     assert!((p2 - 80e3).abs() < 0.01 * 100e3, "p2 {p2}");
@@ -148,14 +165,29 @@ fn ramp_and_scheduled_events() {
     sim.schedule(Event {
         time_ns: 10_000_000,
         input: f,
-        action: EventAction::Ramp { to: 49.0, duration_ns: 100_000_000 },
+        action: EventAction::Ramp {
+            to: 49.0,
+            duration_ns: 100_000_000,
+        },
     })
     .unwrap();
-    sim.schedule(Event { time_ns: 5_000_000, input: v, action: EventAction::Set(900.0) }).unwrap();
+    sim.schedule(Event {
+        time_ns: 5_000_000,
+        input: v,
+        action: EventAction::Set(900.0),
+    })
+    .unwrap();
     // Ramping a matrix input is refused.
     let p = sim.input_index("ld.p").unwrap();
     assert!(sim
-        .schedule(Event { time_ns: 0, input: p, action: EventAction::Ramp { to: 1.0, duration_ns: 1 } })
+        .schedule(Event {
+            time_ns: 0,
+            input: p,
+            action: EventAction::Ramp {
+                to: 1.0,
+                duration_ns: 1
+            }
+        })
         .is_err());
     assert!(sim.set_input(99, 1.0).is_err());
     assert!(sim.set_input(v, f64::NAN).is_err());

@@ -20,7 +20,14 @@ fn run_example(name: &str, seconds: f64) -> Simulator {
 fn feeder10_runs_its_scenario() {
     let sim = run_example("feeder10.toml", 0.8);
     let names = sim.output_names();
-    for want in ["mv4.va", "brk1.ia", "lv1.vrms_a", "mv4.freq", "pv7.p", "t1.ia2"] {
+    for want in [
+        "mv4.va",
+        "brk1.ia",
+        "lv1.vrms_a",
+        "mv4.freq",
+        "pv7.p",
+        "t1.ia2",
+    ] {
         assert!(names.iter().any(|n| n == want), "missing {want}");
     }
     // Breaker reclosed at 0.6 s: the feeder is back near nominal voltage.
@@ -35,7 +42,10 @@ fn feeder10_runs_its_scenario() {
 fn feeder40_runs_its_scenario() {
     let sim = run_example("feeder40.toml", 0.8);
     assert_eq!(
-        sim.output_names().iter().filter(|n| n.ends_with(".va")).count(),
+        sim.output_names()
+            .iter()
+            .filter(|n| n.ends_with(".va"))
+            .count(),
         40
     );
     for bus in ["a10", "b12", "lv7"] {

@@ -55,7 +55,10 @@ fn step_does_not_allocate() {
     sim.schedule(Event {
         time_ns: 650_000_000,
         input: f,
-        action: EventAction::Ramp { to: 49.8, duration_ns: 100_000_000 },
+        action: EventAction::Ramp {
+            to: 49.8,
+            duration_ns: 100_000_000,
+        },
     })
     .unwrap();
     let p = sim.input_index("pv7.p_ref").unwrap();

@@ -47,7 +47,11 @@ impl Mul for C {
 impl Div for C {
     type Output = C;
     fn div(self, o: C) -> C {
-        self * o.inv()
+        let d = o.0 * o.0 + o.1 * o.1;
+        C(
+            (self.0 * o.0 + self.1 * o.1) / d,
+            (self.1 * o.0 - self.0 * o.1) / d,
+        )
     }
 }
 impl Neg for C {
@@ -66,14 +70,15 @@ fn solve(mut y: Vec<Vec<C>>, mut i: Vec<C>) -> Vec<C> {
             .unwrap();
         y.swap(k, p);
         i.swap(k, p);
-        for r in k + 1..n {
-            let f = y[r][k] / y[k][k];
-            for c in k..n {
-                let t = y[k][c];
-                y[r][c] = y[r][c] - f * t;
+        let (top, bottom) = y.split_at_mut(k + 1);
+        let pivot_row = &top[k];
+        let (i_top, i_bottom) = i.split_at_mut(k + 1);
+        for (row, ir) in bottom.iter_mut().zip(i_bottom.iter_mut()) {
+            let f = row[k] / pivot_row[k];
+            for (x, &p) in row[k..].iter_mut().zip(&pivot_row[k..]) {
+                *x = *x - f * p;
             }
-            let t = i[k];
-            i[r] = i[r] - f * t;
+            *ir = *ir - f * i_top[k];
         }
     }
     let mut v = vec![C(0.0, 0.0); n];
@@ -174,7 +179,10 @@ fn phasor_solution(k: usize) -> Vec<C> {
     let vph = 11e3 / 3f64.sqrt();
     // Source: Norton equivalent.
     let ys = series(0.3, 8e-3);
-    let e = C::polar(11.2e3 * (2.0f64 / 3.0).sqrt(), 10f64.to_radians() - k as f64 * TAU / 3.0);
+    let e = C::polar(
+        11.2e3 * (2.0f64 / 3.0).sqrt(),
+        10f64.to_radians() - k as f64 * TAU / 3.0,
+    );
     stamp(&mut y, 0, None, ys);
     inj[0] = e * ys;
     // Lines: series R + jX, half the shunt capacitance at each end.
@@ -236,7 +244,10 @@ fn meshed_network_matches_phasor_solution() {
         let (amp, ph) = common::phasor(&rows[12 + k][steps - window..], 50.0, t0, DT);
         let want = (solutions[k][2] - solutions[k][3]) * series(1.0, 10e-3);
         let err = (C::polar(amp, ph) - want).abs() / i_base;
-        println!("z34 phase {k}: sim {amp:.4} A, phasor {:.4} A, error {err:.2e} pu", want.abs());
+        println!(
+            "z34 phase {k}: sim {amp:.4} A, phasor {:.4} A, error {err:.2e} pu",
+            want.abs()
+        );
         assert!(err < 1e-4, "current error {err:e} pu");
     }
 }
@@ -281,7 +292,11 @@ fn constant_power_load_matches_power_flow() {
     }
     let v_sim = C::polar(amp / 2f64.sqrt(), ph);
     let err = (v_sim - v).abs() / e.abs();
-    println!("constant power: V sim {:.3} V, fixed point {:.3} V, P {p_avg:.0} W, error {err:.2e}", v_sim.abs(), v.abs());
+    println!(
+        "constant power: V sim {:.3} V, fixed point {:.3} V, P {p_avg:.0} W, error {err:.2e}",
+        v_sim.abs(),
+        v.abs()
+    );
     assert!(err < 5e-4, "voltage error {err:e}");
     assert!((p_avg - 200e3).abs() / 200e3 < 1e-3, "power {p_avg}");
 }

@@ -43,7 +43,10 @@ fn rl_step_matches_closed_form() {
     println!("RL worst relative error {worst:e}");
     assert!(worst < 0.01, "transient error {worst}");
     let last = rows[0].last().copied().unwrap_or(0.0);
-    assert!((last - i_final).abs() / i_final < 1e-4, "steady {last} vs {i_final}");
+    assert!(
+        (last - i_final).abs() / i_final < 1e-4,
+        "steady {last} vs {i_final}"
+    );
     // Phase b sees cos(-120°) = -1/2 of the DC step.
     let last_b = rows[1].last().copied().unwrap_or(0.0);
     assert!((last_b + 0.5 * i_final).abs() / i_final < 1e-4);
@@ -134,7 +137,8 @@ fn three_phase_fault_current_matches_thevenin() {
             let exact = if t < ts {
                 0.0
             } else {
-                i_pk * ((w * t + phi - thz).cos() - (w * ts + phi - thz).cos() * (-(t - ts) * r / l).exp())
+                i_pk * ((w * t + phi - thz).cos()
+                    - (w * ts + phi - thz).cos() * (-(t - ts) * r / l).exp())
             };
             worst = worst.max((i - exact).abs() / i_pk);
         }

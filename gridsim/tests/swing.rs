@@ -43,7 +43,10 @@ fn first_order(t: f64) -> f64 {
 /// e^{At} = e^{αt}[cos βt·I + sin βt/β·(A − αI)].
 fn second_order(t: f64, tg: f64) -> f64 {
     let (h, d, r, dp) = (5.0, 1.0, 0.05, 0.1);
-    let a = [[-d / (2.0 * h), 1.0 / (2.0 * h)], [-1.0 / (r * tg), -1.0 / tg]];
+    let a = [
+        [-d / (2.0 * h), 1.0 / (2.0 * h)],
+        [-1.0 / (r * tg), -1.0 / tg],
+    ];
     let w_ss = -dp / (d + 1.0 / r);
     let pm_ss = -w_ss / r;
     // y = x − x_ss starts at −x_ss.
@@ -93,7 +96,11 @@ fn second_order_frequency_response_with_governor_lag() {
     let mut nadir: f64 = 0.0;
     for (k, fs) in f_src.iter().enumerate() {
         let t = (k + 1) as f64 * DT;
-        let exact = if t < 0.5 { 0.0 } else { second_order(t - 0.5, tg) };
+        let exact = if t < 0.5 {
+            0.0
+        } else {
+            second_order(t - 0.5, tg)
+        };
         worst = worst.max((fs - 50.0 - exact).abs() / final_dev);
         nadir = nadir.min(fs - 50.0);
     }

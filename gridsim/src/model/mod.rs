@@ -93,13 +93,10 @@ fn enclosing_table(text: &str, offset: usize) -> Option<String> {
     if current.starts_with('[') {
         return None;
     }
-    lines
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .map(|l| {
-            let inner = l.split(']').next().unwrap_or(l);
-            inner.trim_start_matches('[').trim().to_string()
-        })
+    lines.map(str::trim).find(|l| l.starts_with('[')).map(|l| {
+        let inner = l.split(']').next().unwrap_or(l);
+        inner.trim_start_matches('[').trim().to_string()
+    })
 }
 
 /// A three-phase bus.

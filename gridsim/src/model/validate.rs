@@ -30,7 +30,13 @@ impl Ctx<'_> {
         convert(q, unit).map_err(|m| self.err(field, m))
     }
 
-    fn opt(&self, field: &str, q: &Option<Quantity>, unit: Unit, default: f64) -> Result<f64, ModelError> {
+    fn opt(
+        &self,
+        field: &str,
+        q: &Option<Quantity>,
+        unit: Unit,
+        default: f64,
+    ) -> Result<f64, ModelError> {
         match q {
             Some(q) => self.q(field, q, unit),
             None => Ok(default),
@@ -102,7 +108,12 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn bus_or_ground(&self, ctx: &Ctx, field: &str, name: &str) -> Result<Option<usize>, ModelError> {
+    fn bus_or_ground(
+        &self,
+        ctx: &Ctx,
+        field: &str,
+        name: &str,
+    ) -> Result<Option<usize>, ModelError> {
         if name == GROUND {
             Ok(None)
         } else {
@@ -177,7 +188,11 @@ fn vector_group(ctx: &Ctx, text: &str) -> Result<(Winding, Winding, u8), ModelEr
         "d" => Winding::Delta,
         _ => return Err(bad()),
     };
-    let clock: u8 = text.get(digits..).ok_or_else(bad)?.parse().map_err(|_| bad())?;
+    let clock: u8 = text
+        .get(digits..)
+        .ok_or_else(bad)?
+        .parse()
+        .map_err(|_| bad())?;
     let ok = match (hv, lv) {
         (Winding::Wye, Winding::Wye) | (Winding::Delta, Winding::Delta) => clock == 0,
         _ => clock == 1 || clock == 11,
@@ -202,7 +217,10 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
     };
     let frequency = sys.opt("frequency", &raw.system.frequency, Unit::Hertz, 50.0)?;
     if !(1.0..=1000.0).contains(&frequency) {
-        return Err(sys.err("frequency", format!("must be between 1 Hz and 1 kHz (got {frequency})")));
+        return Err(sys.err(
+            "frequency",
+            format!("must be between 1 Hz and 1 kHz (got {frequency})"),
+        ));
     }
     let omega = 2.0 * std::f64::consts::PI * frequency;
     let (mut all_rms, mut all_freq) = (false, false);
@@ -247,7 +265,10 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
         let bus = v.bus(&c, "bus", &s.bus)?;
         let v_ll = c.positive("voltage", c.q("voltage", &s.voltage, Unit::Volt)?)?;
         let phase_deg = c.opt("phase", &s.phase, Unit::Degree, 0.0)?;
-        let freq = c.nonneg("frequency", c.opt("frequency", &s.frequency, Unit::Hertz, frequency)?)?;
+        let freq = c.nonneg(
+            "frequency",
+            c.opt("frequency", &s.frequency, Unit::Hertz, frequency)?,
+        )?;
         let z = match (&s.r, &s.l, &s.sc_power) {
             (None, None, None) => None,
             (_, _, None) => {
@@ -265,7 +286,12 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
                     l: r * xr / omega,
                 })
             }
-            _ => return Err(c.err("sc_power", "give either `r`/`l` or `sc_power`/`x_r`, not both")),
+            _ => {
+                return Err(c.err(
+                    "sc_power",
+                    "give either `r`/`l` or `sc_power`/`x_r`, not both",
+                ))
+            }
         };
         if s.x_r.is_some() && s.sc_power.is_none() {
             return Err(c.err("x_r", "`x_r` needs `sc_power`"));
@@ -274,12 +300,20 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
         let swing = match &s.swing {
             None => None,
             Some(w) => {
-                let s_rated = c.positive("swing.s_rated", c.q("swing.s_rated", &w.s_rated, Unit::VoltAmpere)?)?;
+                let s_rated = c.positive(
+                    "swing.s_rated",
+                    c.q("swing.s_rated", &w.s_rated, Unit::VoltAmpere)?,
+                )?;
                 let h = c.positive("swing.h", c.q("swing.h", &w.h, Unit::Second)?)?;
-                let damping = c.nonneg("swing.damping", c.opt("swing.damping", &w.damping, Unit::Plain, 0.0)?)?;
+                let damping = c.nonneg(
+                    "swing.damping",
+                    c.opt("swing.damping", &w.damping, Unit::Plain, 0.0)?,
+                )?;
                 let droop = match &w.droop {
                     None => None,
-                    Some(q) => Some(c.positive("swing.droop", c.q("swing.droop", q, Unit::Plain)?)?),
+                    Some(q) => {
+                        Some(c.positive("swing.droop", c.q("swing.droop", q, Unit::Plain)?)?)
+                    }
                 };
                 let governor_t = c.nonneg(
                     "swing.governor_t",
@@ -296,12 +330,36 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
                 })
             }
         };
-        input(name, "voltage", Unit::Volt, InputTarget::SourceVoltage(index), v_ll);
+        input(
+            name,
+            "voltage",
+            Unit::Volt,
+            InputTarget::SourceVoltage(index),
+            v_ll,
+        );
         if let Some(w) = &swing {
-            input(name, "p_set", Unit::Watt, InputTarget::SwingPower(index), w.p_set);
+            input(
+                name,
+                "p_set",
+                Unit::Watt,
+                InputTarget::SwingPower(index),
+                w.p_set,
+            );
         } else {
-            input(name, "phase", Unit::Degree, InputTarget::SourcePhase(index), phase_deg);
-            input(name, "frequency", Unit::Hertz, InputTarget::SourceFrequency(index), freq);
+            input(
+                name,
+                "phase",
+                Unit::Degree,
+                InputTarget::SourcePhase(index),
+                phase_deg,
+            );
+            input(
+                name,
+                "frequency",
+                Unit::Hertz,
+                InputTarget::SourceFrequency(index),
+                freq,
+            );
         }
         sources.push(Source {
             name: name.clone(),
@@ -330,7 +388,10 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
             Some(q) => Some(c.positive("c", c.q("c", q, Unit::Farad)?)?),
         };
         if r == 0.0 && l == 0.0 && cap.is_none() {
-            return Err(c.err("r", "a branch needs at least one of r, l, c (zero impedance is not allowed)"));
+            return Err(c.err(
+                "r",
+                "a branch needs at least one of r, l, c (zero impedance is not allowed)",
+            ));
         }
         branches.push(Branch {
             name: name.clone(),
@@ -357,9 +418,14 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
             (Some(x), None) => c.nonneg("x_per_km", c.q("x_per_km", x, Unit::Ohm)?)? / omega,
             (None, Some(h)) => c.nonneg("l_per_km", c.q("l_per_km", h, Unit::Henry)?)?,
             (None, None) => 0.0,
-            (Some(_), Some(_)) => return Err(c.err("x_per_km", "give either `x_per_km` or `l_per_km`, not both")),
+            (Some(_), Some(_)) => {
+                return Err(c.err("x_per_km", "give either `x_per_km` or `l_per_km`, not both"))
+            }
         } * km;
-        let cap = c.nonneg("c_per_km", c.opt("c_per_km", &l.c_per_km, Unit::Farad, 0.0)?)? * km;
+        let cap = c.nonneg(
+            "c_per_km",
+            c.opt("c_per_km", &l.c_per_km, Unit::Farad, 0.0)?,
+        )? * km;
         if r == 0.0 && ind == 0.0 {
             return Err(c.err("r_per_km", "a line needs a non-zero series impedance"));
         }
@@ -389,7 +455,13 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
         let r_pu = c.nonneg("r", c.opt("r", &t.r, Unit::Plain, 0.0)?)?;
         let x_pu = c.positive("x", c.q("x", &t.x, Unit::Plain)?)?;
         let tap = c.positive("tap", c.opt("tap", &t.tap, Unit::Plain, 1.0)?)?;
-        input(name, "tap", Unit::Plain, InputTarget::TransformerTap(transformers.len()), tap);
+        input(
+            name,
+            "tap",
+            Unit::Plain,
+            InputTarget::TransformerTap(transformers.len()),
+            tap,
+        );
         transformers.push(Transformer {
             name: name.clone(),
             from,
@@ -417,7 +489,10 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
             None | Some("impedance") => false,
             Some("power") => true,
             Some(other) => {
-                return Err(c.err("model", format!("`{other}`: use \"impedance\" or \"power\"")))
+                return Err(c.err(
+                    "model",
+                    format!("`{other}`: use \"impedance\" or \"power\""),
+                ))
             }
         };
         let v_min = c.positive("v_min", c.opt("v_min", &l.v_min, Unit::Plain, 0.7)?)?;
@@ -511,20 +586,39 @@ pub(super) fn validate(raw: RawModel, file: &str) -> Result<NetworkModel, ModelE
         let pll = match i.sync.as_deref() {
             None | Some("pll") => true,
             Some("ideal") => false,
-            Some(other) => return Err(c.err("sync", format!("`{other}`: use \"pll\" or \"ideal\""))),
+            Some(other) => {
+                return Err(c.err("sync", format!("`{other}`: use \"pll\" or \"ideal\"")))
+            }
         };
         let i_max = c.positive("i_max", c.opt("i_max", &i.i_max, Unit::Plain, 1.1)?)?;
         let current_bandwidth = c.positive(
             "current_bandwidth",
-            c.opt("current_bandwidth", &i.current_bandwidth, Unit::Hertz, 500.0)?,
+            c.opt(
+                "current_bandwidth",
+                &i.current_bandwidth,
+                Unit::Hertz,
+                500.0,
+            )?,
         )?;
         let pll_bandwidth = c.positive(
             "pll_bandwidth",
             c.opt("pll_bandwidth", &i.pll_bandwidth, Unit::Hertz, 20.0)?,
         )?;
         let index = inverters.len();
-        input(name, "p_ref", Unit::Watt, InputTarget::InverterP(index), p_ref);
-        input(name, "q_ref", Unit::Var, InputTarget::InverterQ(index), q_ref);
+        input(
+            name,
+            "p_ref",
+            Unit::Watt,
+            InputTarget::InverterP(index),
+            p_ref,
+        );
+        input(
+            name,
+            "q_ref",
+            Unit::Var,
+            InputTarget::InverterQ(index),
+            q_ref,
+        );
         inverters.push(Inverter {
             name: name.clone(),
             bus,
@@ -583,12 +677,20 @@ fn event(c: &Ctx, e: &RawEvent, inputs: &[InputSpec]) -> Result<Event, ModelErro
         ("set", &e.set),
         ("ramp", &e.ramp),
     ];
-    let mut given = actions.iter().filter_map(|(k, v)| v.as_ref().map(|v| (*k, v)));
-    let (key, target) = given
-        .next()
-        .ok_or_else(|| c.err("at", "an event needs one of open, close, fault_on, fault_off, set, ramp"))?;
+    let mut given = actions
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v)));
+    let (key, target) = given.next().ok_or_else(|| {
+        c.err(
+            "at",
+            "an event needs one of open, close, fault_on, fault_off, set, ramp",
+        )
+    })?;
     if let Some((other, _)) = given.next() {
-        return Err(c.err(other, format!("an event has exactly one action (`{key}` already given)")));
+        return Err(c.err(
+            other,
+            format!("an event has exactly one action (`{key}` already given)"),
+        ));
     }
     let find = |name: &str| {
         inputs
@@ -609,18 +711,31 @@ fn event(c: &Ctx, e: &RawEvent, inputs: &[InputSpec]) -> Result<Event, ModelErro
         "set" => {
             let index = find(target)?;
             let unit = inputs.get(index).map_or(Unit::Plain, |i| i.unit);
-            let value = e.value.as_ref().ok_or_else(|| c.err("value", "`set` needs `value`"))?;
+            let value = e
+                .value
+                .as_ref()
+                .ok_or_else(|| c.err("value", "`set` needs `value`"))?;
             (index, EventAction::Set(c.q("value", value, unit)?))
         }
         _ => {
             let index = find(target)?;
             let spec = inputs.get(index).ok_or_else(|| c.err(key, "bad input"))?;
             if spec.target.changes_matrix() {
-                return Err(c.err(key, format!("`{target}` changes the network matrix and cannot be ramped; use `set`")));
+                return Err(c.err(
+                    key,
+                    format!(
+                        "`{target}` changes the network matrix and cannot be ramped; use `set`"
+                    ),
+                ));
             }
-            let to = e.to.as_ref().ok_or_else(|| c.err("to", "`ramp` needs `to`"))?;
+            let to =
+                e.to.as_ref()
+                    .ok_or_else(|| c.err("to", "`ramp` needs `to`"))?;
             let to = c.q("to", to, spec.unit)?;
-            let d = e.duration.as_ref().ok_or_else(|| c.err("duration", "`ramp` needs `duration`"))?;
+            let d = e
+                .duration
+                .as_ref()
+                .ok_or_else(|| c.err("duration", "`ramp` needs `duration`"))?;
             let d = c.positive("duration", c.q("duration", d, Unit::Second)?)?;
             if d > 1e9 {
                 return Err(c.err("duration", "duration too large"));
@@ -637,7 +752,11 @@ fn event(c: &Ctx, e: &RawEvent, inputs: &[InputSpec]) -> Result<Event, ModelErro
     if unused {
         return Err(c.err(key, format!("fields not used by `{key}` are given")));
     }
-    Ok(Event { time_ns, input, action })
+    Ok(Event {
+        time_ns,
+        input,
+        action,
+    })
 }
 
 /// Union-find over all bus phase nodes plus ground (index `n`).

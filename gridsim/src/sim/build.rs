@@ -141,7 +141,11 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
     for l in &model.lines {
         for (k, p) in PHASES.iter().enumerate() {
             let comp = bld.rl(l.r, l.l);
-            let idx = bld.branch(Branch::between(Some(node(l.from, k)), Some(node(l.to, k)), comp));
+            let idx = bld.branch(Branch::between(
+                Some(node(l.from, k)),
+                Some(node(l.to, k)),
+                comp,
+            ));
             bld.out(format!("{}.i{p}", l.name), Out::Branch(idx));
             if l.c > 0.0 {
                 for end in [l.from, l.to] {
@@ -154,7 +158,13 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
 
     let mut transformers = Vec::new();
     for (ti, t) in model.transformers.iter().enumerate() {
-        let w = |wd: Winding, v: f64| if wd == Winding::Delta { v } else { v / 3f64.sqrt() };
+        let w = |wd: Winding, v: f64| {
+            if wd == Winding::Delta {
+                v
+            } else {
+                v / 3f64.sqrt()
+            }
+        };
         let (v_w1, v_w2) = (w(t.hv, t.v1), w(t.lv, t.v2));
         let z_base = v_w2 * v_w2 / (t.s_rated / 3.0);
         let comp = bld.rl(t.r_pu * z_base, t.x_pu * z_base / omega0);
@@ -180,10 +190,24 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         st.apply(&mut bld.branches);
         transformers.push(st);
         for (k, p) in PHASES.iter().enumerate() {
-            bld.out(format!("{}.i{p}", t.name), Out::TransformerI { tr: ti, lv: false, phase: k });
+            bld.out(
+                format!("{}.i{p}", t.name),
+                Out::TransformerI {
+                    tr: ti,
+                    lv: false,
+                    phase: k,
+                },
+            );
         }
         for (k, p) in PHASES.iter().enumerate() {
-            bld.out(format!("{}.i{p}2", t.name), Out::TransformerI { tr: ti, lv: true, phase: k });
+            bld.out(
+                format!("{}.i{p}2", t.name),
+                Out::TransformerI {
+                    tr: ti,
+                    lv: true,
+                    phase: k,
+                },
+            );
         }
     }
 
@@ -193,7 +217,11 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         for (k, on) in l.phases.iter().enumerate() {
             if *on {
                 for slot in br[k].iter_mut() {
-                    *slot = bld.branch(Branch::between(Some(node(l.bus, k)), None, Companion::default()));
+                    *slot = bld.branch(Branch::between(
+                        Some(node(l.bus, k)),
+                        None,
+                        Companion::default(),
+                    ));
                 }
                 bld.out(format!("{}.i{}", l.name, PHASES[k]), Out::LoadI(li, k));
             }
@@ -220,7 +248,11 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         let mut br = [0; 3];
         for (k, p) in PHASES.iter().enumerate() {
             let comp = bld.rl(r, 0.0);
-            br[k] = bld.branch(Branch::between(Some(node(s.from, k)), Some(node(s.to, k)), comp));
+            br[k] = bld.branch(Branch::between(
+                Some(node(s.from, k)),
+                Some(node(s.to, k)),
+                comp,
+            ));
             bld.out(format!("{}.i{p}", s.name), Out::Branch(br[k]));
         }
         bld.out(format!("{}.closed", s.name), Out::SwitchClosed(si));

@@ -110,7 +110,14 @@ impl InverterState {
     /// Computes the EMF for the coming (half) step of length `dt`, ending
     /// `ahead` after the last PLL update, from the last solution (`v`: bus
     /// phase voltages, `i`: filter currents) and writes it to the branches.
-    pub fn control(&mut self, v: [f64; 3], i: [f64; 3], dt: f64, ahead: f64, branches: &mut [Branch]) {
+    pub fn control(
+        &mut self,
+        v: [f64; 3],
+        i: [f64; 3],
+        dt: f64,
+        ahead: f64,
+        branches: &mut [Branch],
+    ) {
         let theta = self.pll.theta;
         let (va, vb) = clarke(v[0], v[1], v[2]);
         let (vd, vq) = park(va, vb, theta);
@@ -175,8 +182,18 @@ impl LoadState {
             }
             let [br_r, br_l, br_c] = self.br[k];
             set_shunt(branches, br_r, (p > 0.0).then(|| (v2 / p, 0.0, None)), dt);
-            set_shunt(branches, br_l, (q > 0.0).then(|| (0.0, v2 / (q * omega), None)), dt);
-            set_shunt(branches, br_c, (q < 0.0).then(|| (0.0, 0.0, Some(-q / (v2 * omega)))), dt);
+            set_shunt(
+                branches,
+                br_l,
+                (q > 0.0).then(|| (0.0, v2 / (q * omega), None)),
+                dt,
+            );
+            set_shunt(
+                branches,
+                br_c,
+                (q < 0.0).then(|| (0.0, 0.0, Some(-q / (v2 * omega)))),
+                dt,
+            );
         }
     }
 
@@ -186,7 +203,11 @@ impl LoadState {
             if !on {
                 continue;
             }
-            let f = if self.constant_power { self.k[k] - 1.0 } else { 0.0 };
+            let f = if self.constant_power {
+                self.k[k] - 1.0
+            } else {
+                0.0
+            };
             for &b in &self.br[k] {
                 if let Some(br) = branches.get_mut(b) {
                     br.extra = if br.active { f * br.comp.i } else { 0.0 };
@@ -255,12 +276,7 @@ impl TransformerState {
             Winding::Wye => [Some(base + k), None],
             Winding::Delta => {
                 // Dyn11 / Yd1 / Dd0: across (k, k+1); Dyn1 / Yd11: across (k, k-1).
-                let forward = match (hv, clock) {
-                    (_, 0) => true,
-                    (true, 11) => true,
-                    (false, 1) => true,
-                    _ => false,
-                };
+                let forward = matches!((hv, clock), (_, 0) | (true, 11) | (false, 1));
                 let other = if forward { (k + 1) % 3 } else { (k + 2) % 3 };
                 [Some(base + k), Some(base + other)]
             }

@@ -162,7 +162,8 @@ impl DenseLu {
                     best_row = r;
                 }
             }
-            if !(best > tiny) {
+            // NaN entries also fail here (`best` stays below `tiny`).
+            if best <= tiny || best.is_nan() {
                 return Err(k);
             }
             if best_row != k {

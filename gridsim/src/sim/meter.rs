@@ -44,7 +44,11 @@ impl RmsWindow {
     /// window is full).
     #[inline]
     pub fn rms(&self) -> f64 {
-        let n = if self.filled { self.buf.len() } else { self.pos.max(1) };
+        let n = if self.filled {
+            self.buf.len()
+        } else {
+            self.pos.max(1)
+        };
         (self.sum.max(0.0) / n as f64).sqrt()
     }
 

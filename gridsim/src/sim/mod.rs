@@ -168,8 +168,15 @@ impl Simulator {
                 if duration_ns <= 0 {
                     return Err(self.input_error(event.input, "ramp duration must be positive"));
                 }
-                if self.inputs.get(event.input).is_some_and(|i| i.target.changes_matrix()) {
-                    return Err(self.input_error(event.input, "this input changes the network matrix and cannot be ramped"));
+                if self
+                    .inputs
+                    .get(event.input)
+                    .is_some_and(|i| i.target.changes_matrix())
+                {
+                    return Err(self.input_error(
+                        event.input,
+                        "this input changes the network matrix and cannot be ramped",
+                    ));
                 }
                 to
             }
@@ -387,7 +394,9 @@ impl Simulator {
                         if on != f.on {
                             f.on = on;
                             for k in 0..3 {
-                                if let (true, Some(b)) = (f.phases[k], self.branches.get_mut(f.br[k])) {
+                                if let (true, Some(b)) =
+                                    (f.phases[k], self.branches.get_mut(f.br[k]))
+                                {
                                     b.active = on;
                                     b.comp.reset();
                                     b.comp.set(f.r, 0.0, None, dt);
@@ -506,7 +515,9 @@ impl Simulator {
         for inv in &mut self.inverters {
             let base = 3 * inv.bus;
             let v = [self.x[base], self.x[base + 1], self.x[base + 2]];
-            let i = inv.br.map(|b| self.branches.get(b).map_or(0.0, |br| br.comp.i));
+            let i = inv
+                .br
+                .map(|b| self.branches.get(b).map_or(0.0, |br| br.comp.i));
             inv.control(v, i, dt, ahead, &mut self.branches);
         }
         for load in &self.loads {
@@ -583,7 +594,8 @@ impl Simulator {
         }
         for inv in &mut self.inverters {
             let base = 3 * inv.bus;
-            inv.pll.update(self.x[base], self.x[base + 1], self.x[base + 2], dt);
+            inv.pll
+                .update(self.x[base], self.x[base + 1], self.x[base + 2], dt);
         }
     }
 
