@@ -79,7 +79,7 @@ impl Quantity {
             Quantity::TveResponse => "TVE response (s)",
             Quantity::FeResponse => "FE response (s)",
             Quantity::RfeResponse => "RFE response (s)",
-            Quantity::DelayTime => "|delay| (s)",
+            Quantity::DelayTime => "abs. delay (s)",
             Quantity::Overshoot => "overshoot (%)",
             Quantity::Latency => "latency (s)",
         }
