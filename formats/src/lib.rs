@@ -18,6 +18,8 @@
 //!
 //! See `docs/formats.md` for every layout, its configuration and where it is documented.
 
+#![warn(missing_docs)]
+
 pub mod byte_order;
 pub mod config;
 pub mod csv;
