@@ -24,6 +24,8 @@
 //! assert!(sim.outputs()[va].abs() <= 400.0 * (2.0f64 / 3.0).sqrt() + 1e-9);
 //! ```
 
+#![warn(missing_docs)]
+
 mod error;
 mod event;
 mod model;
