@@ -316,3 +316,31 @@ fn hostile_time_stamps_and_values_never_panic() {
         }
     }
 }
+
+#[test]
+fn single_channel_without_group_measures_frequency_from_channel_0() {
+    let cfg = EstimatorConfig {
+        class: PmuClass::P,
+        nominal_hz: 50.0,
+        sample_rate_hz: 4000.0,
+        reporting_rate: 50,
+        channels: 1,
+        three_phase_groups: Vec::new(),
+    };
+    let mut est = match Estimator::new(cfg) {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    };
+    let mut reports = 0;
+    for n in 0..4000i64 {
+        let t = n as f64 / 4000.0;
+        let x = 230.0 * SQRT_2 * (2.0 * PI * 50.0 * t - 1.0).cos();
+        if let Some(r) = est.push(EPOCH_NS + n * 250_000, &[x]) {
+            reports += 1;
+            assert!(r.positive_sequence.is_empty());
+            assert!((r.phasors[0] - Complex::from_polar(230.0, -1.0)).abs() < 1e-6);
+            assert!((r.freq_hz - 50.0).abs() < 1e-6 && r.rocof_hz_s.abs() < 1e-3);
+        }
+    }
+    assert!(reports >= 45, "{reports}");
+}

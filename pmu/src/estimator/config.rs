@@ -26,7 +26,7 @@ pub struct EstimatorConfig {
     pub class: PmuClass,
     /// Nominal system frequency f0: 50.0 or 60.0 Hz.
     pub nominal_hz: f64,
-    /// Waveform sample rate in samples per second (at least 1 kHz).
+    /// Waveform sample rate in samples per second (1 kHz ..= 100 kHz).
     pub sample_rate_hz: f64,
     /// Reporting rate Fs in frames per second (1 ..= 2·f0).
     pub reporting_rate: u32,
@@ -43,8 +43,9 @@ pub enum ConfigError {
     /// f0 is not 50 or 60 Hz.
     #[error("nominal frequency must be 50 or 60 Hz, got {0}")]
     NominalFrequency(f64),
-    /// The sample rate is not finite or below 1 kHz (or above 1 MHz).
-    #[error("sample rate must be within 1 kHz ..= 1 MHz, got {0}")]
+    /// The sample rate is not finite, below 1 kHz or above 100 kHz (filter
+    /// lengths and buffers grow with it; decimate faster streams first).
+    #[error("sample rate must be within 1 kHz ..= 100 kHz, got {0}")]
     SampleRate(f64),
     /// The reporting rate is zero or above twice the nominal frequency.
     #[error("reporting rate must be within 1 ..= {max} frames/s, got {got}")]
@@ -85,8 +86,7 @@ impl EstimatorConfig {
         if self.nominal_hz != 50.0 && self.nominal_hz != 60.0 {
             return Err(ConfigError::NominalFrequency(self.nominal_hz));
         }
-        if !self.sample_rate_hz.is_finite()
-            || !(1_000.0..=1_000_000.0).contains(&self.sample_rate_hz)
+        if !self.sample_rate_hz.is_finite() || !(1_000.0..=100_000.0).contains(&self.sample_rate_hz)
         {
             return Err(ConfigError::SampleRate(self.sample_rate_hz));
         }
