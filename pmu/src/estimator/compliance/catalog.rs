@@ -101,7 +101,7 @@ struct Context {
     sample_rate_hz: f64,
     /// Reporting latency of the estimator, s.
     latency_s: f64,
-    /// Run-in before the first report that is evaluated, s.
+    /// Run-in before the first report (fills the window), s.
     lead_s: f64,
 }
 
@@ -120,7 +120,7 @@ impl Context {
             },
         };
         let latency_s = probe.latency_s()?;
-        let lead_s = latency_s * 2.0 + 1.0 / f64::from(setting.fs);
+        let lead_s = latency_s + 1.0 / f64::from(setting.fs);
         Ok(Self {
             setting,
             mode,
@@ -142,8 +142,13 @@ impl Context {
         }
     }
 
-    /// Steady run of `duration` s after the filter is full.
+    /// Steady run of `duration` s after the filter is full (halved in fast
+    /// mode, but at least five reports).
     fn steady(&self, waveform: Waveform, duration: f64) -> Result<Vec<Point>, ConfigError> {
+        let duration = match self.mode {
+            Mode::Fast => (duration / 2.0).max(5.0 / f64::from(self.setting.fs)),
+            Mode::Full => duration,
+        };
         self.sim(waveform).run(0.0, self.lead_s + duration)
     }
 
@@ -299,12 +304,10 @@ impl Context {
         let mut worst = Worst::default();
         for &fm_hz in &fms {
             let w = Waveform::Modulated { fm_hz, kx, ka };
+            // A whole modulation period, also in fast mode.
             let duration = (1.0 / fm_hz).max(1.0);
-            worst.add(
-                &self.steady(w, duration)?,
-                |_| true,
-                &format!("fm = {fm_hz:.2} Hz"),
-            );
+            let points = self.sim(w).run(0.0, self.lead_s + duration)?;
+            worst.add(&points, |_| true, &format!("fm = {fm_hz:.2} Hz"));
         }
         let note = format!(
             "kx = {kx}, ka = {ka} rad, fm = {:.1}..{fm_max} Hz ({} points); worst TVE at {}",
@@ -386,7 +389,8 @@ impl Context {
                 .map(|q| self.setting.limit(e, TestFamily::Step, q).unwrap_or(0.0))
             })
             .fold(0.0_f64, f64::max);
-        let t_base = ((self.lead_s + 2.0 / rate) * rate).ceil() / rate;
+        let run_in = 2.0 * self.latency_s + 2.0 / rate;
+        let t_base = ((run_in + 1.0 / rate) * rate).ceil() / rate;
         let mut all: Vec<(f64, Point)> = Vec::new();
         let mut latency: f64 = 0.0;
         for i in 0..runs {
@@ -402,7 +406,9 @@ impl Context {
                     t_step,
                 }
             };
-            let t_begin = t_step - self.lead_s - 2.0 / rate;
+            // One latency to fill the window, one more for the reports
+            // whose window already reaches the step.
+            let t_begin = t_step - run_in;
             let t_end = t_step + horizon + self.latency_s + 1.0 / rate;
             let points = self.sim(w).run(t_begin, t_end)?;
             for p in points {
