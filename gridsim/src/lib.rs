@@ -35,4 +35,4 @@ pub use error::{ModelError, SimError};
 pub use event::{Event, EventAction};
 pub use model::units::{Quantity, Unit};
 pub use model::NetworkModel;
-pub use sim::{SimOptions, Simulator};
+pub use sim::{SimOptions, Simulator, Start};

@@ -16,7 +16,7 @@ fn e_dc() -> f64 {
 
 #[test]
 fn rl_step_matches_closed_form() {
-    let mut sim = common::sim(
+    let mut sim = common::sim_rest(
         r#"
         [buses.b1]
         voltage = "1kV"
@@ -54,7 +54,7 @@ fn rl_step_matches_closed_form() {
 
 #[test]
 fn rc_step_matches_closed_form() {
-    let mut sim = common::sim(
+    let mut sim = common::sim_rest(
         r#"
         [buses.b1]
         voltage = "1kV"
@@ -120,7 +120,7 @@ fn three_phase_fault_current_matches_thevenin() {
         fault_on = "f1"
         "#
     );
-    let mut sim = common::sim(&text);
+    let mut sim = common::sim_rest(&text);
     let rows = common::record(&mut sim, &["f1.ia", "f1.ib", "f1.ic", "grid.ia"], 8000);
     let w = TAU * 50.0;
     let (r, l) = (rs + rf, ls);

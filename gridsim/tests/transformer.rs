@@ -36,7 +36,7 @@ fn run(group: &str, tap: f64, load_w: f64) -> ((f64, f64), (f64, f64)) {
         p = {load_w}
         "#
     );
-    let mut sim = common::sim(&text);
+    let mut sim = common::sim_rest(&text);
     let steps = 10_000;
     let rows = common::record(&mut sim, &["lv.va", "hv.va"], steps);
     let window = 2000;

@@ -8,7 +8,7 @@ use super::elements::*;
 use super::lu::DenseLu;
 use super::meter::{Pll, RmsWindow};
 use super::outputs::Out;
-use super::{BusMeter, InputState, SimOptions, Simulator};
+use super::{init, BusMeter, InputState, SimOptions, Simulator, Start};
 use crate::error::SimError;
 use crate::model::{NetworkModel, Winding};
 
@@ -388,5 +388,9 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
     };
     sim.refactor()?;
     sim.lu.prepare_sparse(2);
+    if opts.start == Start::SteadyState && init::applicable(&sim) {
+        init::steady_state(&mut sim)?;
+    }
+    sim.fill_outputs();
     Ok(sim)
 }

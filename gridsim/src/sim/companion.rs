@@ -80,6 +80,28 @@ impl Companion {
         i
     }
 
+    /// Complex impedance (re, im) of the branch for a sinusoid in the
+    /// discrete trapezoidal steady state, with `tau = tan(ωΔt/2)`: the
+    /// inductor appears as `j·(2L/Δt)·tau`, the capacitor as
+    /// `−j·(Δt/2C)/tau`.
+    pub fn impedance(&self, tau: f64) -> (f64, f64) {
+        let x_c = if self.c2 > 0.0 { self.c2 / tau } else { 0.0 };
+        (self.r, self.l2 * tau - x_c)
+    }
+
+    /// Sets the state at t = 0 from the current phasor `(re, im)` (peak,
+    /// cosine reference) of the discrete steady state.
+    pub fn set_phasor_state(&mut self, re: f64, im: f64, tau: f64) {
+        self.i = re;
+        // Re(j·x·I) = −x·Im(I).
+        self.vl = -self.l2 * tau * im;
+        self.vc = if self.c2 > 0.0 {
+            self.c2 / tau * im
+        } else {
+            0.0
+        };
+    }
+
     /// Clears the state (element switched out).
     pub fn reset(&mut self) {
         self.i = 0.0;

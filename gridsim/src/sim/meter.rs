@@ -52,6 +52,22 @@ impl RmsWindow {
         (self.sum.max(0.0) / n as f64).sqrt()
     }
 
+    /// Fills the whole window with samples, oldest first (steady-state
+    /// initialisation).
+    pub fn prefill(&mut self, samples: impl Iterator<Item = f64>) {
+        for (slot, v) in self.buf.iter_mut().zip(samples) {
+            *slot = v * v;
+        }
+        self.pos = 0;
+        self.filled = true;
+        self.sum = self.buf.iter().sum();
+    }
+
+    /// Window length in samples.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
     /// True once a full window has been seen.
     pub fn filled(&self) -> bool {
         self.filled
@@ -132,6 +148,14 @@ impl Pll {
             ideal,
             floor,
         }
+    }
+
+    /// Starts locked on a voltage whose phase a has angle `theta` now.
+    pub fn lock(&mut self, theta: f64) {
+        self.theta = theta;
+        self.omega = self.omega0;
+        self.integ = 0.0;
+        self.freq = self.omega0 / TAU;
     }
 
     /// Updates with three phase voltages sampled `dt` after the last update.

@@ -8,6 +8,7 @@
 mod build;
 mod companion;
 mod elements;
+mod init;
 mod lu;
 mod meter;
 mod outputs;
@@ -22,11 +23,26 @@ use crate::error::SimError;
 use crate::event::{Event, EventAction};
 use crate::model::{InputTarget, NetworkModel};
 
+/// Initial state of a simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Start {
+    /// Sinusoidal steady state at the nominal frequency from a phasor solve
+    /// (inverters at their set-points, constant-power loads at their
+    /// power). Falls back to [`Start::Rest`] when a source runs at another
+    /// frequency. Swing machines start at nominal speed with their `p_set`.
+    #[default]
+    SteadyState,
+    /// All voltages and currents zero: sources switch on at t = 0.
+    Rest,
+}
+
 /// Simulation options.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SimOptions {
     /// Fixed time step in nanoseconds (default 50 000 = 50 µs).
     pub step_ns: i64,
+    /// Initial state (default [`Start::SteadyState`]).
+    pub start: Start,
     /// Room reserved for events added with [`Simulator::schedule`] beyond
     /// those of the model file; scheduling more still works but may
     /// allocate (default 1024).
@@ -37,6 +53,7 @@ impl Default for SimOptions {
     fn default() -> Self {
         Self {
             step_ns: 50_000,
+            start: Start::SteadyState,
             event_capacity: 1024,
         }
     }
@@ -105,9 +122,8 @@ pub struct Simulator {
 
 impl Simulator {
     /// Builds the simulator: numbers the unknowns, allocates every buffer,
-    /// stamps and factorises the nodal matrix. The network starts from rest
-    /// (all currents and voltages zero) at time 0; the model's events are
-    /// scheduled.
+    /// stamps and factorises the nodal matrix, and sets the initial state at
+    /// time 0 (see [`Start`]); the model's events are scheduled.
     pub fn new(model: &NetworkModel, options: SimOptions) -> Result<Self, SimError> {
         build::build(model, options)
     }
@@ -122,7 +138,8 @@ impl Simulator {
         self.output_names.iter().position(|n| n == name)
     }
 
-    /// Output values of the current step (zeros before the first step).
+    /// Output values of the current step (before the first step: the
+    /// initial state at t = 0).
     pub fn outputs(&self) -> &[f64] {
         &self.outputs
     }
@@ -463,7 +480,6 @@ impl Simulator {
                 }
             }
         }
-        self.dirty = false;
         self.factorisations += 1;
         self.lu.factor().map_err(|col| SimError::Singular {
             unknown: self
@@ -471,7 +487,11 @@ impl Simulator {
                 .get(col)
                 .cloned()
                 .unwrap_or_else(|| format!("#{col}")),
-        })
+        })?;
+        // Only a successful factorisation clears the flag: after a
+        // `Singular` error every later step reports it again.
+        self.dirty = false;
+        Ok(())
     }
 
     /// Bus phase unknown of an ideal-source MNA row.

@@ -1,13 +1,28 @@
 //! Helpers shared by the validation tests.
 #![allow(dead_code)]
 
-use gridhil_gridsim::{NetworkModel, SimOptions, Simulator};
+use gridhil_gridsim::{NetworkModel, SimOptions, Simulator, Start};
 use std::path::PathBuf;
 
-/// Builds a simulator from inline TOML with the default 50 µs step.
+/// Builds a simulator from inline TOML with the default options (50 µs
+/// step, steady-state start).
 pub fn sim(text: &str) -> Simulator {
+    sim_with(text, Start::SteadyState)
+}
+
+/// Builds a simulator that starts from rest (sources switch on at t = 0),
+/// so that its steady state comes from time stepping alone.
+pub fn sim_rest(text: &str) -> Simulator {
+    sim_with(text, Start::Rest)
+}
+
+fn sim_with(text: &str, start: Start) -> Simulator {
     let model = NetworkModel::from_toml_str(text, "test.toml").unwrap_or_else(|e| panic!("{e}"));
-    Simulator::new(&model, SimOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+    let options = SimOptions {
+        start,
+        ..SimOptions::default()
+    };
+    Simulator::new(&model, options).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Output index by name, panicking with the available names.
