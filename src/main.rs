@@ -87,7 +87,8 @@ fn parse_duration_arg(text: &str) -> Result<Duration, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -151,14 +152,18 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let registry = registry::build();
     let spec = gridhil_engine::load_file(&args.file, &args.set, &registry)?;
     if spec.paths.is_empty() {
-        bail!("{}: no enabled [[paths]]: nothing to run", args.file.display());
+        bail!(
+            "{}: no enabled [[paths]]: nothing to run",
+            args.file.display()
+        );
     }
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal while shutting down exits at once.
         signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))
             .context("installing the signal handler")?;
-        signal_hook::flag::register(signal, Arc::clone(&stop)).context("installing the signal handler")?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("installing the signal handler")?;
     }
     let options = RunOptions {
         duration: args.duration,
@@ -185,7 +190,11 @@ fn print_report(report: &RunReport) {
     println!(
         "run finished after {:.3} s ({}); real time: {}",
         report.elapsed_s,
-        if report.virtual_time { "virtual time" } else { "wall clock" },
+        if report.virtual_time {
+            "virtual time"
+        } else {
+            "wall clock"
+        },
         report.realtime
     );
     for p in &report.paths {
@@ -205,7 +214,12 @@ fn print_report(report: &RunReport) {
         }
     }
     for n in &report.nodes {
-        let counters: Vec<String> = n.counters.iter().filter(|(_, v)| *v > 0).map(|(k, v)| format!("{k} {v}")).collect();
+        let counters: Vec<String> = n
+            .counters
+            .iter()
+            .filter(|(_, v)| *v > 0)
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         if !counters.is_empty() {
             println!("  node {} ({}): {}", n.name, n.kind, counters.join(", "));
         }

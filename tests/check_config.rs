@@ -14,7 +14,8 @@ fn check(text_in: &str) -> (bool, String) {
     (output.status.success(), out)
 }
 
-const GOOD: &str = "[nodes.gen]\ntype = \"signal\"\nrate = \"1kHz\"\nvalues = 2\n\n[[paths]]\nin = [\"gen\"]\n";
+const GOOD: &str =
+    "[nodes.gen]\ntype = \"signal\"\nrate = \"1kHz\"\nvalues = 2\n\n[[paths]]\nin = [\"gen\"]\n";
 
 #[test]
 fn valid_config_prints_topology() {
@@ -80,10 +81,20 @@ fn topology_errors_are_explained() {
 fn set_overrides_apply_before_validation() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), "c.toml", GOOD);
-    let output = run(&["check", path.to_str().unwrap(), "--set", "nodes.gen.values=5"]);
+    let output = run(&[
+        "check",
+        path.to_str().unwrap(),
+        "--set",
+        "nodes.gen.values=5",
+    ]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("s4:f64"));
-    let output = run(&["check", path.to_str().unwrap(), "--set", "nodes.gen.rate=fast"]);
+    let output = run(&[
+        "check",
+        path.to_str().unwrap(),
+        "--set",
+        "nodes.gen.rate=fast",
+    ]);
     assert!(!output.status.success());
     assert!(text(&output).contains("rate"));
 }

@@ -23,7 +23,20 @@ impl XorShift {
 fn loader_never_panics_on_mutated_configs() {
     let registry = registry();
     let base = include_str!("../examples/demo.toml");
-    let tokens: [&str; 12] = ["\"", "=", "[", "]", "{", "}", "\n", "0", "-1", "1e999", "\"1 Hz\"", "[[paths]]\n"];
+    let tokens: [&str; 12] = [
+        "\"",
+        "=",
+        "[",
+        "]",
+        "{",
+        "}",
+        "\n",
+        "0",
+        "-1",
+        "1e999",
+        "\"1 Hz\"",
+        "[[paths]]\n",
+    ];
     let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
     let dir = std::env::temp_dir();
     let mut rejected = 0;
@@ -48,12 +61,17 @@ fn loader_never_panics_on_mutated_configs() {
             }
         }
         let text = String::from_utf8_lossy(&text).into_owned();
-        let result = std::panic::catch_unwind(|| gridhil_engine::load_str(&text, "fuzz.toml", &dir, &[], &registry).is_err());
+        let result = std::panic::catch_unwind(|| {
+            gridhil_engine::load_str(&text, "fuzz.toml", &dir, &[], &registry).is_err()
+        });
         match result {
             Ok(true) => rejected += 1,
             Ok(false) => {}
             Err(_) => panic!("loader panicked on:\n{text}"),
         }
     }
-    assert!(rejected > 100, "mutations should mostly be rejected ({rejected})");
+    assert!(
+        rejected > 100,
+        "mutations should mostly be rejected ({rejected})"
+    );
 }

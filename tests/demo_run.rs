@@ -33,22 +33,35 @@ fn demo_writes_a_complete_run_log() {
         assert_eq!(w[1], w[0] + 1, "seq must increase by one without gaps");
     }
     for i in 0..rows {
-        assert!(path.ts_received[i] >= path.ts_origin[i], "row {i}: received before origin");
-        assert!(path.ts_sent[i] >= path.ts_received[i], "row {i}: sent before received");
+        assert!(
+            path.ts_received[i] >= path.ts_origin[i],
+            "row {i}: received before origin"
+        );
+        assert!(
+            path.ts_sent[i] >= path.ts_received[i],
+            "row {i}: sent before received"
+        );
     }
     // ts_origin advances by exactly one period (100 us at 10 kHz).
     for w in path.ts_origin.windows(2) {
         let d = w[1] - w[0];
         assert!((99_999..=100_001).contains(&d), "ts_origin step {d}");
     }
-    assert_eq!(path.signals, ["va", "vb", "vc", "ia", "square", "triangle", "ramp", "counter"]);
+    assert_eq!(
+        path.signals,
+        ["va", "vb", "vc", "ia", "square", "triangle", "ramp", "counter"]
+    );
     for (i, row) in path.values.iter().enumerate().step_by(97) {
         let k = path.seq[i] as f64;
         let t = k / 10_000.0;
         let va = 325.27 * (2.0 * PI * 50.0 * t).sin();
         let vb = 325.27 * (2.0 * PI * 50.0 * t - 2.0 * PI / 3.0).sin();
         let ia = 141.42 * (2.0 * PI * 50.0 * t - PI / 6.0).cos();
-        assert!((row[0] - va).abs() < 1e-6, "va at seq {k}: {} vs {va}", row[0]);
+        assert!(
+            (row[0] - va).abs() < 1e-6,
+            "va at seq {k}: {} vs {va}",
+            row[0]
+        );
         assert!((row[1] - vb).abs() < 1e-6, "vb at seq {k}");
         assert!((row[3] - ia).abs() < 1e-6, "ia at seq {k}");
         let square = if (5.0 * t).fract() < 0.5 { 1.0 } else { -1.0 };
@@ -60,20 +73,35 @@ fn demo_writes_a_complete_run_log() {
     // The CSV recording holds the same samples.
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = csv_text.lines();
-    assert_eq!(lines.next(), Some("seq,ts_origin,ts_received,va,vb,vc,ia,square,triangle,ramp,counter"));
+    assert_eq!(
+        lines.next(),
+        Some("seq,ts_origin,ts_received,va,vb,vc,ia,square,triangle,ramp,counter")
+    );
     assert_eq!(lines.count(), rows);
 
     // File attributes and node counters.
     let file = hdf5::File::open(&log).unwrap();
-    let config_text = file.attr("config").unwrap().read_scalar::<hdf5::types::VarLenUnicode>().unwrap();
+    let config_text = file
+        .attr("config")
+        .unwrap()
+        .read_scalar::<hdf5::types::VarLenUnicode>()
+        .unwrap();
     assert!(config_text.as_str().contains("[nodes.gen]"));
-    let read = file.group("nodes/gen").unwrap().attr("read").unwrap().read_scalar::<u64>().unwrap();
+    let read = file
+        .group("nodes/gen")
+        .unwrap()
+        .attr("read")
+        .unwrap()
+        .read_scalar::<u64>()
+        .unwrap();
     assert_eq!(read as usize, rows);
 }
 
 #[test]
 fn run_log_opens_in_h5py() {
-    let probe = std::process::Command::new("python3").args(["-c", "import h5py"]).output();
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import h5py"])
+        .output();
     if !probe.map(|o| o.status.success()).unwrap_or(false) {
         eprintln!("skipped: python3 h5py is not installed (./setup.sh installs it)");
         return;
@@ -108,6 +136,9 @@ assert np.allclose(vals[:, 0], 325.27 * np.sin(2 * np.pi * 50 * t), atol=1e-6)
 assert "gridhil_version" in f.attrs
 print("h5py ok", len(seq))
 "#;
-    let out = std::process::Command::new("python3").args(["-c", script, log.to_str().unwrap()]).output().unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, log.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
 }

@@ -30,7 +30,16 @@ in = ["gen"]
 out = ["csv"]
 "#,
     );
-    let out = run(&["run", record.to_str().unwrap(), "--virtual-time", "--duration", "500ms", "--quiet", "--log", dir.path().join("r.h5").to_str().unwrap()]);
+    let out = run(&[
+        "run",
+        record.to_str().unwrap(),
+        "--virtual-time",
+        "--duration",
+        "500ms",
+        "--quiet",
+        "--log",
+        dir.path().join("r.h5").to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let replay = write_config(
         dir.path(),
@@ -46,7 +55,14 @@ name = "replayed"
 in = ["csv"]
 "#,
     );
-    let out = run(&["run", replay.to_str().unwrap(), "--virtual-time", "--quiet", "--log", dir.path().join("p.h5").to_str().unwrap()]);
+    let out = run(&[
+        "run",
+        replay.to_str().unwrap(),
+        "--virtual-time",
+        "--quiet",
+        "--log",
+        dir.path().join("p.h5").to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let original = read_path(&dir.path().join("r.h5"), "rec");
     let replayed = read_path(&dir.path().join("p.h5"), "replayed");
@@ -63,8 +79,16 @@ in = ["csv"]
 #[test]
 fn malformed_csv_is_reported_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bad.csv"), "seq,ts_origin,ts_received,a\n0,0,0,1.0\n1,100,100,oops\n").unwrap();
-    let config = write_config(dir.path(), "bad.toml", "[nodes.csv]\ntype = \"file\"\nin = \"bad.csv\"\n\n[[paths]]\nin = [\"csv\"]\n");
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "seq,ts_origin,ts_received,a\n0,0,0,1.0\n1,100,100,oops\n",
+    )
+    .unwrap();
+    let config = write_config(
+        dir.path(),
+        "bad.toml",
+        "[nodes.csv]\ntype = \"file\"\nin = \"bad.csv\"\n\n[[paths]]\nin = [\"csv\"]\n",
+    );
     let out = run(&["run", config.to_str().unwrap(), "--virtual-time", "--quiet"]);
     assert!(!out.status.success());
     let t = text(&out);

@@ -90,7 +90,10 @@ fn counting_allocator_sees_rt_allocations() {
     })
     .join()
     .unwrap();
-    assert!(RT_ALLOCATIONS.load(Ordering::Relaxed) > before, "the counter must see allocations");
+    assert!(
+        RT_ALLOCATIONS.load(Ordering::Relaxed) > before,
+        "the counter must see allocations"
+    );
 }
 
 /// One test, so that nothing else runs in this process while allocations are counted.
@@ -99,7 +102,8 @@ fn realtime_path_does_not_allocate() {
     let mut registry = Registry::with_builtin_hooks();
     gridhil_nodes::register(&mut registry);
     let dir = tempfile::tempdir().unwrap();
-    let spec = gridhil_engine::load_str(CONFIG, "no_alloc.toml", dir.path(), &[], &registry).unwrap();
+    let spec =
+        gridhil_engine::load_str(CONFIG, "no_alloc.toml", dir.path(), &[], &registry).unwrap();
     let options = RunOptions {
         duration: Some(gridhil_engine::units::parse_duration("1s").unwrap()),
         log: Some(dir.path().join("run.h5")),
@@ -110,8 +114,14 @@ fn realtime_path_does_not_allocate() {
     let allocations = RT_ALLOCATIONS.load(Ordering::Relaxed) - before;
     let hooks = &report.paths[0];
     assert_eq!(hooks.received, 10_000, "{report:?}");
-    assert!(report.paths[1].sent > 9_000, "the chain through the loopback ran: {report:?}");
+    assert!(
+        report.paths[1].sent > 9_000,
+        "the chain through the loopback ran: {report:?}"
+    );
     assert!(report.paths[2].sent > 100, "the rate path ran: {report:?}");
-    assert_eq!(allocations, 0, "real-time threads allocated {allocations} times");
+    assert_eq!(
+        allocations, 0,
+        "real-time threads allocated {allocations} times"
+    );
     counting_allocator_sees_rt_allocations();
 }

@@ -10,23 +10,40 @@ fn demo_runs_without_rt_privileges_and_warns_once() {
     // As root, dropping CAP_SYS_NICE and CAP_IPC_LOCK from the bounding set makes the
     // child unprivileged for SCHED_FIFO (RLIMIT_RTPRIO is 0) and mlockall beyond the limit.
     let is_root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false);
-    let setpriv = Command::new("setpriv").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    let setpriv = Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("n.h5");
     let mut command = if is_root && setpriv {
         let mut c = Command::new("setpriv");
-        c.args(["--bounding-set", "-sys_nice,-ipc_lock", "--"]).arg(env!("CARGO_BIN_EXE_gridhil"));
+        c.args(["--bounding-set", "-sys_nice,-ipc_lock", "--"])
+            .arg(env!("CARGO_BIN_EXE_gridhil"));
         c
     } else {
         eprintln!("note: not root or no setpriv: running as the current (unprivileged) user");
         Command::new(env!("CARGO_BIN_EXE_gridhil"))
     };
     let output = command
-        .args(["run", repo("examples/demo.toml").to_str().unwrap(), "--duration", "1s", "--quiet"])
+        .args([
+            "run",
+            repo("examples/demo.toml").to_str().unwrap(),
+            "--duration",
+            "1s",
+            "--quiet",
+        ])
         .args(["--log", log.to_str().unwrap()])
-        .args(["--set", &format!("nodes.csv.out={}", dir.path().join("n.csv").display())])
+        .args([
+            "--set",
+            &format!("nodes.csv.out={}", dir.path().join("n.csv").display()),
+        ])
         .output()
         .unwrap();
     let out = text(&output);

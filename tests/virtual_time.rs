@@ -6,7 +6,14 @@ mod common;
 use common::{read_path, repo, run, text, write_config};
 
 fn run_virtual(config: &std::path::Path, log: &std::path::Path, extra: &[&str]) {
-    let mut args = vec!["run", config.to_str().unwrap(), "--virtual-time", "--log", log.to_str().unwrap(), "--quiet"];
+    let mut args = vec![
+        "run",
+        config.to_str().unwrap(),
+        "--virtual-time",
+        "--log",
+        log.to_str().unwrap(),
+        "--quiet",
+    ];
     args.extend_from_slice(extra);
     let output = run(&args);
     assert!(output.status.success(), "{}", text(&output));
@@ -21,7 +28,11 @@ fn two_virtual_runs_are_identical() {
     run_virtual(&demo, &a, &["--duration", "2s", "--set", &csv]);
     run_virtual(&demo, &b, &["--duration", "2s", "--set", &csv]);
     let (pa, pb) = (read_path(&a, "demo"), read_path(&b, "demo"));
-    assert_eq!(pa.seq.len(), 20_000, "virtual time gives exactly rate x duration samples");
+    assert_eq!(
+        pa.seq.len(),
+        20_000,
+        "virtual time gives exactly rate x duration samples"
+    );
     assert_eq!(pa.seq, pb.seq);
     assert_eq!(pa.ts_origin, pb.ts_origin);
     assert_eq!(pa.ts_received, pb.ts_received);

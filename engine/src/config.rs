@@ -260,7 +260,10 @@ impl fmt::Debug for PathSpec {
             .field("name", &self.name)
             .field("inputs", &self.inputs)
             .field("outputs", &self.outputs)
-            .field("hooks", &self.hooks.iter().map(|h| &h.0).collect::<Vec<_>>())
+            .field(
+                "hooks",
+                &self.hooks.iter().map(|h| &h.0).collect::<Vec<_>>(),
+            )
             .field("trigger", &self.trigger)
             .finish()
     }
@@ -321,8 +324,11 @@ impl EngineSpec {
                     if i.signals.len() == node.signals.len() {
                         node.name.clone()
                     } else {
-                        let names: Vec<&str> =
-                            i.signals.iter().map(|&s| node.signals[s].name.as_str()).collect();
+                        let names: Vec<&str> = i
+                            .signals
+                            .iter()
+                            .map(|&s| node.signals[s].name.as_str())
+                            .collect();
                         format!("{}.{{{}}}", node.name, names.join(","))
                     }
                 })
@@ -391,7 +397,12 @@ impl Locator<'_> {
         self.line_of(span.start)
     }
 
-    fn error(&self, line: Option<usize>, table: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    fn error(
+        &self,
+        line: Option<usize>,
+        table: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
         ConfigError {
             file: self.file.to_string(),
             line,
@@ -443,7 +454,9 @@ pub fn apply_overrides(text: &str, overrides: &[String]) -> Result<String, Strin
             .unwrap_or_else(|_| toml_edit::Value::from(value_text));
         let parts: Vec<&str> = key.split('.').map(str::trim).collect();
         if parts.iter().any(|p| p.is_empty()) {
-            return Err(format!("--set `{assignment}`: empty key segment in `{key}`"));
+            return Err(format!(
+                "--set `{assignment}`: empty key segment in `{key}`"
+            ));
         }
         set_in_table(doc.as_table_mut(), &parts, value)
             .map_err(|why| format!("--set `{assignment}`: {why}"))?;
@@ -461,7 +474,11 @@ fn parse_index(part: &str, len: usize) -> Result<usize, String> {
     Ok(index)
 }
 
-fn set_in_table(table: &mut toml_edit::Table, parts: &[&str], value: toml_edit::Value) -> Result<(), String> {
+fn set_in_table(
+    table: &mut toml_edit::Table,
+    parts: &[&str],
+    value: toml_edit::Value,
+) -> Result<(), String> {
     let Some((first, rest)) = parts.split_first() else {
         return Err("empty key".into());
     };
@@ -480,7 +497,10 @@ fn set_in_table(table: &mut toml_edit::Table, parts: &[&str], value: toml_edit::
             let index = parse_index(rest[0], array.len())?;
             match (array.get_mut(index), rest.len()) {
                 (Some(inner), n) if n > 1 => set_in_table(inner, &rest[1..], value),
-                _ => Err(format!("`{first}.{}` is a table; name a field inside it", rest[0])),
+                _ => Err(format!(
+                    "`{first}.{}` is a table; name a field inside it",
+                    rest[0]
+                )),
             }
         }
         Some(toml_edit::Item::Value(inner)) => set_in_value(inner, rest, value),
@@ -488,7 +508,11 @@ fn set_in_table(table: &mut toml_edit::Table, parts: &[&str], value: toml_edit::
     }
 }
 
-fn set_in_value(target: &mut toml_edit::Value, parts: &[&str], value: toml_edit::Value) -> Result<(), String> {
+fn set_in_value(
+    target: &mut toml_edit::Value,
+    parts: &[&str],
+    value: toml_edit::Value,
+) -> Result<(), String> {
     let Some((first, rest)) = parts.split_first() else {
         *target = value;
         return Ok(());
@@ -515,12 +539,18 @@ fn set_in_value(target: &mut toml_edit::Value, parts: &[&str], value: toml_edit:
                 None => Err(format!("index {index} out of range")),
             }
         }
-        _ => Err(format!("`{first}`: the value above it is not a table or array")),
+        _ => Err(format!(
+            "`{first}`: the value above it is not a table or array"
+        )),
     }
 }
 
 /// Reads and validates a configuration file with overrides.
-pub fn load_file(path: &Path, overrides: &[String], registry: &Registry) -> Result<EngineSpec, ConfigError> {
+pub fn load_file(
+    path: &Path,
+    overrides: &[String],
+    registry: &Registry,
+) -> Result<EngineSpec, ConfigError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         file: file.clone(),
@@ -563,12 +593,22 @@ pub fn load_str(
         let table_name = format!("nodes.{name}");
         let line = loc.line_of(span.start);
         if name.is_empty() || name.contains(['.', ' ']) {
-            return Err(loc.error(Some(line), table_name, "node names may not be empty or contain '.' or spaces"));
+            return Err(loc.error(
+                Some(line),
+                table_name,
+                "node names may not be empty or contain '.' or spaces",
+            ));
         }
         let mut table = spanned.into_inner();
         let kind = match table.remove("type") {
             Some(toml::Value::String(kind)) => kind,
-            Some(_) => return Err(loc.error(Some(loc.line_of_key(span, Some("type"))), table_name, "`type` must be a string")),
+            Some(_) => {
+                return Err(loc.error(
+                    Some(loc.line_of_key(span, Some("type"))),
+                    table_name,
+                    "`type` must be a string",
+                ))
+            }
             None => {
                 let known: Vec<&str> = registry.node_types().map(|(k, _)| k).collect();
                 return Err(loc.error(
@@ -614,7 +654,11 @@ pub fn load_str(
         let mut seen = std::collections::HashSet::new();
         for s in &signals {
             if !seen.insert(s.name.as_str()) {
-                return Err(loc.error(Some(line), table_name, format!("signal `{}` is declared twice", s.name)));
+                return Err(loc.error(
+                    Some(line),
+                    table_name,
+                    format!("signal `{}` is declared twice", s.name),
+                ));
             }
         }
         nodes.push(NodeSpec {
@@ -632,17 +676,32 @@ pub fn load_str(
         let span = spanned.span();
         let line = loc.line_of(span.start);
         let raw_path = spanned.into_inner();
-        let name = raw_path.name.clone().unwrap_or_else(|| format!("path{index}"));
+        let name = raw_path
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("path{index}"));
         let table_name = format!("paths[{index}] ({name})");
-        let err = |key: Option<&str>, message: String| loc.error(Some(loc.line_of_key(span.clone(), key)), table_name.clone(), message);
+        let err = |key: Option<&str>, message: String| {
+            loc.error(
+                Some(loc.line_of_key(span.clone(), key)),
+                table_name.clone(),
+                message,
+            )
+        };
         if !raw_path.enabled {
             continue;
         }
         if paths.iter().any(|p| p.name == name) {
-            return Err(err(Some("name"), format!("path name `{name}` is used twice")));
+            return Err(err(
+                Some("name"),
+                format!("path name `{name}` is used twice"),
+            ));
         }
         if raw_path.inputs.is_empty() {
-            return Err(err(Some("in"), "`in` needs at least one node or node.signal".into()));
+            return Err(err(
+                Some("in"),
+                "`in` needs at least one node or node.signal".into(),
+            ));
         }
         // Inputs: "node" or "node.signal"; consecutive signals of one node merge into one input.
         let mut inputs: Vec<InputSpec> = Vec::new();
@@ -651,12 +710,24 @@ pub fn load_str(
                 Some((n, s)) => (n, Some(s)),
                 None => (reference.as_str(), None),
             };
-            let node_index = nodes.iter().position(|n| n.name == node_name).ok_or_else(|| {
-                err(Some("in"), format!("input `{reference}`: no node named `{node_name}`"))
-            })?;
+            let node_index = nodes
+                .iter()
+                .position(|n| n.name == node_name)
+                .ok_or_else(|| {
+                    err(
+                        Some("in"),
+                        format!("input `{reference}`: no node named `{node_name}`"),
+                    )
+                })?;
             let node = &nodes[node_index];
             if node.signals.is_empty() {
-                return Err(err(Some("in"), format!("input `{reference}`: node `{node_name}` ({}) produces no samples", node.kind)));
+                return Err(err(
+                    Some("in"),
+                    format!(
+                        "input `{reference}`: node `{node_name}` ({}) produces no samples",
+                        node.kind
+                    ),
+                ));
             }
             let picked: Vec<usize> = match signal_name {
                 None => (0..node.signals.len()).collect(),
@@ -670,7 +741,10 @@ pub fn load_str(
             };
             match inputs.iter_mut().find(|i| i.node == node_index) {
                 Some(existing) => existing.signals.extend(picked),
-                None => inputs.push(InputSpec { node: node_index, signals: picked }),
+                None => inputs.push(InputSpec {
+                    node: node_index,
+                    signals: picked,
+                }),
             }
         }
         // Signal order in the sample follows input order grouped by node.
@@ -679,10 +753,16 @@ pub fn load_str(
             .flat_map(|i| i.signals.iter().map(|&s| nodes[i.node].signals[s].clone()))
             .collect();
         if raw_path.trigger == Trigger::Rate && raw_path.rate.is_none() {
-            return Err(err(Some("trigger"), "trigger = \"rate\" needs a `rate`, e.g. rate = \"1kHz\"".into()));
+            return Err(err(
+                Some("trigger"),
+                "trigger = \"rate\" needs a `rate`, e.g. rate = \"1kHz\"".into(),
+            ));
         }
         if raw_path.trigger != Trigger::Rate && raw_path.rate.is_some() {
-            return Err(err(Some("rate"), "`rate` is only used with trigger = \"rate\"".into()));
+            return Err(err(
+                Some("rate"),
+                "`rate` is only used with trigger = \"rate\"".into(),
+            ));
         }
         if raw_path.queue == 0 {
             return Err(err(Some("queue"), "`queue` must be at least 1".into()));
@@ -698,15 +778,28 @@ pub fn load_str(
                 Some(toml::Value::String(kind)) => kind,
                 _ => {
                     let known: Vec<&str> = registry.hook_types().map(|(k, _)| k).collect();
-                    return Err(loc.error(Some(hook_line), hook_table_name, format!("a hook needs `type = \"...\"` (one of: {})", known.join(", "))));
+                    return Err(loc.error(
+                        Some(hook_line),
+                        hook_table_name,
+                        format!(
+                            "a hook needs `type = \"...\"` (one of: {})",
+                            known.join(", ")
+                        ),
+                    ));
                 }
             };
             let config = match registry.hook(&kind, table) {
                 None => {
                     let known: Vec<&str> = registry.hook_types().map(|(k, _)| k).collect();
-                    return Err(loc.error(Some(hook_line), hook_table_name, format!("unknown hook type `{kind}` (known: {})", known.join(", "))));
+                    return Err(loc.error(
+                        Some(hook_line),
+                        hook_table_name,
+                        format!("unknown hook type `{kind}` (known: {})", known.join(", ")),
+                    ));
                 }
-                Some(Err(message)) => return Err(loc.error(Some(hook_line), hook_table_name, message)),
+                Some(Err(message)) => {
+                    return Err(loc.error(Some(hook_line), hook_table_name, message))
+                }
                 Some(Ok(config)) => config,
             };
             let ctx = HookBuildContext {
@@ -721,12 +814,24 @@ pub fn load_str(
         }
         let mut outputs = Vec::new();
         for output in &raw_path.outputs {
-            let node_index = nodes.iter().position(|n| &n.name == output).ok_or_else(|| {
-                err(Some("out"), format!("output `{output}`: no node named `{output}`"))
-            })?;
+            let node_index = nodes
+                .iter()
+                .position(|n| &n.name == output)
+                .ok_or_else(|| {
+                    err(
+                        Some("out"),
+                        format!("output `{output}`: no node named `{output}`"),
+                    )
+                })?;
             let node = &mut nodes[node_index];
             if !node.config.accepts_input() {
-                return Err(err(Some("out"), format!("output `{output}`: node type `{}` cannot be written to", node.kind)));
+                return Err(err(
+                    Some("out"),
+                    format!(
+                        "output `{output}`: node type `{}` cannot be written to",
+                        node.kind
+                    ),
+                ));
             }
             if let Some(owner) = writer_owner.insert(node_index, name.clone()) {
                 return Err(err(Some("out"), format!("output `{output}` is already written by path `{owner}`; a node takes one writing path")));
@@ -773,7 +878,8 @@ mod tests {
 
     #[test]
     fn overrides_set_nested_and_array_keys() {
-        let text = "[engine]\nbatch = 8\n\n[nodes.a]\ntype = \"x\"\nport = 1\n\n[[paths]]\nin = [\"a\"]\n";
+        let text =
+            "[engine]\nbatch = 8\n\n[nodes.a]\ntype = \"x\"\nport = 1\n\n[[paths]]\nin = [\"a\"]\n";
         let out = apply_overrides(
             text,
             &[
@@ -810,7 +916,10 @@ mod tests {
 
     #[test]
     fn quoted_field_finds_the_first_name() {
-        assert_eq!(quoted_field("unknown field `frequncy`, expected `a`"), Some("frequncy"));
+        assert_eq!(
+            quoted_field("unknown field `frequncy`, expected `a`"),
+            Some("frequncy")
+        );
         assert_eq!(quoted_field("no quotes"), None);
     }
 }

@@ -82,7 +82,8 @@ impl PathRuntime {
             .zip(queues)
             .map(|(input, queue)| {
                 let width = node_widths.get(input.node).copied().unwrap_or(0);
-                let identity = input.signals.len() == width && input.signals.iter().enumerate().all(|(i, &s)| i == s);
+                let identity = input.signals.len() == width
+                    && input.signals.iter().enumerate().all(|(i, &s)| i == s);
                 let p = PathInput {
                     queue,
                     signals: input.signals.clone(),
@@ -162,7 +163,9 @@ impl PathRuntime {
             return;
         }
         for (k, &s) in input.signals.iter().enumerate() {
-            if let (Some(slot), Some(value)) = (self.last.get_mut(input.offset + k), sample.values().get(s)) {
+            if let (Some(slot), Some(value)) =
+                (self.last.get_mut(input.offset + k), sample.values().get(s))
+            {
                 *slot = *value;
             }
         }
@@ -198,7 +201,8 @@ impl PathRuntime {
             let missed = ((now - self.next_tick) / self.period.max(1)) as u64 + 1;
             self.counters.overruns.add(missed);
             self.tick_index += missed;
-            self.next_tick = self.start + ((self.tick_index as i128 * self.period as i128) as Nanos);
+            self.next_tick =
+                self.start + ((self.tick_index as i128 * self.period as i128) as Nanos);
         }
     }
 
@@ -208,7 +212,9 @@ impl PathRuntime {
                 self.counters.received.inc();
                 let input = &self.inputs[input_index];
                 for (k, &s) in input.signals.iter().enumerate() {
-                    if let (Some(slot), Some(value)) = (self.last.get_mut(input.offset + k), sample.values().get(s)) {
+                    if let (Some(slot), Some(value)) =
+                        (self.last.get_mut(input.offset + k), sample.values().get(s))
+                    {
                         *slot = *value;
                     }
                 }
@@ -217,7 +223,13 @@ impl PathRuntime {
         }
     }
 
-    fn build_and_emit(&mut self, seq: u64, ts_origin: Nanos, ts_received: Nanos, ctx: &PathContext<'_>) {
+    fn build_and_emit(
+        &mut self,
+        seq: u64,
+        ts_origin: Nanos,
+        ts_received: Nanos,
+        ctx: &PathContext<'_>,
+    ) {
         let Some(mut out) = ctx.pool.alloc() else {
             self.counters.pool_exhausted.inc();
             return;
@@ -264,11 +276,14 @@ impl PathRuntime {
         let write_ctx = WriteContext { clock: ctx.clock };
         for (node, writer) in &mut self.writers {
             match writer.write(&self.out, &write_ctx) {
-                Ok(n) if n < self.out.len() => self.counters.write_short.add((self.out.len() - n) as u64),
+                Ok(n) if n < self.out.len() => {
+                    self.counters.write_short.add((self.out.len() - n) as u64)
+                }
                 Ok(_) => {}
                 Err(error) => {
                     self.counters.write_errors.inc();
-                    ctx.events.send(EngineEvent::WriteFailed { node: *node, error });
+                    ctx.events
+                        .send(EngineEvent::WriteFailed { node: *node, error });
                 }
             }
         }

@@ -86,12 +86,20 @@ impl Registry {
     }
 
     /// Builds a node config of type `kind` from its table (without the `type` key).
-    pub fn node(&self, kind: &str, table: toml::Table) -> Option<Result<Box<dyn NodeConfig>, String>> {
+    pub fn node(
+        &self,
+        kind: &str,
+        table: toml::Table,
+    ) -> Option<Result<Box<dyn NodeConfig>, String>> {
         self.nodes.get(kind).map(|(factory, _)| factory(table))
     }
 
     /// Builds a hook config of type `kind` from its table (without the `type` key).
-    pub fn hook(&self, kind: &str, table: toml::Table) -> Option<Result<Box<dyn HookConfig>, String>> {
+    pub fn hook(
+        &self,
+        kind: &str,
+        table: toml::Table,
+    ) -> Option<Result<Box<dyn HookConfig>, String>> {
         self.hooks.get(kind).map(|(factory, _)| factory(table))
     }
 

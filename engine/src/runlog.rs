@@ -140,11 +140,16 @@ impl RunLogWriter {
         chunk: usize,
     ) -> Result<Self, RunLogError> {
         let name = file_name.display().to_string();
-        let err = |source| RunLogError::Hdf5 { file: name.clone(), source };
+        let err = |source| RunLogError::Hdf5 {
+            file: name.clone(),
+            source,
+        };
         let file = hdf5::File::create(file_name).map_err(err)?;
         let chunk = chunk.max(16);
         let str_attr = |loc: &hdf5::Location, key: &str, value: &str| -> hdf5::Result<()> {
-            loc.new_attr::<VarLenUnicode>().create(key)?.write_scalar(&vlu(value))
+            loc.new_attr::<VarLenUnicode>()
+                .create(key)?
+                .write_scalar(&vlu(value))
         };
         (|| -> hdf5::Result<()> {
             str_attr(&file, "gridhil_version", &info.version)?;
@@ -154,7 +159,9 @@ impl RunLogWriter {
             str_attr(&file, "kernel", &info.kernel)?;
             str_attr(&file, "realtime", &info.realtime)?;
             str_attr(&file, "command", &info.command)?;
-            file.new_attr::<i64>().create("started_at_ns")?.write_scalar(&info.started_at_ns)?;
+            file.new_attr::<i64>()
+                .create("started_at_ns")?
+                .write_scalar(&info.started_at_ns)?;
             file.new_attr::<u8>()
                 .create("virtual_time")?
                 .write_scalar(&u8::from(info.virtual_time))?;
@@ -173,7 +180,11 @@ impl RunLogWriter {
                 let group = paths_group.create_group(path_name)?;
                 let columns = signals.iter().map(Signal::columns).sum::<usize>();
                 let ts = |n: &str| group.new_dataset::<i64>().chunk(chunk).shape(0..).create(n);
-                let seq = group.new_dataset::<u64>().chunk(chunk).shape(0..).create("seq")?;
+                let seq = group
+                    .new_dataset::<u64>()
+                    .chunk(chunk)
+                    .shape(0..)
+                    .create("seq")?;
                 let ts_origin = ts("ts_origin")?;
                 let ts_received = ts("ts_received")?;
                 let ts_sent = ts("ts_sent")?;
@@ -182,7 +193,8 @@ impl RunLogWriter {
                     .chunk((chunk, columns.max(1)))
                     .shape((0.., columns))
                     .create("values")?;
-                let names: Vec<VarLenUnicode> = column_names(signals).iter().map(|s| vlu(s)).collect();
+                let names: Vec<VarLenUnicode> =
+                    column_names(signals).iter().map(|s| vlu(s)).collect();
                 let units: Vec<VarLenUnicode> = signals
                     .iter()
                     .flat_map(|s| std::iter::repeat_n(vlu(&s.unit), s.columns()))
@@ -310,13 +322,20 @@ impl RunLogWriter {
     }
 
     /// Stores counters of a path as attributes of its group.
-    pub fn write_path_counters(&mut self, path: usize, counters: &[(&str, u64)]) -> Result<(), RunLogError> {
+    pub fn write_path_counters(
+        &mut self,
+        path: usize,
+        counters: &[(&str, u64)],
+    ) -> Result<(), RunLogError> {
         let Some(Some(log)) = self.paths.get(path) else {
             return Ok(());
         };
         let result = (|| -> hdf5::Result<()> {
             for (key, value) in counters {
-                log.group.new_attr::<u64>().create(*key)?.write_scalar(value)?;
+                log.group
+                    .new_attr::<u64>()
+                    .create(*key)?
+                    .write_scalar(value)?;
             }
             Ok(())
         })();
@@ -324,12 +343,23 @@ impl RunLogWriter {
     }
 
     /// Stores a node's type and counters as a group under `/nodes`.
-    pub fn write_node(&mut self, name: &str, kind: &str, counters: &[(String, u64)]) -> Result<(), RunLogError> {
+    pub fn write_node(
+        &mut self,
+        name: &str,
+        kind: &str,
+        counters: &[(String, u64)],
+    ) -> Result<(), RunLogError> {
         let result = (|| -> hdf5::Result<()> {
             let group = self.file.group("nodes")?.create_group(name)?;
-            group.new_attr::<VarLenUnicode>().create("type")?.write_scalar(&vlu(kind))?;
+            group
+                .new_attr::<VarLenUnicode>()
+                .create("type")?
+                .write_scalar(&vlu(kind))?;
             for (key, value) in counters {
-                group.new_attr::<u64>().create(key.as_str())?.write_scalar(value)?;
+                group
+                    .new_attr::<u64>()
+                    .create(key.as_str())?
+                    .write_scalar(value)?;
             }
             Ok(())
         })();
@@ -351,7 +381,10 @@ impl RunLogWriter {
         self.flush()?;
         let file_name = self.file_name.clone();
         drop(self.paths);
-        self.file.close().map_err(|source| RunLogError::Hdf5 { file: file_name, source })
+        self.file.close().map_err(|source| RunLogError::Hdf5 {
+            file: file_name,
+            source,
+        })
     }
 }
 

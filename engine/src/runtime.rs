@@ -142,10 +142,12 @@ impl RunReport {
     /// Whether every sample that entered a path left it (no drops of any kind, no errors).
     pub fn lossless(&self) -> bool {
         self.errors.is_empty()
-            && self
-                .paths
-                .iter()
-                .all(|p| p.queue_dropped == 0 && p.pool_exhausted == 0 && p.write_errors == 0 && p.log_dropped == 0)
+            && self.paths.iter().all(|p| {
+                p.queue_dropped == 0
+                    && p.pool_exhausted == 0
+                    && p.write_errors == 0
+                    && p.log_dropped == 0
+            })
     }
 }
 
@@ -160,11 +162,24 @@ struct ReaderRuntime {
 
 impl ReaderRuntime {
     /// Reads once and hands the samples to every subscribed path.
-    fn read_and_dispatch(&mut self, clock: &dyn Clock, pool: &Arc<SamplePool>, timeout: Nanos, events: &EventSink) {
-        let mut ctx = ReadContext { clock, pool, timeout };
+    fn read_and_dispatch(
+        &mut self,
+        clock: &dyn Clock,
+        pool: &Arc<SamplePool>,
+        timeout: Nanos,
+        events: &EventSink,
+    ) {
+        let mut ctx = ReadContext {
+            clock,
+            pool,
+            timeout,
+        };
         if let Err(error) = self.reader.read(&mut ctx, &mut self.batch) {
             self.counters.read_errors.inc();
-            events.send(EngineEvent::ReadFailed { node: self.node, error });
+            events.send(EngineEvent::ReadFailed {
+                node: self.node,
+                error,
+            });
             self.finished = true;
         }
         if self.batch.is_empty() {
@@ -196,7 +211,10 @@ impl ReaderRuntime {
 
     fn finish(&mut self, events: &EventSink) {
         if let Err(error) = self.reader.stop() {
-            events.send(EngineEvent::ReadFailed { node: self.node, error });
+            events.send(EngineEvent::ReadFailed {
+                node: self.node,
+                error,
+            });
         }
         for (queue, live) in &self.targets {
             live.fetch_sub(1, Ordering::AcqRel);
@@ -213,6 +231,7 @@ struct Shared {
     log: Option<Arc<LogQueue>>,
     stop: Arc<AtomicBool>,
     end: Option<Nanos>,
+    node_names: Vec<String>,
 }
 
 impl Shared {
@@ -230,15 +249,27 @@ impl Shared {
 }
 
 fn host_facts() -> (String, String) {
-    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string()).unwrap_or_default();
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
     let host = read("/proc/sys/kernel/hostname");
-    let kernel = format!("{} {}", read("/proc/sys/kernel/osrelease"), read("/proc/sys/kernel/version"));
+    let kernel = format!(
+        "{} {}",
+        read("/proc/sys/kernel/osrelease"),
+        read("/proc/sys/kernel/version")
+    );
     (host, kernel)
 }
 
 /// Runs a validated configuration until its duration ends, every source is done, or
 /// `stop` is set (SIGINT/SIGTERM). Returns the run's figures.
-pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, EngineError> {
+pub fn run(
+    spec: EngineSpec,
+    options: RunOptions,
+    stop: Arc<AtomicBool>,
+) -> Result<RunReport, EngineError> {
     let EngineSpec {
         file,
         text,
@@ -252,11 +283,19 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
 
     // Sample pool: every queue, batch and the log queue can be full at once.
     let log_file = options.log.clone().or_else(|| settings.log.hdf5.clone());
-    let log_capacity = if log_file.is_some() { settings.log.queue } else { 0 };
+    let log_capacity = if log_file.is_some() {
+        settings.log.queue
+    } else {
+        0
+    };
     let width = nodes
         .iter()
         .map(|n| n.signals.len())
-        .chain(paths.iter().map(|p| p.output_signals.len().max(p.input_signals.len())))
+        .chain(
+            paths
+                .iter()
+                .map(|p| p.output_signals.len().max(p.input_signals.len())),
+        )
         .max()
         .unwrap_or(1)
         .max(1);
@@ -273,7 +312,10 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
             WallClockSetting::Realtime => WallSource::Realtime,
             WallClockSetting::Tai => WallSource::Tai,
         };
-        Arc::new(RealClock::new(source, settings.realtime.busy_wait.as_nanos()))
+        Arc::new(RealClock::new(
+            source,
+            settings.realtime.busy_wait.as_nanos(),
+        ))
     };
     // Real time starts 20 ms from now, on a whole millisecond, so threads are ready.
     let start = if virtual_time {
@@ -322,10 +364,13 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
     let mut writers = Vec::new();
     let mut node_counters: Vec<Option<Arc<dyn NodeCounters>>> = Vec::new();
     for node in &nodes {
-        let io = node.config.build(&build_ctx(&node.name)).map_err(|source| EngineError::Node {
-            node: node.name.clone(),
-            source,
-        })?;
+        let io = node
+            .config
+            .build(&build_ctx(&node.name))
+            .map_err(|source| EngineError::Node {
+                node: node.name.clone(),
+                source,
+            })?;
         readers.push(io.reader);
         writers.push(io.writer);
         node_counters.push(io.counters);
@@ -333,7 +378,8 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
     let node_widths: Vec<usize> = nodes.iter().map(|n| n.signals.len()).collect();
 
     // Queues and path runtimes.
-    let mut subscriptions: Vec<Vec<(Arc<SampleQueue>, Arc<AtomicUsize>)>> = vec![Vec::new(); nodes.len()];
+    let mut subscriptions: Vec<Vec<(Arc<SampleQueue>, Arc<AtomicUsize>)>> =
+        vec![Vec::new(); nodes.len()];
     let mut path_runtimes = Vec::new();
     let logging = log_file.is_some();
     let log_layout: Vec<Option<(String, Vec<crate::signal::Signal>)>> = paths
@@ -352,13 +398,26 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
             .filter_map(|&o| writers.get_mut(o).and_then(Option::take).map(|w| (o, w)))
             .collect();
         let inputs: Vec<usize> = path.inputs.iter().map(|i| i.node).collect();
-        let runtime = PathRuntime::new(index, path, queues.clone(), path_writers, &node_widths, start, wall_offset, batch, logging);
+        let runtime = PathRuntime::new(
+            index,
+            path,
+            queues.clone(),
+            path_writers,
+            &node_widths,
+            start,
+            wall_offset,
+            batch,
+            logging,
+        );
         for (node, queue) in inputs.into_iter().zip(queues) {
             subscriptions[node].push((queue, Arc::clone(&runtime.live_inputs)));
         }
         path_runtimes.push(runtime);
     }
-    let node_run_counters: Vec<Arc<NodeRunCounters>> = nodes.iter().map(|_| Arc::new(NodeRunCounters::default())).collect();
+    let node_run_counters: Vec<Arc<NodeRunCounters>> = nodes
+        .iter()
+        .map(|_| Arc::new(NodeRunCounters::default()))
+        .collect();
     let mut reader_runtimes = Vec::new();
     for (node, reader) in readers.into_iter().enumerate() {
         let targets = std::mem::take(&mut subscriptions[node]);
@@ -376,8 +435,9 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
 
     // Run log.
     let (host, kernel) = host_facts();
-    let realtime_line = Arc::new(Mutex::new(String::new()));
-    let log_queue = log_file.as_ref().map(|_| Arc::new(LogQueue::new(log_capacity)));
+    let log_queue = log_file
+        .as_ref()
+        .map(|_| Arc::new(LogQueue::new(log_capacity)));
     let log_done = Arc::new(AtomicBool::new(false));
     let mut log_thread = None;
     if let (Some(path), Some(queue)) = (&log_file, &log_queue) {
@@ -393,7 +453,11 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
             command: options.command.clone(),
         };
         let writer = RunLogWriter::create(path, &info, &log_layout, settings.log.chunk)?;
-        log_thread = Some(spawn_writer(writer, Arc::clone(queue), Arc::clone(&log_done))?);
+        log_thread = Some(spawn_writer(
+            writer,
+            Arc::clone(queue),
+            Arc::clone(&log_done),
+        )?);
     }
 
     let shared = Arc::new(Shared {
@@ -403,35 +467,48 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
         log: log_queue.clone(),
         stop: Arc::clone(&stop),
         end,
+        node_names: nodes_names(&nodes),
     });
 
     let path_names: Vec<String> = path_runtimes.iter().map(|p| p.name.clone()).collect();
     let progress = Progress {
-        interval: settings.stats_interval.map_or(NANOS_PER_SEC, Duration::as_nanos),
+        interval: settings
+            .stats_interval
+            .map_or(NANOS_PER_SEC, Duration::as_nanos),
         enabled: options.progress,
         names: path_names,
     };
-    let (finished_paths, finished_readers, run_errors) = if virtual_time {
+    let finished = if virtual_time {
         if reader_runtimes.iter().any(|r| r.reader.due() == Due::Event) {
-            tracing::warn!("virtual time with event-driven nodes (sockets): their timing is not deterministic");
+            tracing::warn!(
+                "virtual time with event-driven nodes (sockets): their timing is not deterministic"
+            );
         }
-        *realtime_line.lock().unwrap_or_else(|e| e.into_inner()) = "virtual time (no real-time scheduling)".into();
         run_virtual(&shared, reader_runtimes, path_runtimes, &progress)
     } else {
-        let line = run_realtime(&shared, reader_runtimes, path_runtimes, rt, &progress, &mut rt_notes)?;
-        *realtime_line.lock().unwrap_or_else(|e| e.into_inner()) = line.0;
-        (line.1, line.2, line.3)
+        run_realtime(
+            &shared,
+            reader_runtimes,
+            path_runtimes,
+            rt,
+            &progress,
+            &mut rt_notes,
+        )?
     };
     let elapsed = (clock.monotonic() - start).max(0);
 
     // Drain remaining events (prints, errors).
-    let mut errors = run_errors;
-    drain_events(&shared.events, &finished_paths, &nodes_names(&nodes), &mut errors);
+    let Finished {
+        paths: finished_paths,
+        summaries,
+        mut errors,
+        realtime,
+    } = finished;
+    drain_events(&shared.events, &nodes_names(&nodes), &mut errors);
 
     // Close the run log.
     log_done.store(true, Ordering::Release);
     let mut log_rows = 0;
-    let realtime = realtime_line.lock().map(|s| s.clone()).unwrap_or_default();
     let mut path_reports = Vec::new();
     for path in &finished_paths {
         let c = &path.counters;
@@ -450,8 +527,8 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
             hooks: Vec::new(),
         });
     }
-    for (report, summaries) in path_reports.iter_mut().zip(finished_readers.1) {
-        report.hooks = summaries;
+    for (report, hooks) in path_reports.iter_mut().zip(summaries) {
+        report.hooks = hooks;
     }
     let mut node_reports = Vec::new();
     for (index, node) in nodes.iter_mut().enumerate() {
@@ -463,7 +540,12 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
             ("read_errors".to_string(), run.read_errors.get()),
         ];
         if let Some(extra) = &node_counters[index] {
-            counters.extend(extra.snapshot().into_iter().map(|(k, v)| (k.to_string(), v)));
+            counters.extend(
+                extra
+                    .snapshot()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v)),
+            );
         }
         node_reports.push(NodeReport {
             name: node.name.clone(),
@@ -471,7 +553,6 @@ pub fn run(spec: EngineSpec, options: RunOptions, stop: Arc<AtomicBool>) -> Resu
             counters,
         });
     }
-    let _ = finished_readers.0;
     if let Some(handle) = log_thread {
         let (mut writer, error) = handle.join().map_err(|_| EngineError::Thread {
             name: "gridhil-log".into(),
@@ -523,7 +604,7 @@ struct Progress {
     names: Vec<String>,
 }
 
-fn drain_events(events: &EventSink, _paths: &[PathRuntime], node_names: &[String], errors: &mut Vec<String>) {
+fn drain_events(events: &EventSink, node_names: &[String], errors: &mut Vec<String>) {
     while let Some(event) = events.recv() {
         match event {
             EngineEvent::Print { path, sample } => print_sample(path, &sample),
@@ -561,7 +642,17 @@ fn print_sample(path: usize, sample: &SampleRef) {
     );
 }
 
-type Finished = (Vec<PathRuntime>, (Vec<()>, Vec<Vec<String>>), Vec<String>);
+/// What a runtime hands back when every thread is done.
+struct Finished {
+    /// The paths, with their counters and latency histograms.
+    paths: Vec<PathRuntime>,
+    /// End-of-run summaries of each path's hooks.
+    summaries: Vec<Vec<String>>,
+    /// Errors reported while running.
+    errors: Vec<String>,
+    /// What real-time scheduling the run got.
+    realtime: String,
+}
 
 /// Virtual time: one thread, earliest deadline first, ties in configuration order.
 fn run_virtual(
@@ -594,7 +685,10 @@ fn run_virtual(
                 }
             }
         }
-        for r in readers.iter_mut().filter(|r| !r.finished && r.reader.due() == Due::Done) {
+        for r in readers
+            .iter_mut()
+            .filter(|r| !r.finished && r.reader.due() == Due::Done)
+        {
             r.finish(&shared.events);
         }
         let Some((t, index, is_reader)) = earliest else {
@@ -627,16 +721,19 @@ fn run_virtual(
             print_progress(t, &paths, progress);
             next_progress += progress.interval;
         }
-        let mut dummy = Vec::new();
-        drain_events(&shared.events, &paths, &[], &mut dummy);
-        errors.extend(dummy);
+        drain_events(&shared.events, &shared.node_names, &mut errors);
     }
     for r in readers.iter_mut().filter(|r| !r.finished) {
         r.finish(&shared.events);
     }
     settle(&mut paths, &mut readers, shared, &ctx);
     let summaries = paths.iter_mut().map(|p| p.finish(&shared.events)).collect();
-    (paths, (Vec::new(), summaries), errors)
+    Finished {
+        paths,
+        summaries,
+        errors,
+        realtime: "virtual time (no real-time scheduling)".into(),
+    }
 }
 
 /// Waits (virtual time only) until the log writer has returned samples to the pool.
@@ -651,7 +748,12 @@ fn wait_for_pool(shared: &Shared) {
 }
 
 /// Lets every path and event-driven reader run until nothing moves (virtual time).
-fn settle(paths: &mut [PathRuntime], readers: &mut [ReaderRuntime], shared: &Shared, ctx: &PathContext<'_>) {
+fn settle(
+    paths: &mut [PathRuntime],
+    readers: &mut [ReaderRuntime],
+    shared: &Shared,
+    ctx: &PathContext<'_>,
+) {
     for _ in 0..10_000 {
         let mut moved = 0;
         for p in paths.iter_mut() {
@@ -659,7 +761,10 @@ fn settle(paths: &mut [PathRuntime], readers: &mut [ReaderRuntime], shared: &Sha
                 moved += p.poll(ctx);
             }
         }
-        for r in readers.iter_mut().filter(|r| !r.finished && r.reader.due() == Due::Event) {
+        for r in readers
+            .iter_mut()
+            .filter(|r| !r.finished && r.reader.due() == Due::Event)
+        {
             let before = r.counters.read.get();
             r.read_and_dispatch(shared.clock.as_ref(), &shared.pool, 0, &shared.events);
             moved += (r.counters.read.get() - before) as usize;
@@ -686,7 +791,11 @@ fn print_progress(t: Nanos, paths: &[PathRuntime], progress: &Progress) {
             )
         })
         .collect();
-    tracing::info!("t={:.1}s {}", t as f64 / NANOS_PER_SEC as f64, parts.join(" | "));
+    tracing::info!(
+        "t={:.1}s {}",
+        t as f64 / NANOS_PER_SEC as f64,
+        parts.join(" | ")
+    );
 }
 
 struct RtThreads {
@@ -712,8 +821,6 @@ impl RtThreads {
     }
 }
 
-type RtResult = (String, Vec<PathRuntime>, (Vec<()>, Vec<Vec<String>>), Vec<String>);
-
 /// Real time: one thread per node reader and per path.
 fn run_realtime(
     shared: &Arc<Shared>,
@@ -722,7 +829,7 @@ fn run_realtime(
     rt: &crate::config::RealtimeSettings,
     progress: &Progress,
     notes: &mut Vec<String>,
-) -> Result<RtResult, EngineError> {
+) -> Result<Finished, EngineError> {
     let mut threads = RtThreads {
         cpus: rt.cpus.clone(),
         next: 0,
@@ -758,7 +865,10 @@ fn run_realtime(
                 let summaries = path.finish(&shared.events);
                 (path, summaries)
             })
-            .map_err(|e| EngineError::Thread { name, message: e.to_string() })?;
+            .map_err(|e| EngineError::Thread {
+                name,
+                message: e.to_string(),
+            })?;
         path_handles.push(handle);
     }
     let mut reader_handles = Vec::new();
@@ -776,7 +886,10 @@ fn run_realtime(
                 mark_rt_thread(false);
                 reader.finish(&shared.events);
             })
-            .map_err(|e| EngineError::Thread { name, message: e.to_string() })?;
+            .map_err(|e| EngineError::Thread {
+                name,
+                message: e.to_string(),
+            })?;
         reader_handles.push(handle);
     }
 
@@ -805,13 +918,18 @@ fn run_realtime(
                 warned = true;
             }
         }
-        drain_events(&shared.events, &[], &[], &mut errors);
+        drain_events(&shared.events, &shared.node_names, &mut errors);
         let now = shared.clock.monotonic();
         if progress.enabled && now >= next_progress {
-            tracing::info!("running for {:.1}s", (now - start) as f64 / NANOS_PER_SEC as f64);
+            tracing::info!(
+                "running for {:.1}s",
+                (now - start) as f64 / NANOS_PER_SEC as f64
+            );
             next_progress += progress.interval;
         }
-        if path_handles.iter().all(|h| h.is_finished()) && reader_handles.iter().all(|h| h.is_finished()) {
+        if path_handles.iter().all(|h| h.is_finished())
+            && reader_handles.iter().all(|h| h.is_finished())
+        {
             break;
         }
     }
@@ -847,7 +965,12 @@ fn run_realtime(
         }
         format!("degraded: {}", reasons.join("; "))
     };
-    Ok((line, finished, (Vec::new(), summaries), errors))
+    Ok(Finished {
+        paths: finished,
+        summaries,
+        errors,
+        realtime: line,
+    })
 }
 
 fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
@@ -874,7 +997,9 @@ fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
                 if shared.past_end(clock.monotonic()) {
                     break;
                 }
-                let timeout = shared.end.map_or(50_000_000, |end| (end - clock.monotonic()).clamp(0, 50_000_000));
+                let timeout = shared.end.map_or(50_000_000, |end| {
+                    (end - clock.monotonic()).clamp(0, 50_000_000)
+                });
                 reader.read_and_dispatch(clock, &shared.pool, timeout, &shared.events);
             }
         }
@@ -886,7 +1011,10 @@ fn path_loop(path: &mut PathRuntime, shared: &Shared) {
     let clock = shared.clock.as_ref();
     loop {
         if let Some(tick) = path.next_tick() {
-            if shared.past_end(tick) || shared.stop.load(Ordering::Relaxed) || (path.inputs_finished() && path.queues_empty()) {
+            if shared.past_end(tick)
+                || shared.stop.load(Ordering::Relaxed)
+                || (path.inputs_finished() && path.queues_empty())
+            {
                 break;
             }
             clock.sleep_until(tick);

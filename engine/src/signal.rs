@@ -190,7 +190,10 @@ mod tests {
             Value::Complex(Complex::new(2.0, 0.0))
         );
         let mut cols = [0.0; 3];
-        assert_eq!(Value::Complex(Complex::new(1.0, -1.0)).write_columns(&mut cols), 2);
+        assert_eq!(
+            Value::Complex(Complex::new(1.0, -1.0)).write_columns(&mut cols),
+            2
+        );
         assert_eq!(cols[..2], [1.0, -1.0]);
     }
 }

@@ -58,7 +58,9 @@ impl LatencyHistogram {
 
     /// The value at a quantile (0–1) in ns.
     pub fn quantile(&self, q: f64) -> u64 {
-        self.histogram.as_ref().map_or(0, |h| h.value_at_quantile(q))
+        self.histogram
+            .as_ref()
+            .map_or(0, |h| h.value_at_quantile(q))
     }
 
     /// Summary figures in µs.

@@ -31,7 +31,11 @@ impl Duration {
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_scaled(f, self.0 as f64, &[(1e9, "s"), (1e6, "ms"), (1e3, "us"), (1.0, "ns")])
+        write_scaled(
+            f,
+            self.0 as f64,
+            &[(1e9, "s"), (1e6, "ms"), (1e3, "us"), (1.0, "ns")],
+        )
     }
 }
 
@@ -72,7 +76,9 @@ fn write_scaled(f: &mut fmt::Formatter<'_>, value: f64, scales: &[(f64, &str)]) 
 fn split_number(text: &str) -> Result<(f64, &str), UnitError> {
     let text = text.trim();
     let end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
+        .find(|c: char| {
+            !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')
+        })
         .unwrap_or(text.len());
     // "e" may start a unit only when no digit follows; units here never start with e.
     let (num, unit) = text.split_at(end);
@@ -192,7 +198,10 @@ mod tests {
         assert_eq!(parse_duration("50us").unwrap(), Duration(50_000));
         assert_eq!(parse_duration("1.5ms").unwrap(), Duration(1_500_000));
         assert_eq!(parse_duration("10s").unwrap(), Duration(10 * NANOS_PER_SEC));
-        assert_eq!(parse_duration(" 2min ").unwrap(), Duration(120 * NANOS_PER_SEC));
+        assert_eq!(
+            parse_duration(" 2min ").unwrap(),
+            Duration(120 * NANOS_PER_SEC)
+        );
         assert_eq!(parse_duration("3µs").unwrap(), Duration(3_000));
     }
 

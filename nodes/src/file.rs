@@ -6,8 +6,8 @@
 //! Lines starting with `#` are comments.
 
 use gridhil_engine::node::{
-    Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeError, NodeIo, NodeReader, NodeWriter, ReadContext, Resource,
-    WriteContext,
+    Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeError, NodeIo, NodeReader, NodeWriter,
+    ReadContext, Resource, WriteContext,
 };
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::{Complex, Signal, SignalType, Value};
@@ -69,7 +69,11 @@ pub struct FileConfig {
 /// Column layout of a CSV header: signals, and how many columns each takes.
 fn signals_from_header(header: &str) -> Result<Vec<Signal>, String> {
     let columns: Vec<&str> = header.trim().split(',').map(str::trim).collect();
-    if columns.len() < 3 || columns[0] != "seq" || columns[1] != "ts_origin" || columns[2] != "ts_received" {
+    if columns.len() < 3
+        || columns[0] != "seq"
+        || columns[1] != "ts_origin"
+        || columns[2] != "ts_received"
+    {
         return Err("the header must start with `seq,ts_origin,ts_received`".into());
     }
     let mut signals = Vec::new();
@@ -114,7 +118,8 @@ impl NodeConfig for FileConfig {
         if let Some(input) = &self.input {
             let path = ctx.resolve(input);
             let header = header_line(&path).map_err(|e| format!("`in`: {e}"))?;
-            self.replay_signals = signals_from_header(&header).map_err(|e| format!("`in` {}: {e}", path.display()))?;
+            self.replay_signals = signals_from_header(&header)
+                .map_err(|e| format!("`in` {}: {e}", path.display()))?;
             self.input = Some(path);
         }
         if let Some(output) = &self.output {
@@ -137,17 +142,26 @@ impl NodeConfig for FileConfig {
     }
 
     fn resources(&self) -> Vec<Resource> {
-        self.output.iter().map(|p| Resource::OutputFile(p.clone())).collect()
+        self.output
+            .iter()
+            .map(|p| Resource::OutputFile(p.clone()))
+            .collect()
     }
 
     fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
         let reader: Option<Box<dyn NodeReader>> = match &self.input {
-            Some(path) => Some(Box::new(Replay::load(path, &self.replay_signals, self, ctx)?)),
+            Some(path) => Some(Box::new(Replay::load(
+                path,
+                &self.replay_signals,
+                self,
+                ctx,
+            )?)),
             None => None,
         };
         let writer: Option<Box<dyn NodeWriter>> = match &self.output {
             Some(path) => {
-                let file = File::create(path).map_err(|e| NodeError::io(format!("cannot create `{}`", path.display()), e))?;
+                let file = File::create(path)
+                    .map_err(|e| NodeError::io(format!("cannot create `{}`", path.display()), e))?;
                 let mut out = BufWriter::with_capacity(1 << 16, file);
                 let mut header = String::from("seq,ts_origin,ts_received");
                 for s in &self.record_signals {
@@ -157,7 +171,8 @@ impl NodeConfig for FileConfig {
                         header.push_str(&format!(",{}", s.name));
                     }
                 }
-                writeln!(out, "{header}").map_err(|e| NodeError::io(format!("cannot write `{}`", path.display()), e))?;
+                writeln!(out, "{header}")
+                    .map_err(|e| NodeError::io(format!("cannot write `{}`", path.display()), e))?;
                 Some(Box::new(Record {
                     out,
                     path: path.clone(),
@@ -173,6 +188,7 @@ impl NodeConfig for FileConfig {
     }
 }
 
+#[derive(Debug)]
 struct Row {
     seq: u64,
     ts_origin: Nanos,
@@ -196,14 +212,19 @@ struct Replay {
 fn parse_row(line: &str, signals: &[Signal]) -> Result<Row, String> {
     let mut fields = line.split(',').map(str::trim);
     let mut next = |what: &str| fields.next().ok_or_else(|| format!("missing {what}"));
-    let seq: u64 = next("seq")?.parse().map_err(|_| "seq is not an unsigned integer".to_string())?;
-    let ts_origin: Nanos = next("ts_origin")?.parse().map_err(|_| "ts_origin is not an integer (ns)".to_string())?;
+    let seq: u64 = next("seq")?
+        .parse()
+        .map_err(|_| "seq is not an unsigned integer".to_string())?;
+    let ts_origin: Nanos = next("ts_origin")?
+        .parse()
+        .map_err(|_| "ts_origin is not an integer (ns)".to_string())?;
     let _ts_received = next("ts_received")?;
     let mut values = Vec::with_capacity(signals.len());
     for s in signals {
         let mut number = |what: &str| -> Result<f64, String> {
             let text = next(what)?;
-            text.parse::<f64>().map_err(|_| format!("`{text}` is not a number ({what})"))
+            text.parse::<f64>()
+                .map_err(|_| format!("`{text}` is not a number ({what})"))
         };
         let value = if s.ty == SignalType::Complex {
             let re = number(&format!("{}.re", s.name))?;
@@ -214,16 +235,27 @@ fn parse_row(line: &str, signals: &[Signal]) -> Result<Row, String> {
         };
         values.push(value);
     }
-    Ok(Row { seq, ts_origin, values })
+    Ok(Row {
+        seq,
+        ts_origin,
+        values,
+    })
 }
 
 impl Replay {
-    fn load(path: &std::path::Path, signals: &[Signal], config: &FileConfig, ctx: &BuildContext) -> Result<Self, NodeError> {
-        let file = File::open(path).map_err(|e| NodeError::io(format!("cannot open `{}`", path.display()), e))?;
+    fn load(
+        path: &std::path::Path,
+        signals: &[Signal],
+        config: &FileConfig,
+        ctx: &BuildContext,
+    ) -> Result<Self, NodeError> {
+        let file = File::open(path)
+            .map_err(|e| NodeError::io(format!("cannot open `{}`", path.display()), e))?;
         let mut rows = Vec::new();
         let mut header_seen = false;
         for (number, line) in BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| NodeError::io(format!("cannot read `{}`", path.display()), e))?;
+            let line =
+                line.map_err(|e| NodeError::io(format!("cannot read `{}`", path.display()), e))?;
             let trimmed = line.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
@@ -232,18 +264,26 @@ impl Replay {
                 header_seen = true;
                 continue;
             }
-            let row = parse_row(trimmed, signals)
-                .map_err(|e| NodeError::Config(format!("{}:{}: {e}", path.display(), number + 1)))?;
+            let row = parse_row(trimmed, signals).map_err(|e| {
+                NodeError::Config(format!("{}:{}: {e}", path.display(), number + 1))
+            })?;
             rows.push(row);
         }
         if rows.is_empty() {
-            return Err(NodeError::Config(format!("`{}` has no samples", path.display())));
+            return Err(NodeError::Config(format!(
+                "`{}` has no samples",
+                path.display()
+            )));
         }
         let pass_length = match config.replay {
             ReplayTiming::Original => {
                 let first = rows.first().map_or(0, |r| r.ts_origin);
                 let last = rows.last().map_or(0, |r| r.ts_origin);
-                let step = if rows.len() > 1 { (last - first) / (rows.len() as i64 - 1) } else { 1_000_000 };
+                let step = if rows.len() > 1 {
+                    (last - first) / (rows.len() as i64 - 1)
+                } else {
+                    1_000_000
+                };
                 (last - first) + step.max(1)
             }
             ReplayTiming::Rate => 0,
@@ -264,7 +304,9 @@ impl Replay {
 
     fn due_at(&self, index: usize, round: u64) -> Nanos {
         match (self.timing, self.rate) {
-            (ReplayTiming::Rate, Some(rate)) => rate.tick(self.start, round * self.rows.len() as u64 + index as u64),
+            (ReplayTiming::Rate, Some(rate)) => {
+                rate.tick(self.start, round * self.rows.len() as u64 + index as u64)
+            }
             _ => {
                 let first = self.rows.first().map_or(0, |r| r.ts_origin);
                 let offset = self.rows.get(index).map_or(0, |r| r.ts_origin - first);
@@ -316,7 +358,11 @@ struct Record {
 
 impl Record {
     fn write_one(&mut self, sample: &SampleRef) -> std::io::Result<()> {
-        write!(self.out, "{},{},{}", sample.seq, sample.ts_origin, sample.ts_received)?;
+        write!(
+            self.out,
+            "{},{},{}",
+            sample.seq, sample.ts_origin, sample.ts_received
+        )?;
         for value in sample.values() {
             match value {
                 Value::F64(v) => write!(self.out, ",{v}")?,
@@ -330,7 +376,11 @@ impl Record {
 }
 
 impl NodeWriter for Record {
-    fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext<'_>) -> Result<usize, NodeError> {
+    fn write(
+        &mut self,
+        samples: &[SampleRef],
+        _ctx: &WriteContext<'_>,
+    ) -> Result<usize, NodeError> {
         for sample in samples {
             self.write_one(sample)
                 .map_err(|e| NodeError::io(format!("cannot write `{}`", self.path.display()), e))?;
@@ -353,7 +403,14 @@ mod tests {
     fn header_pairs_complex_columns() {
         let s = signals_from_header("seq,ts_origin,ts_received,va,ph.re,ph.im,x.re").unwrap();
         let names: Vec<(&str, SignalType)> = s.iter().map(|s| (s.name.as_str(), s.ty)).collect();
-        assert_eq!(names, vec![("va", SignalType::F64), ("ph", SignalType::Complex), ("x.re", SignalType::F64)]);
+        assert_eq!(
+            names,
+            vec![
+                ("va", SignalType::F64),
+                ("ph", SignalType::Complex),
+                ("x.re", SignalType::F64)
+            ]
+        );
         assert!(signals_from_header("a,b,c").is_err());
     }
 
@@ -363,7 +420,11 @@ mod tests {
         let row = parse_row("3,100,101,1.5,2,-3", &signals).unwrap();
         assert_eq!(row.seq, 3);
         assert_eq!(row.values[1], Value::Complex(Complex::new(2.0, -3.0)));
-        assert!(parse_row("3,100,101,1.5,2", &signals).unwrap_err().contains("missing"));
-        assert!(parse_row("x,100,101,1,2,3", &signals).unwrap_err().contains("seq"));
+        assert!(parse_row("3,100,101,1.5,2", &signals)
+            .unwrap_err()
+            .contains("missing"));
+        assert!(parse_row("x,100,101,1,2,3", &signals)
+            .unwrap_err()
+            .contains("seq"));
     }
 }

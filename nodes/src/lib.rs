@@ -12,8 +12,14 @@ use serde::Deserialize;
 
 /// Registers every node type of this crate.
 pub fn register(registry: &mut Registry) {
-    registry.add_node::<signal::SignalConfig>("signal", "waveform generator (sine, square, ramp, noise, ...) at a fixed rate");
-    registry.add_node::<loopback::LoopbackConfig>("loopback", "returns what a path writes to it as input of other paths");
+    registry.add_node::<signal::SignalConfig>(
+        "signal",
+        "waveform generator (sine, square, ramp, noise, ...) at a fixed rate",
+    );
+    registry.add_node::<loopback::LoopbackConfig>(
+        "loopback",
+        "returns what a path writes to it as input of other paths",
+    );
     registry.add_node::<file::FileConfig>("file", "records samples to CSV and replays CSV files");
 }
 

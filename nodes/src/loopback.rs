@@ -4,7 +4,8 @@
 use crate::{declared_signals, SignalDecl};
 use crossbeam_queue::ArrayQueue;
 use gridhil_engine::node::{
-    Batch, BuildContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo, NodeReader, NodeWriter, ReadContext, WriteContext,
+    Batch, BuildContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo, NodeReader, NodeWriter,
+    ReadContext, WriteContext,
 };
 use gridhil_engine::sample::{SamplePool, SampleRef};
 use gridhil_engine::signal::Signal;
@@ -40,7 +41,10 @@ struct Shared {
 
 impl NodeCounters for Shared {
     fn snapshot(&self) -> Vec<(&'static str, u64)> {
-        vec![("looped", self.passed.get()), ("loop_dropped", self.dropped.get())]
+        vec![
+            ("looped", self.passed.get()),
+            ("loop_dropped", self.dropped.get()),
+        ]
     }
 }
 
@@ -111,7 +115,9 @@ impl NodeReader for LoopbackReader {
             }
         }
         while !out.is_full() {
-            let Some(sample) = self.shared.queue.pop() else { break };
+            let Some(sample) = self.shared.queue.pop() else {
+                break;
+            };
             if out.push(sample).is_err() {
                 break;
             }
@@ -126,7 +132,11 @@ struct LoopbackWriter {
 }
 
 impl NodeWriter for LoopbackWriter {
-    fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext<'_>) -> Result<usize, NodeError> {
+    fn write(
+        &mut self,
+        samples: &[SampleRef],
+        _ctx: &WriteContext<'_>,
+    ) -> Result<usize, NodeError> {
         let mut accepted = 0;
         for sample in samples {
             let Some(mut copy) = self.pool.alloc_copy(sample) else {

@@ -4,7 +4,9 @@
 //! seconds after the start, so its values are exact functions of its sequence number.
 //! A reader that wakes late produces every sample that is due (none is skipped).
 
-use gridhil_engine::node::{Batch, BuildContext, Due, NodeConfig, NodeError, NodeIo, NodeReader, ReadContext};
+use gridhil_engine::node::{
+    Batch, BuildContext, Due, NodeConfig, NodeError, NodeIo, NodeReader, ReadContext,
+};
 use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_engine::units::{Nanos, Rate};
 use serde::Deserialize;
@@ -107,7 +109,10 @@ pub const MAX_RATE_HZ: f64 = 100_000.0;
 impl SignalConfig {
     fn resolved(&self) -> Result<Vec<GeneratedSignal>, String> {
         if self.rate.hz() > MAX_RATE_HZ {
-            return Err(format!("`rate` {} is above the maximum of 100kHz", self.rate));
+            return Err(format!(
+                "`rate` {} is above the maximum of 100kHz",
+                self.rate
+            ));
         }
         let list = match (self.signals.is_empty(), self.values) {
             (false, None) => self.signals.clone(),
@@ -127,14 +132,27 @@ impl SignalConfig {
             _ => return Err("declare the signals: `values = 8` or `signals = [{ name = \"va\", ... }]` (at most 4096)".into()),
         };
         for s in &list {
-            if !(s.amplitude.is_finite() && s.frequency.is_finite() && s.phase.is_finite() && s.offset.is_finite()) {
-                return Err(format!("signal `{}`: amplitude, frequency, phase and offset must be finite", s.name));
+            if !(s.amplitude.is_finite()
+                && s.frequency.is_finite()
+                && s.phase.is_finite()
+                && s.offset.is_finite())
+            {
+                return Err(format!(
+                    "signal `{}`: amplitude, frequency, phase and offset must be finite",
+                    s.name
+                ));
             }
             if s.frequency < 0.0 {
-                return Err(format!("signal `{}`: `frequency` must not be negative", s.name));
+                return Err(format!(
+                    "signal `{}`: `frequency` must not be negative",
+                    s.name
+                ));
             }
             if s.ty == SignalType::Complex {
-                return Err(format!("signal `{}`: the generator makes real values (f64, i64 or bool)", s.name));
+                return Err(format!(
+                    "signal `{}`: the generator makes real values (f64, i64 or bool)",
+                    s.name
+                ));
             }
         }
         Ok(list)
@@ -294,7 +312,10 @@ mod tests {
         assert!((waveform_value(&sig(Waveform::Sine), 50, rate, 0, 0) - 3.0).abs() < 1e-12);
         assert!((waveform_value(&sig(Waveform::Cosine), 50, rate, 0, 0) - 1.0).abs() < 1e-12);
         assert_eq!(waveform_value(&sig(Waveform::Square), 50, rate, 0, 0), 3.0);
-        assert_eq!(waveform_value(&sig(Waveform::Square), 150, rate, 0, 0), -1.0);
+        assert_eq!(
+            waveform_value(&sig(Waveform::Square), 150, rate, 0, 0),
+            -1.0
+        );
         assert!((waveform_value(&sig(Waveform::Triangle), 50, rate, 0, 0) - 3.0).abs() < 1e-12);
         assert!((waveform_value(&sig(Waveform::Ramp), 100, rate, 0, 0) - 2.0).abs() < 1e-12);
         assert_eq!(waveform_value(&sig(Waveform::Constant), 7, rate, 0, 0), 3.0);
@@ -307,17 +328,35 @@ mod tests {
 
     #[test]
     fn shorthand_spreads_phases() {
-        let mut config: SignalConfig = toml::from_str("rate = \"1kHz\"\nvalues = 3\nfrequency = 50\n").unwrap();
-        config.prepare(&gridhil_engine::node::ConfigContext { name: "g".into(), config_dir: ".".into() }).unwrap();
+        let mut config: SignalConfig =
+            toml::from_str("rate = \"1kHz\"\nvalues = 3\nfrequency = 50\n").unwrap();
+        config
+            .prepare(&gridhil_engine::node::ConfigContext {
+                name: "g".into(),
+                config_dir: ".".into(),
+            })
+            .unwrap();
         let phases: Vec<f64> = config.signals.iter().map(|s| s.phase).collect();
         assert_eq!(phases, vec![0.0, -120.0, -240.0]);
     }
 
     #[test]
     fn bad_configs_are_refused() {
-        for text in ["rate = \"200kHz\"\nvalues = 1\n", "rate = \"1kHz\"\n", "rate = \"1kHz\"\nvalues = 1\nsignals = [{ name = \"a\" }]\n"] {
+        for text in [
+            "rate = \"200kHz\"\nvalues = 1\n",
+            "rate = \"1kHz\"\n",
+            "rate = \"1kHz\"\nvalues = 1\nsignals = [{ name = \"a\" }]\n",
+        ] {
             let mut config: SignalConfig = toml::from_str(text).unwrap();
-            assert!(config.prepare(&gridhil_engine::node::ConfigContext { name: "g".into(), config_dir: ".".into() }).is_err(), "{text}");
+            assert!(
+                config
+                    .prepare(&gridhil_engine::node::ConfigContext {
+                        name: "g".into(),
+                        config_dir: ".".into()
+                    })
+                    .is_err(),
+                "{text}"
+            );
         }
     }
 }

@@ -54,8 +54,16 @@ pub fn read_path(file: &Path, name: &str) -> PathLog {
         .collect();
     PathLog {
         seq: group.dataset("seq").unwrap().read_raw::<u64>().unwrap(),
-        ts_origin: group.dataset("ts_origin").unwrap().read_raw::<i64>().unwrap(),
-        ts_received: group.dataset("ts_received").unwrap().read_raw::<i64>().unwrap(),
+        ts_origin: group
+            .dataset("ts_origin")
+            .unwrap()
+            .read_raw::<i64>()
+            .unwrap(),
+        ts_received: group
+            .dataset("ts_received")
+            .unwrap()
+            .read_raw::<i64>()
+            .unwrap(),
         ts_sent: group.dataset("ts_sent").unwrap().read_raw::<i64>().unwrap(),
         values: values.outer_iter().map(|row| row.to_vec()).collect(),
         signals,

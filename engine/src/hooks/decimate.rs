@@ -19,11 +19,21 @@ struct Decimate {
 }
 
 impl HookConfig for DecimateConfig {
-    fn build(&self, input: &[Signal], _ctx: &HookBuildContext) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    fn build(
+        &self,
+        input: &[Signal],
+        _ctx: &HookBuildContext,
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
         if self.ratio == 0 {
             return Err("`ratio` must be at least 1".into());
         }
-        Ok((Box::new(Decimate { ratio: self.ratio, count: 0 }), input.to_vec()))
+        Ok((
+            Box::new(Decimate {
+                ratio: self.ratio,
+                count: 0,
+            }),
+            input.to_vec(),
+        ))
     }
 }
 

@@ -35,7 +35,11 @@ struct LimitRate {
 }
 
 impl HookConfig for LimitRateConfig {
-    fn build(&self, input: &[Signal], _ctx: &HookBuildContext) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    fn build(
+        &self,
+        input: &[Signal],
+        _ctx: &HookBuildContext,
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
         Ok((
             Box::new(LimitRate {
                 period: self.rate.period_ns(),

@@ -19,11 +19,18 @@ use crate::signal::Signal;
 
 /// Registers every built-in hook type.
 pub fn register(registry: &mut Registry) {
-    registry.add_hook::<StatsConfig>("stats", "one-way delay, gap and sequence statistics, reported at the end");
+    registry.add_hook::<StatsConfig>(
+        "stats",
+        "one-way delay, gap and sequence statistics, reported at the end",
+    );
     registry.add_hook::<ScaleConfig>("scale", "value * gain + offset on all or named signals");
     registry.add_hook::<DecimateConfig>("decimate", "passes every n-th sample");
-    registry.add_hook::<PrintConfig>("print", "prints samples on the terminal, off the real-time thread");
-    registry.add_hook::<LimitRateConfig>("limit_rate", "drops samples that come faster than a rate");
+    registry.add_hook::<PrintConfig>(
+        "print",
+        "prints samples on the terminal, off the real-time thread",
+    );
+    registry
+        .add_hook::<LimitRateConfig>("limit_rate", "drops samples that come faster than a rate");
     registry.add_hook::<TsConfig>("ts", "sets ts_origin from the engine clock");
 }
 
@@ -37,7 +44,10 @@ pub(crate) fn select_signals(signals: &[Signal], names: &[String]) -> Result<Vec
         .map(|name| {
             signals.iter().position(|s| &s.name == name).ok_or_else(|| {
                 let known: Vec<&str> = signals.iter().map(|s| s.name.as_str()).collect();
-                format!("no signal `{name}` in this path (it has: {})", known.join(", "))
+                format!(
+                    "no signal `{name}` in this path (it has: {})",
+                    known.join(", ")
+                )
             })
         })
         .collect()

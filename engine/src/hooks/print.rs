@@ -26,11 +26,21 @@ struct Print {
 }
 
 impl HookConfig for PrintConfig {
-    fn build(&self, input: &[Signal], _ctx: &HookBuildContext) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    fn build(
+        &self,
+        input: &[Signal],
+        _ctx: &HookBuildContext,
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
         if self.every == 0 {
             return Err("`every` must be at least 1".into());
         }
-        Ok((Box::new(Print { every: self.every, count: 0 }), input.to_vec()))
+        Ok((
+            Box::new(Print {
+                every: self.every,
+                count: 0,
+            }),
+            input.to_vec(),
+        ))
     }
 }
 

@@ -32,14 +32,21 @@ struct Scale {
 }
 
 impl HookConfig for ScaleConfig {
-    fn build(&self, input: &[Signal], _ctx: &HookBuildContext) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    fn build(
+        &self,
+        input: &[Signal],
+        _ctx: &HookBuildContext,
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
         if !self.gain.is_finite() || !self.offset.is_finite() {
             return Err("`gain` and `offset` must be finite numbers".into());
         }
         let indices = select_signals(input, &self.signals)?;
         for &i in &indices {
             if input[i].ty == SignalType::Bool {
-                return Err(format!("signal `{}` is boolean and cannot be scaled", input[i].name));
+                return Err(format!(
+                    "signal `{}` is boolean and cannot be scaled",
+                    input[i].name
+                ));
             }
         }
         Ok((
@@ -60,8 +67,13 @@ impl Hook for Scale {
             if let Some(value) = values.get_mut(i) {
                 *value = match *value {
                     Value::F64(v) => Value::F64(v * self.gain + self.offset),
-                    Value::I64(v) => Value::I64((v as f64 * self.gain + self.offset).round() as i64),
-                    Value::Complex(c) => Value::Complex(Complex::new(c.re * self.gain + self.offset, c.im * self.gain)),
+                    Value::I64(v) => {
+                        Value::I64((v as f64 * self.gain + self.offset).round() as i64)
+                    }
+                    Value::Complex(c) => Value::Complex(Complex::new(
+                        c.re * self.gain + self.offset,
+                        c.im * self.gain,
+                    )),
                     other => other,
                 };
             }

@@ -25,7 +25,11 @@ struct Stats {
 }
 
 impl HookConfig for StatsConfig {
-    fn build(&self, input: &[Signal], ctx: &HookBuildContext) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    fn build(
+        &self,
+        input: &[Signal],
+        ctx: &HookBuildContext,
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
         Ok((
             Box::new(Stats {
                 path: ctx.path_name.clone(),

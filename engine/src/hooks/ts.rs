@@ -13,7 +13,11 @@ pub struct TsConfig {}
 struct Ts;
 
 impl HookConfig for TsConfig {
-    fn build(&self, input: &[Signal], _ctx: &HookBuildContext) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    fn build(
+        &self,
+        input: &[Signal],
+        _ctx: &HookBuildContext,
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
         Ok((Box::new(Ts), input.to_vec()))
     }
 }
