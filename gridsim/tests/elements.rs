@@ -210,3 +210,11 @@ fn ramp_and_scheduled_events() {
     assert!((seen[2999] - 49.0).abs() < 1e-12);
     assert_eq!(sim.time_ns(), 3000 * 50_000);
 }
+
+/// The engine moves simulators and models to worker threads.
+#[test]
+fn simulator_and_model_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<gridhil_gridsim::Simulator>();
+    assert_send_sync::<gridhil_gridsim::NetworkModel>();
+}
