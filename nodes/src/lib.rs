@@ -1,10 +1,11 @@
-//! General gridhil nodes: signal generator, loopback, CSV file record/replay.
+//! General gridhil nodes: signal generator, loopback, CSV file record/replay, UDP.
 //!
 //! Each node type lives in its own module and is registered in [`register`].
 
 pub mod file;
 pub mod loopback;
 pub mod signal;
+pub mod udp;
 
 use gridhil_engine::signal::{Signal, SignalType};
 use gridhil_engine::Registry;
@@ -21,6 +22,7 @@ pub fn register(registry: &mut Registry) {
         "returns what a path writes to it as input of other paths",
     );
     registry.add_node::<file::FileConfig>("file", "records samples to CSV and replays CSV files");
+    registry.add_node::<udp::UdpConfig>("udp", "samples over UDP in villas.binary, villas.human, gtnet, raw, csv or json");
 }
 
 /// A signal declared in a node's config: a bare name, or a table with name, unit and type.

@@ -1,0 +1,489 @@
+//! `udp`: samples over UDP (IPv4/IPv6, unicast and multicast) in any wire format of
+//! `gridhil-formats`, with batched `recvmmsg`/`sendmmsg`, kernel receive timestamps,
+//! socket buffer sizes, DSCP, and an optional busy-poll receive mode.
+
+mod mmsg;
+
+use crate::{declared_signals, SignalDecl};
+use gridhil_engine::node::{
+    Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo, NodeReader, NodeWriter,
+    ReadContext, Resource, WriteContext,
+};
+use gridhil_engine::sample::SampleRef;
+use gridhil_engine::signal::Signal;
+use gridhil_engine::stats::Counter;
+use gridhil_formats::{Format, FormatConfig, FormatError};
+use serde::Deserialize;
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+/// How the receiving thread waits for datagrams.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReceiveMode {
+    /// Sleep in `poll` until a datagram arrives.
+    #[default]
+    Blocking,
+    /// Spin on non-blocking receives (lowest latency; takes a whole core).
+    BusyPoll,
+}
+
+/// Where `ts_received` comes from.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiveTimestamps {
+    /// The kernel's receive time (`SO_TIMESTAMPNS`), falling back to the engine clock.
+    #[default]
+    Kernel,
+    /// The engine clock when the reader handles the datagram.
+    Engine,
+}
+
+/// Multicast settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MulticastConfig {
+    /// Group to join for receiving (and usually the remote address for sending).
+    pub group: IpAddr,
+    /// Local interface address to join on (IPv4) or interface index (IPv6, as a number).
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// Time to live / hop limit of sent datagrams.
+    #[serde(default = "default_ttl")]
+    pub ttl: u32,
+    /// Whether sent datagrams loop back to local receivers.
+    #[serde(default = "default_loop", rename = "loop")]
+    pub loopback: bool,
+}
+
+fn default_ttl() -> u32 {
+    1
+}
+fn default_loop() -> bool {
+    true
+}
+
+/// Configuration of a `udp` node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UdpConfig {
+    /// Local address to bind and receive on (e.g. `"0.0.0.0:12000"`, `"[::]:12000"`).
+    pub local: Option<SocketAddr>,
+    /// Remote address to send to.
+    pub remote: Option<SocketAddr>,
+    /// Wire format: a name (`"villas.binary"`) or a table (`{ type = "gtnet", ... }`).
+    #[serde(default)]
+    pub format: FormatConfig,
+    /// Signals of received samples (names, or tables with name/unit/type).
+    #[serde(default)]
+    pub signals: Vec<SignalDecl>,
+    /// Or a count of `f64` signals `v0..`.
+    pub values: Option<usize>,
+    /// Multicast group and options.
+    pub multicast: Option<MulticastConfig>,
+    /// Receive mode.
+    #[serde(default)]
+    pub receive: ReceiveMode,
+    /// Source of `ts_received`.
+    #[serde(default)]
+    pub timestamps: ReceiveTimestamps,
+    /// Datagrams per `recvmmsg`/`sendmmsg` call.
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+    /// Largest datagram received, in bytes.
+    #[serde(default = "default_max_datagram")]
+    pub max_datagram: usize,
+    /// Samples packed into one sent datagram (formats that carry several).
+    #[serde(default = "one")]
+    pub samples_per_datagram: usize,
+    /// `SO_RCVBUF` in bytes.
+    pub receive_buffer: Option<usize>,
+    /// `SO_SNDBUF` in bytes.
+    pub send_buffer: Option<usize>,
+    /// DSCP of sent datagrams (0–63, e.g. 46 for expedited forwarding).
+    pub dscp: Option<u8>,
+    #[serde(skip)]
+    input_signals: Vec<Signal>,
+}
+
+fn default_batch() -> usize {
+    32
+}
+fn default_max_datagram() -> usize {
+    9000
+}
+fn one() -> usize {
+    1
+}
+
+/// Counters of a `udp` node.
+#[derive(Debug, Default)]
+pub struct UdpCounters {
+    datagrams_received: Counter,
+    samples_received: Counter,
+    malformed: Counter,
+    too_few_values: Counter,
+    truncated: Counter,
+    batch_overflow: Counter,
+    datagrams_sent: Counter,
+    send_errors: Counter,
+    encode_errors: Counter,
+    receive_errors: Counter,
+}
+
+impl NodeCounters for UdpCounters {
+    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("datagrams_received", self.datagrams_received.get()),
+            ("samples_received", self.samples_received.get()),
+            ("malformed", self.malformed.get()),
+            ("too_few_values", self.too_few_values.get()),
+            ("truncated", self.truncated.get()),
+            ("batch_overflow", self.batch_overflow.get()),
+            ("datagrams_sent", self.datagrams_sent.get()),
+            ("send_errors", self.send_errors.get()),
+            ("encode_errors", self.encode_errors.get()),
+            ("receive_errors", self.receive_errors.get()),
+        ]
+    }
+}
+
+impl UdpConfig {
+    fn receiving_signals(&self) -> Result<Vec<Signal>, String> {
+        if self.local.is_none() {
+            return Ok(Vec::new());
+        }
+        declared_signals(&self.signals, self.values)
+            .map_err(|e| format!("{e} (the signals of received samples)"))
+    }
+
+    fn open_socket(&self) -> Result<Socket, NodeError> {
+        let family_of = self.local.or(self.remote).map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let domain = if family_of.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 };
+        let io = |what: &str| {
+            let what = what.to_string();
+            move |e| NodeError::io(what, e)
+        };
+        let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP)).map_err(io("cannot create UDP socket"))?;
+        if let Some(size) = self.receive_buffer {
+            socket.set_recv_buffer_size(size).map_err(io("SO_RCVBUF"))?;
+        }
+        if let Some(size) = self.send_buffer {
+            socket.set_send_buffer_size(size).map_err(io("SO_SNDBUF"))?;
+        }
+        if let Some(dscp) = self.dscp {
+            let tos = u32::from(dscp) << 2;
+            if domain == Domain::IPV6 {
+                socket.set_tclass_v6(tos).map_err(io("IPV6_TCLASS"))?;
+            } else {
+                socket.set_tos(tos).map_err(io("IP_TOS"))?;
+            }
+        }
+        if self.timestamps == ReceiveTimestamps::Kernel {
+            set_timestamping(&socket).map_err(io("SO_TIMESTAMPNS"))?;
+        }
+        if let Some(multicast) = &self.multicast {
+            socket.set_reuse_address(true).map_err(io("SO_REUSEADDR"))?;
+            match multicast.group {
+                IpAddr::V4(_) => {
+                    socket.set_multicast_ttl_v4(multicast.ttl).map_err(io("IP_MULTICAST_TTL"))?;
+                    socket.set_multicast_loop_v4(multicast.loopback).map_err(io("IP_MULTICAST_LOOP"))?;
+                }
+                IpAddr::V6(_) => {
+                    socket.set_multicast_hops_v6(multicast.ttl).map_err(io("IPV6_MULTICAST_HOPS"))?;
+                    socket.set_multicast_loop_v6(multicast.loopback).map_err(io("IPV6_MULTICAST_LOOP"))?;
+                }
+            }
+        }
+        let bind_to = self.local.unwrap_or_else(|| {
+            if domain == Domain::IPV6 {
+                SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+            } else {
+                SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))
+            }
+        });
+        socket
+            .bind(&SockAddr::from(bind_to))
+            .map_err(io(&format!("cannot bind {bind_to}")))?;
+        if let (Some(multicast), Some(_)) = (&self.multicast, self.local) {
+            match multicast.group {
+                IpAddr::V4(group) => {
+                    let interface = match &multicast.interface {
+                        Some(text) => text
+                            .parse::<Ipv4Addr>()
+                            .map_err(|_| NodeError::Config(format!("multicast.interface `{text}` is not an IPv4 address")))?,
+                        None => Ipv4Addr::UNSPECIFIED,
+                    };
+                    socket
+                        .join_multicast_v4(&group, &interface)
+                        .map_err(io(&format!("cannot join {group}")))?;
+                }
+                IpAddr::V6(group) => {
+                    let index = match &multicast.interface {
+                        Some(text) => text
+                            .parse::<u32>()
+                            .map_err(|_| NodeError::Config(format!("multicast.interface `{text}` must be an interface index for IPv6")))?,
+                        None => 0,
+                    };
+                    socket
+                        .join_multicast_v6(&group, index)
+                        .map_err(io(&format!("cannot join {group}")))?;
+                }
+            }
+        }
+        Ok(socket)
+    }
+}
+
+fn set_timestamping(socket: &Socket) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: valid fd and a c_int option value of the right size.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+impl NodeConfig for UdpConfig {
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+        if self.local.is_none() && self.remote.is_none() {
+            return Err("a udp node needs `local` (to receive) and/or `remote` (to send)".into());
+        }
+        if let (Some(local), Some(remote)) = (self.local, self.remote) {
+            if local.is_ipv4() != remote.is_ipv4() {
+                return Err("`local` and `remote` must both be IPv4 or both IPv6".into());
+            }
+        }
+        if self.batch == 0 || self.batch > 1024 {
+            return Err("`batch` must be 1–1024".into());
+        }
+        if self.max_datagram < 16 || self.max_datagram > 65_535 {
+            return Err("`max_datagram` must be 16–65535 bytes".into());
+        }
+        if self.samples_per_datagram == 0 {
+            return Err("`samples_per_datagram` must be at least 1".into());
+        }
+        if self.dscp.is_some_and(|d| d > 63) {
+            return Err("`dscp` must be 0–63".into());
+        }
+        if let Some(m) = &self.multicast {
+            if !m.group.is_multicast() {
+                return Err(format!("multicast.group {} is not a multicast address", m.group));
+            }
+        }
+        self.receiving_signals().map(|_| ())
+    }
+
+    fn output_signals(&self) -> Vec<Signal> {
+        self.receiving_signals().unwrap_or_default()
+    }
+
+    fn accepts_input(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), String> {
+        let format = gridhil_formats::build(&self.format);
+        if self.samples_per_datagram > format.max_samples_per_datagram() {
+            return Err(format!(
+                "format `{}` carries at most {} sample(s) per datagram",
+                format.name(),
+                format.max_samples_per_datagram()
+            ));
+        }
+        let needed = format.max_encoded_len(signals) * self.samples_per_datagram;
+        if needed > 65_507 {
+            return Err(format!("{} signals need {needed} bytes per datagram: more than UDP carries", signals.len()));
+        }
+        self.input_signals = signals.to_vec();
+        Ok(())
+    }
+
+    fn resources(&self) -> Vec<Resource> {
+        match self.local {
+            Some(local) if local.port() != 0 && self.multicast.is_none() => vec![Resource::UdpPort(local)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
+        let socket = self.open_socket()?;
+        let counters = Arc::new(UdpCounters::default());
+        let signals = self.receiving_signals().map_err(NodeError::Config)?;
+        let reader: Option<Box<dyn NodeReader>> = if self.local.is_some() {
+            let socket = socket.try_clone().map_err(|e| NodeError::io("cannot duplicate socket", e))?;
+            let receiver = mmsg::Receiver::new(&socket, self.batch.min(ctx.batch_size), self.max_datagram);
+            Some(Box::new(UdpReader {
+                socket,
+                receiver,
+                format: gridhil_formats::build(&self.format),
+                signals,
+                mode: self.receive,
+                kernel_timestamps: self.timestamps == ReceiveTimestamps::Kernel && !ctx.virtual_time,
+                counters: Arc::clone(&counters),
+            }))
+        } else {
+            None
+        };
+        let writer: Option<Box<dyn NodeWriter>> = match self.remote {
+            Some(remote) => {
+                let format = gridhil_formats::build(&self.format);
+                let datagram = (format.max_encoded_len(&self.input_signals) * self.samples_per_datagram).max(64);
+                let sender = mmsg::Sender::new(&socket, SockAddr::from(remote), self.batch, datagram);
+                Some(Box::new(UdpWriter {
+                    _socket: socket,
+                    sender,
+                    format,
+                    signals: self.input_signals.clone(),
+                    per_datagram: self.samples_per_datagram,
+                    counters: Arc::clone(&counters),
+                }))
+            }
+            None => None,
+        };
+        Ok(NodeIo {
+            reader,
+            writer,
+            counters: Some(counters),
+        })
+    }
+}
+
+struct UdpReader {
+    socket: Socket,
+    receiver: mmsg::Receiver,
+    format: Box<dyn Format>,
+    signals: Vec<Signal>,
+    mode: ReceiveMode,
+    kernel_timestamps: bool,
+    counters: Arc<UdpCounters>,
+}
+
+impl UdpReader {
+    fn wait(&mut self, ctx: &ReadContext<'_>) -> Result<bool, NodeError> {
+        match self.mode {
+            ReceiveMode::Blocking => {
+                mmsg::wait_readable(&self.socket, ctx.timeout).map_err(|e| NodeError::io("poll", e))
+            }
+            ReceiveMode::BusyPoll => Ok(true),
+        }
+    }
+
+    fn receive_once(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<usize, NodeError> {
+        let n = match self.receiver.receive(out.remaining()) {
+            Ok(n) => n,
+            Err(e) => {
+                self.counters.receive_errors.inc();
+                return Err(NodeError::io("recvmmsg", e));
+            }
+        };
+        let fallback = ctx.clock.wall();
+        for i in 0..n {
+            let datagram = self.receiver.datagram(i);
+            self.counters.datagrams_received.inc();
+            if datagram.truncated {
+                self.counters.truncated.inc();
+                continue;
+            }
+            let before = out.len();
+            let result = self.format.decode(datagram.data, &self.signals, ctx.pool, out);
+            let ts = match (self.kernel_timestamps, datagram.kernel_ts) {
+                (true, Some(ts)) => ts,
+                _ => fallback,
+            };
+            for sample in &mut out.as_mut_slice()[before..] {
+                sample.ts_received = ts;
+            }
+            self.counters.samples_received.add((out.len() - before) as u64);
+            match result {
+                Ok(_) => {}
+                Err(FormatError::TooFewValues { .. }) => self.counters.too_few_values.inc(),
+                Err(FormatError::BatchFull) | Err(FormatError::PoolExhausted) => self.counters.batch_overflow.inc(),
+                Err(_) => self.counters.malformed.inc(),
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl NodeReader for UdpReader {
+    fn due(&self) -> Due {
+        Due::Event
+    }
+
+    fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
+        if ctx.timeout == 0 {
+            self.receive_once(ctx, out)?;
+            return Ok(());
+        }
+        let give_up = ctx.clock.monotonic() + ctx.timeout;
+        loop {
+            if !self.wait(ctx)? {
+                return Ok(());
+            }
+            if self.receive_once(ctx, out)? > 0 || out.is_full() {
+                return Ok(());
+            }
+            if ctx.clock.monotonic() >= give_up {
+                return Ok(());
+            }
+            if self.mode == ReceiveMode::BusyPoll {
+                std::hint::spin_loop();
+            }
+        }
+    }
+}
+
+struct UdpWriter {
+    _socket: Socket,
+    sender: mmsg::Sender,
+    format: Box<dyn Format>,
+    signals: Vec<Signal>,
+    per_datagram: usize,
+    counters: Arc<UdpCounters>,
+}
+
+impl UdpWriter {
+    fn flush(&mut self) {
+        let pending = self.sender.pending();
+        match self.sender.flush() {
+            Ok(sent) => {
+                self.counters.datagrams_sent.add(sent as u64);
+                self.counters.send_errors.add((pending - sent) as u64);
+            }
+            Err(_) => self.counters.send_errors.add(pending as u64),
+        }
+    }
+}
+
+impl NodeWriter for UdpWriter {
+    fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext<'_>) -> Result<usize, NodeError> {
+        let mut encoded = 0;
+        for chunk in samples.chunks(self.per_datagram) {
+            if self.sender.next_buffer().is_none() {
+                self.flush();
+            }
+            let Some(buffer) = self.sender.next_buffer() else { break };
+            match self.format.encode(chunk, &self.signals, buffer) {
+                Ok(len) => {
+                    self.sender.commit(len);
+                    encoded += chunk.len();
+                }
+                Err(_) => self.counters.encode_errors.inc(),
+            }
+        }
+        self.flush();
+        Ok(encoded)
+    }
+}
