@@ -33,6 +33,5 @@ mod sim;
 
 pub use error::{ModelError, SimError};
 pub use event::{Event, EventAction};
-pub use model::units::{Quantity, Unit};
 pub use model::NetworkModel;
 pub use sim::{SimOptions, Simulator, Start};

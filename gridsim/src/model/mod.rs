@@ -1,7 +1,7 @@
 //! Network model: file schema, units, validation and the checked model.
 
 mod schema;
-pub mod units;
+pub(crate) mod units;
 mod validate;
 
 use crate::error::ModelError;
