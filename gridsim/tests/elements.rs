@@ -218,3 +218,25 @@ fn simulator_and_model_are_send_and_sync() {
     assert_send_sync::<gridhil_gridsim::Simulator>();
     assert_send_sync::<gridhil_gridsim::NetworkModel>();
 }
+
+#[test]
+fn units_follow_names() {
+    let sim = common::sim(&INVERTER.replace("SYNC", "pll"));
+    let units: Vec<&str> = sim.output_units().collect();
+    assert_eq!(units.len(), sim.output_names().len());
+    for (name, unit) in sim.output_names().iter().zip(&units) {
+        let want = match name.rsplit('.').next().unwrap_or("") {
+            "va" | "vb" | "vc" => "V",
+            "ia" | "ib" | "ic" => "A",
+            "p" => "W",
+            "q" => "var",
+            "freq" => "Hz",
+            other => panic!("unexpected output {name} ({other})"),
+        };
+        assert_eq!(*unit, want, "{name}");
+    }
+    let inputs: Vec<(&String, &str)> = sim.input_names().iter().zip(sim.input_units()).collect();
+    assert!(inputs.contains(&(&"inv.p_ref".to_string(), "W")));
+    assert!(inputs.contains(&(&"grid.voltage".to_string(), "V")));
+    assert!(inputs.contains(&(&"grid.phase".to_string(), "deg")));
+}

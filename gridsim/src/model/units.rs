@@ -97,6 +97,14 @@ impl Unit {
         }
     }
 
+    /// Symbol of the unit as used for signals (`""` for plain numbers).
+    pub fn signal_symbol(self) -> &'static str {
+        match self {
+            Unit::Plain => "",
+            other => other.symbol(),
+        }
+    }
+
     /// Main symbol, for messages and documentation.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -348,6 +348,7 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         .iter()
         .map(|spec| InputState {
             target: spec.target,
+            unit: spec.unit,
             value: spec.initial,
             changed: false,
             ramp: None,

@@ -79,6 +79,7 @@ struct Ramp {
 #[derive(Debug, Clone)]
 struct InputState {
     target: InputTarget,
+    unit: crate::model::units::Unit,
     value: f64,
     changed: bool,
     ramp: Option<Ramp>,
@@ -131,6 +132,19 @@ impl Simulator {
     /// Names of the output values, in the order of [`Simulator::outputs`].
     pub fn output_names(&self) -> &[String] {
         &self.output_names
+    }
+
+    /// Units of the outputs (`"V"`, `"A"`, `"W"`, `"var"`, `"Hz"`, or `""`
+    /// for switch states), in the order of [`Simulator::output_names`].
+    pub fn output_units(&self) -> impl ExactSizeIterator<Item = &'static str> + '_ {
+        self.outs.iter().map(|o| o.unit())
+    }
+
+    /// Units of the inputs (`"V"`, `"deg"`, `"Hz"`, `"W"`, `"var"`, or `""`
+    /// for taps in pu and switch/fault commands), in the order of
+    /// [`Simulator::input_names`].
+    pub fn input_units(&self) -> impl ExactSizeIterator<Item = &'static str> + '_ {
+        self.inputs.iter().map(|i| i.unit.signal_symbol())
     }
 
     /// Index of an output by name.

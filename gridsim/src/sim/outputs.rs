@@ -43,6 +43,20 @@ pub(crate) enum Out {
     SwitchClosed(usize),
 }
 
+impl Out {
+    /// Unit symbol of the value.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Out::Node(_) | Out::Rms(..) => "V",
+            Out::Branch(_) | Out::SourceI(..) | Out::TransformerI { .. } | Out::LoadI(..) => "A",
+            Out::SourceP(_) | Out::InverterP(_) | Out::LoadP(_) => "W",
+            Out::SourceQ(_) | Out::InverterQ(_) => "var",
+            Out::SourceFreq(_) | Out::BusFreq(_) | Out::InverterFreq(_) => "Hz",
+            Out::SwitchClosed(_) => "",
+        }
+    }
+}
+
 /// Instantaneous three-phase active and reactive power from phase voltages
 /// and currents: p = Σ v·i, q = [(vb−vc)·ia + (vc−va)·ib + (va−vb)·ic] / √3.
 #[inline]
