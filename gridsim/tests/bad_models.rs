@@ -255,3 +255,28 @@ fn mutated_models_never_panic() {
     }
     println!("{accepted} mutated models accepted");
 }
+
+/// Two ideal sources on one bus pass the topology check but make the
+/// nodal matrix singular: a clear error, not a panic or NaNs.
+#[test]
+fn parallel_ideal_sources_are_singular() {
+    let text = "[buses.b1]\nvoltage = \"400V\"\n[sources.s1]\nbus = \"b1\"\nvoltage = \"400V\"\n[sources.s2]\nbus = \"b1\"\nvoltage = \"400V\"\n";
+    let model = NetworkModel::from_toml_str(text, "two.toml").unwrap();
+    let e = Simulator::new(&model, SimOptions::default()).unwrap_err();
+    println!("{e}");
+    assert!(matches!(e, gridhil_gridsim::SimError::Singular { .. }));
+    assert!(e.to_string().contains("singular"));
+}
+
+#[test]
+fn bad_options_are_rejected() {
+    let model = NetworkModel::from_toml_str(GOOD, "good.toml").unwrap();
+    for step_ns in [0, -5, 1] {
+        let options = SimOptions {
+            step_ns,
+            ..SimOptions::default()
+        };
+        let e = Simulator::new(&model, options).unwrap_err();
+        assert!(matches!(e, gridhil_gridsim::SimError::Options(_)), "{e}");
+    }
+}
