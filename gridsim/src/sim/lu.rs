@@ -72,6 +72,10 @@ pub(crate) struct DenseLu {
     upper: Rows,
     inv_diag: Vec<f64>,
     sparse: bool,
+    /// Scratch: non-zero (column, value) pairs of the pivot row.
+    cols: Vec<(usize, f64)>,
+    /// Scratch: rows with a non-zero in the pivot column.
+    rows: Vec<usize>,
 }
 
 impl DenseLu {
@@ -85,6 +89,8 @@ impl DenseLu {
             upper: Rows::default(),
             inv_diag: vec![0.0; n],
             sparse: false,
+            cols: Vec::with_capacity(n),
+            rows: Vec::with_capacity(n),
         }
     }
 
@@ -154,12 +160,18 @@ impl DenseLu {
         let scale = self.a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let tiny = scale * 1e-13;
         for k in 0..n {
+            // One pass down column k: pivot search and the rows that need
+            // an update (the column scan is the strided, costly part).
+            self.rows.clear();
             let (mut best, mut best_row) = (0.0f64, k);
             for r in k..n {
-                let v = self.a[r * n + k].abs();
-                if v > best {
-                    best = v;
-                    best_row = r;
+                let v = self.a[r * n + k];
+                if v != 0.0 {
+                    self.rows.push(r);
+                    if v.abs() > best {
+                        best = v.abs();
+                        best_row = r;
+                    }
                 }
             }
             // NaN entries also fail here (`best` stays below `tiny`).
@@ -171,17 +183,34 @@ impl DenseLu {
                     self.a.swap(k * n + c, best_row * n + c);
                 }
                 self.perm.swap(k, best_row);
+                // The rows swapped places. If old row k had a zero in
+                // column k, row `best_row` now has one and row k does not.
+                if self.rows.first() != Some(&k) {
+                    for r in self.rows.iter_mut() {
+                        if *r == best_row {
+                            *r = k;
+                        }
+                    }
+                }
             }
             let pivot = self.a[k * n + k];
             let (upper, lower) = self.a.split_at_mut((k + 1) * n);
-            let row_k = &upper[k * n + k + 1..k * n + n];
-            for row in lower.chunks_exact_mut(n) {
+            let row_k = &upper[k * n..k * n + n];
+            // Only the non-zero columns of the pivot row take part in the
+            // update: nodal matrices are sparse, so the elimination costs
+            // little more than the O(n²) scans.
+            self.cols.clear();
+            for (c, &u) in row_k.iter().enumerate().skip(k + 1) {
+                if u != 0.0 {
+                    self.cols.push((c, u));
+                }
+            }
+            for &r in self.rows.iter().filter(|&&r| r > k) {
+                let row = &mut lower[(r - k - 1) * n..(r - k) * n];
                 let f = row[k] / pivot;
                 row[k] = f;
-                if f != 0.0 {
-                    for (x, &u) in row[k + 1..].iter_mut().zip(row_k) {
-                        *x -= f * u;
-                    }
+                for &(c, u) in &self.cols {
+                    row[c] -= f * u;
                 }
             }
         }
