@@ -2,6 +2,7 @@
 //! the engine, and reports.
 
 mod registry;
+mod rtt;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -39,6 +40,8 @@ enum Command {
     },
     /// List the node and hook types this build knows.
     Types,
+    /// Measure round-trip latency through an echo (a gridhil path, VILLASnode, a device).
+    Rtt(rtt::RttArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -133,6 +136,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Rtt(args) => rtt::run(args),
         Command::Types => {
             let registry = registry::build();
             println!("node types:");

@@ -1,0 +1,108 @@
+//! The sender thread: one sample per period, sent on absolute deadlines of the monotonic
+//! clock; records each sample's send time and its own wake-up jitter.
+
+use super::args::Plan;
+use super::realtime::setup_thread;
+use super::timeline::Timeline;
+use anyhow::{anyhow, Result};
+use gridhil_engine::clock::{Clock, RealClock, WallSource};
+use gridhil_engine::sample::SamplePool;
+use gridhil_engine::signal::Value;
+use gridhil_engine::stats::LatencyHistogram;
+use gridhil_engine::units::Nanos;
+use std::net::UdpSocket;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Time between starting the threads and the first deadline.
+const START_DELAY_NS: Nanos = 20_000_000;
+
+/// What the sender did.
+pub struct SenderResult {
+    /// Send-jitter (wake-up − deadline) of the measured samples.
+    pub jitter: LatencyHistogram,
+    /// Measured samples sent without error.
+    pub sent: u64,
+    /// Samples (warm-up included) whose send failed.
+    pub send_errors: u64,
+    /// The first send error.
+    pub first_error: Option<String>,
+    /// Whether the thread ran under SCHED_FIFO.
+    pub fifo: bool,
+    /// Whether the run was cut short (Ctrl-C).
+    pub interrupted: bool,
+}
+
+/// Sends every planned sample, then tells the receiver it has finished.
+pub fn run_sender(
+    plan: &Plan,
+    socket: UdpSocket,
+    timeline: &Timeline,
+    stop: &AtomicBool,
+) -> Result<SenderResult> {
+    let result = send_all(plan, socket, timeline, stop);
+    let sent = result.as_ref().map_or(0, |r| r.sent);
+    timeline.finish_sending(sent);
+    result
+}
+
+fn send_all(
+    plan: &Plan,
+    socket: UdpSocket,
+    timeline: &Timeline,
+    stop: &AtomicBool,
+) -> Result<SenderResult> {
+    let fifo = setup_thread("sender", plan.priority, plan.sender_cpu);
+    let clock = RealClock::new(WallSource::Realtime, plan.timer_spin_ns);
+    let mut format = gridhil_formats::build(&plan.format);
+    let pool = SamplePool::new(1, plan.values());
+    let mut sample = pool
+        .alloc()
+        .ok_or_else(|| anyhow!("sample pool of one slot is empty"))?;
+    sample
+        .resize(plan.values())
+        .map_err(|e| anyhow!("probe sample: {e}"))?;
+    for (i, value) in sample.values_mut().iter_mut().enumerate() {
+        *value = Value::F64(i as f64 * 0.25);
+    }
+    let mut buf = vec![0u8; format.max_encoded_len(&plan.signals).max(1)];
+    let mut result = SenderResult {
+        jitter: LatencyHistogram::new(),
+        sent: 0,
+        send_errors: 0,
+        first_error: None,
+        fifo,
+        interrupted: false,
+    };
+    let start = clock.monotonic() + START_DELAY_NS;
+    for seq in 0..plan.total_samples() {
+        if stop.load(Ordering::Relaxed) {
+            result.interrupted = true;
+            break;
+        }
+        let deadline = plan.rate.tick(start, seq);
+        clock.sleep_until(deadline);
+        let woke = clock.monotonic();
+        let measured = seq >= plan.warmup_samples;
+        if measured {
+            result.jitter.record(woke - deadline);
+        }
+        plan.seq.stamp(&mut sample, seq);
+        sample.ts_origin = clock.wall();
+        let len = format
+            .encode(std::slice::from_ref(&sample), &plan.signals, &mut buf)
+            .map_err(|e| anyhow!("encoding sample {seq}: {e}"))?;
+        let datagram = buf.get(..len).unwrap_or(&buf);
+        timeline.publish_send(seq, clock.wall());
+        match socket.send_to(datagram, plan.target) {
+            Ok(_) => result.sent += u64::from(measured),
+            Err(error) => {
+                timeline.retract_send(seq);
+                result.send_errors += 1;
+                if result.first_error.is_none() {
+                    result.first_error = Some(format!("sending to {}: {error}", plan.target));
+                }
+            }
+        }
+    }
+    Ok(result)
+}
