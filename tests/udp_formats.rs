@@ -138,3 +138,75 @@ fn every_format_carries_samples_between_two_processes() {
         }
     });
 }
+
+fn villas_datagram(seq: u32, values: &[f32]) -> Vec<u8> {
+    let mut d = vec![0x20, 0x00];
+    d.extend_from_slice(&(values.len() as u16).to_be_bytes());
+    d.extend_from_slice(&seq.to_be_bytes());
+    d.extend_from_slice(&1_700_000_000u32.to_be_bytes());
+    d.extend_from_slice(&500u32.to_be_bytes());
+    for v in values {
+        d.extend_from_slice(&v.to_be_bytes());
+    }
+    d
+}
+
+#[test]
+fn malformed_and_short_datagrams_are_counted_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = 23_090;
+    let config = write_config(
+        dir.path(),
+        "rx.toml",
+        &format!("[nodes.rx]\ntype = \"udp\"\nlocal = \"127.0.0.1:{port}\"\nformat = \"villas.binary\"\nvalues = 4\nreceive_buffer = 8388608\n\n[[paths]]\nname = \"rx\"\nin = [\"rx\"]\n"),
+    );
+    let log = dir.path().join("rx.h5");
+    let rx = gridhil()
+        .args(["run", config.to_str().unwrap(), "--duration", "3s", "--quiet", "--log", log.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_udp_bound(port));
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let good = villas_datagram(7, &[1.0, 2.0, 3.0, 4.0]);
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut sent_good = 0;
+    for i in 0..1500u32 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let datagram = match i % 5 {
+            0 => good[..(state as usize) % good.len()].to_vec(),           // truncated
+            1 => villas_datagram(i, &[1.0, 2.0]),                           // too few values
+            2 => (0..(state % 64)).map(|k| (state >> (k % 8)) as u8).collect(), // noise
+            3 => {
+                let mut d = good.clone();
+                let at = (state as usize) % d.len();
+                d[at] ^= 0xFF;
+                d
+            }
+            _ => {
+                sent_good += 1;
+                villas_datagram(i, &[1.0, 2.0, 3.0, 4.0])
+            }
+        };
+        socket.send_to(&datagram, ("127.0.0.1", port)).unwrap();
+        if i % 10 == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let out = rx.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("malformed") || stderr.contains("too_few_values"), "a warning names the problem: {stderr}");
+    let file = hdf5::File::open(&log).unwrap();
+    let node = file.group("nodes/rx").unwrap();
+    let counter = |name: &str| node.attr(name).unwrap().read_scalar::<u64>().unwrap();
+    assert!(counter("too_few_values") >= 300, "every short datagram is counted as such");
+    assert!(counter("malformed") > 0);
+    let rows = read_path(&log, "rx").seq.len() as u64;
+    // Mutated datagrams may still be valid samples; every good one arrives.
+    assert!(rows >= sent_good, "{rows} rows, {sent_good} good datagrams sent");
+    assert_eq!(counter("datagrams_received"), 1500);
+}

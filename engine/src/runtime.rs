@@ -232,6 +232,7 @@ struct Shared {
     stop: Arc<AtomicBool>,
     end: Option<Nanos>,
     node_names: Vec<String>,
+    node_counters: Vec<Option<Arc<dyn NodeCounters>>>,
 }
 
 impl Shared {
@@ -468,6 +469,7 @@ pub fn run(
         stop: Arc::clone(&stop),
         end,
         node_names: nodes_names(&nodes),
+        node_counters: node_counters.clone(),
     });
 
     let path_names: Vec<String> = path_runtimes.iter().map(|p| p.name.clone()).collect();
@@ -893,7 +895,10 @@ fn run_realtime(
         reader_handles.push(handle);
     }
 
-    // Supervise: report, print events, wait for the paths to finish.
+    // Supervise: report, print events, warn about bad input (at most once a second per
+    // node), wait for the paths to finish.
+    let mut watcher = ProblemWatcher::new(shared);
+    let mut next_watch = shared.clock.monotonic() + NANOS_PER_SEC;
     let mut warned = false;
     let mut errors = Vec::new();
     let mut next_progress = shared.clock.monotonic() + progress.interval;
@@ -920,6 +925,10 @@ fn run_realtime(
         }
         drain_events(&shared.events, &shared.node_names, &mut errors);
         let now = shared.clock.monotonic();
+        if now >= next_watch {
+            watcher.report(shared);
+            next_watch = now + NANOS_PER_SEC;
+        }
         if progress.enabled && now >= next_progress {
             tracing::info!(
                 "running for {:.1}s",
@@ -971,6 +980,59 @@ fn run_realtime(
         errors,
         realtime: line,
     })
+}
+
+/// Node counters that mean something went wrong (bad input, lost data, failed I/O).
+const PROBLEM_COUNTERS: &[&str] = &[
+    "malformed",
+    "too_few_values",
+    "truncated",
+    "batch_overflow",
+    "send_errors",
+    "encode_errors",
+    "receive_errors",
+    "loop_dropped",
+    "crc_errors",
+    "lost",
+];
+
+/// Turns increases of problem counters into rate-limited warnings.
+struct ProblemWatcher {
+    last: Vec<Vec<(&'static str, u64)>>,
+}
+
+impl ProblemWatcher {
+    fn new(shared: &Shared) -> Self {
+        ProblemWatcher {
+            last: shared
+                .node_counters
+                .iter()
+                .map(|c| c.as_ref().map(|c| c.snapshot()).unwrap_or_default())
+                .collect(),
+        }
+    }
+
+    fn report(&mut self, shared: &Shared) {
+        for (index, counters) in shared.node_counters.iter().enumerate() {
+            let Some(counters) = counters else { continue };
+            let now = counters.snapshot();
+            let mut increases = Vec::new();
+            for (name, value) in &now {
+                if !PROBLEM_COUNTERS.contains(name) {
+                    continue;
+                }
+                let before = self.last[index].iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+                if *value > before {
+                    increases.push(format!("+{} {name} (total {value})", value - before));
+                }
+            }
+            if !increases.is_empty() {
+                let node = shared.node_names.get(index).map_or("?", String::as_str);
+                tracing::warn!("node `{node}`: {}", increases.join(", "));
+            }
+            self.last[index] = now;
+        }
+    }
 }
 
 fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {

@@ -168,6 +168,10 @@ impl UdpConfig {
         let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP)).map_err(io("cannot create UDP socket"))?;
         if let Some(size) = self.receive_buffer {
             socket.set_recv_buffer_size(size).map_err(io("SO_RCVBUF"))?;
+            // The kernel caps SO_RCVBUF at net.core.rmem_max; with CAP_NET_ADMIN force it.
+            if socket.recv_buffer_size().unwrap_or(0) < size {
+                let _ = force_receive_buffer(&socket, size);
+            }
         }
         if let Some(size) = self.send_buffer {
             socket.set_send_buffer_size(size).map_err(io("SO_SNDBUF"))?;
@@ -234,6 +238,25 @@ impl UdpConfig {
         }
         Ok(socket)
     }
+}
+
+fn force_receive_buffer(socket: &Socket, size: usize) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let value = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
+    // SAFETY: valid fd and a c_int option value of the right size.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 fn set_timestamping(socket: &Socket) -> std::io::Result<()> {
