@@ -3,7 +3,9 @@
 //! Each node type lives in its own module and is registered in [`register`].
 
 pub mod file;
+pub mod gridsim;
 pub mod loopback;
+pub mod rtt;
 pub mod signal;
 pub mod udp;
 
@@ -22,6 +24,8 @@ pub fn register(registry: &mut Registry) {
         "returns what a path writes to it as input of other paths",
     );
     registry.add_node::<file::FileConfig>("file", "records samples to CSV and replays CSV files");
+    gridsim::register(registry);
+    rtt::register(registry);
     registry.add_node::<udp::UdpConfig>("udp", "samples over UDP in villas.binary, villas.human, gtnet, raw, csv or json");
 }
 
