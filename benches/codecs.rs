@@ -15,17 +15,24 @@ use std::time::Duration;
 
 fn formats(c: &mut Criterion) {
     let mut group = c.benchmark_group("format");
-    group.sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
     group.throughput(Throughput::Elements(1));
     for (config, precision) in every_format() {
         for values in [8usize, 64] {
             let mut format = gridhil_formats::build(&config);
             let signals = uniform_signals(values, SignalType::F64);
             let pool = SamplePool::new(8, values);
-            let Some(input) = sample(&pool, &signals, 42, precision) else { continue };
+            let Some(input) = sample(&pool, &signals, 42, precision) else {
+                continue;
+            };
             let samples = [input];
             let mut buf = vec![0u8; format.max_encoded_len(&signals) + 64];
-            let Ok(len) = format.encode(&samples, &signals, &mut buf) else { continue };
+            let Ok(len) = format.encode(&samples, &signals, &mut buf) else {
+                continue;
+            };
             let id = format!("{}/{values}", config.name());
             group.bench_function(BenchmarkId::new("encode", &id), |b| {
                 b.iter(|| format.encode(&samples, &signals, &mut buf))
@@ -47,13 +54,23 @@ fn formats(c: &mut Criterion) {
 
 fn sampled_values(c: &mut Criterion) {
     let mut group = c.benchmark_group("sv_9-2LE");
-    group.sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
-    for (name, profile) in [("80spc_1asdu", Profile::LE_80_50HZ), ("256spc_8asdu", Profile::LE_256_50HZ)] {
-        let Ok(stream) = SvStream::new("GRIDHIL_MU01", 0x4000, &profile) else { continue };
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    for (name, profile) in [
+        ("80spc_1asdu", Profile::LE_80_50HZ),
+        ("256spc_8asdu", Profile::LE_256_50HZ),
+    ] {
+        let Ok(stream) = SvStream::new("GRIDHIL_MU01", 0x4000, &profile) else {
+            continue;
+        };
         let asdus = profile.asdus_per_frame as usize;
         let values: Vec<f64> = (0..8 * asdus).map(|i| 100.0 * (i as f64).sin()).collect();
         let mut buf = vec![0u8; 1518];
-        let Ok(len) = stream.build_frame(&mut buf, 0, &values, &[], None) else { continue };
+        let Ok(len) = stream.build_frame(&mut buf, 0, &values, &[], None) else {
+            continue;
+        };
         group.throughput(Throughput::Elements(asdus as u64));
         group.bench_function(BenchmarkId::new("build", name), |b| {
             b.iter(|| stream.build_frame(&mut buf, 7, &values, &[], None))
@@ -68,7 +85,10 @@ fn sampled_values(c: &mut Criterion) {
 
 fn estimator(c: &mut Criterion) {
     let mut group = c.benchmark_group("pmu_estimator_report");
-    group.sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
     for (class, name) in [(PmuClass::P, "P"), (PmuClass::M, "M")] {
         let config = EstimatorConfig {
             class,
@@ -78,13 +98,20 @@ fn estimator(c: &mut Criterion) {
             channels: 6,
             three_phase_groups: vec![[0, 1, 2], [3, 4, 5]],
         };
-        let Ok(mut est) = Estimator::new(config) else { continue };
+        let Ok(mut est) = Estimator::new(config) else {
+            continue;
+        };
         let mut k: i64 = 0;
         let mut reported = false;
         while !reported && k < 10_000_000 {
             let t = k as f64 / 10_000.0;
-            let v: Vec<f64> = (0..6).map(|c| (2.0 * std::f64::consts::PI * 50.0 * t - c as f64 * 2.094).cos()).collect();
-            reported = est.push(1_700_000_000_000_000_000 + k * 100_000, &v).is_some() && k > 20_000;
+            let v: Vec<f64> = (0..6)
+                .map(|c| (2.0 * std::f64::consts::PI * 50.0 * t - c as f64 * 2.094).cos())
+                .collect();
+            reported = est
+                .push(1_700_000_000_000_000_000 + k * 100_000, &v)
+                .is_some()
+                && k > 20_000;
             k += 1;
         }
         // One report covers 6 channels.

@@ -102,8 +102,12 @@ fn rtrb_round_trips(iters: u64) -> Duration {
 
 fn queue_hop(c: &mut Criterion) {
     let mut group = c.benchmark_group("queue_round_trip_pinned");
-    group.sample_size(20).measurement_time(Duration::from_secs(3));
-    group.bench_function("sample_queue_arrayqueue", |b| b.iter_custom(sample_queue_round_trips));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("sample_queue_arrayqueue", |b| {
+        b.iter_custom(sample_queue_round_trips)
+    });
     group.bench_function("rtrb_spsc", |b| b.iter_custom(rtrb_round_trips));
     group.finish();
 }
@@ -141,18 +145,22 @@ fn path_with_three_hooks(c: &mut Criterion) {
     gridhil_nodes::register(&mut registry);
     let dir = std::env::temp_dir();
     let mut group = c.benchmark_group("path_3_hooks_virtual_time");
-    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements(SAMPLES_PER_RUN));
     for values in [8usize, 64] {
         let text = path_config(values);
         group.bench_with_input(BenchmarkId::from_parameter(values), &values, |b, _| {
             b.iter(|| {
-                let spec = gridhil_engine::load_str(&text, "bench.toml", &dir, &[], &registry).expect("config");
+                let spec = gridhil_engine::load_str(&text, "bench.toml", &dir, &[], &registry)
+                    .expect("config");
                 let options = RunOptions {
                     virtual_time: true,
                     ..RunOptions::default()
                 };
-                let report = gridhil_engine::run(spec, options, Arc::new(AtomicBool::new(false))).expect("run");
+                let report = gridhil_engine::run(spec, options, Arc::new(AtomicBool::new(false)))
+                    .expect("run");
                 assert_eq!(report.paths[0].sent, SAMPLES_PER_RUN);
             })
         });

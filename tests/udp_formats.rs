@@ -88,31 +88,69 @@ out = ["tx"]
     let b_log = dir.join(format!("b-{}.h5", case.name));
     let a_log = dir.join(format!("a-{}.h5", case.name));
     let b = gridhil()
-        .args(["run", receiver.to_str().unwrap(), "--duration", "4s", "--quiet", "--log", b_log.to_str().unwrap()])
+        .args([
+            "run",
+            receiver.to_str().unwrap(),
+            "--duration",
+            "4s",
+            "--quiet",
+            "--log",
+            b_log.to_str().unwrap(),
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    assert!(wait_udp_bound(port), "{}: receiver never bound port {port}", case.name);
+    assert!(
+        wait_udp_bound(port),
+        "{}: receiver never bound port {port}",
+        case.name
+    );
     let a = gridhil()
-        .args(["run", sender.to_str().unwrap(), "--quiet", "--log", a_log.to_str().unwrap()])
+        .args([
+            "run",
+            sender.to_str().unwrap(),
+            "--quiet",
+            "--log",
+            a_log.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(a.status.success(), "{}: sender failed: {}", case.name, text(&a));
+    assert!(
+        a.status.success(),
+        "{}: sender failed: {}",
+        case.name,
+        text(&a)
+    );
     let b = b.wait_with_output().unwrap();
-    assert!(b.status.success(), "{}: receiver failed: {}", case.name, text(&b));
+    assert!(
+        b.status.success(),
+        "{}: receiver failed: {}",
+        case.name,
+        text(&b)
+    );
 
     let sent = read_path(&a_log, "tx");
     let received = read_path(&b_log, "rx");
     assert_eq!(sent.seq.len(), 200);
-    assert_eq!(received.seq.len(), sent.seq.len(), "{}: loss on loopback: {}", case.name, text(&b));
+    assert_eq!(
+        received.seq.len(),
+        sent.seq.len(),
+        "{}: loss on loopback: {}",
+        case.name,
+        text(&b)
+    );
     if case.carries_seq {
         assert_eq!(received.seq, sent.seq, "{}: sequence numbers", case.name);
     }
     for (i, (r, s)) in received.values.iter().zip(&sent.values).enumerate() {
         for (k, (x, y)) in r.iter().zip(s).enumerate() {
             let tolerance = case.tolerance * y.abs().max(1.0);
-            assert!((x - y).abs() <= tolerance, "{}: sample {i} value {k}: got {x}, sent {y}", case.name);
+            assert!(
+                (x - y).abs() <= tolerance,
+                "{}: sample {i} value {k}: got {x}, sent {y}",
+                case.name
+            );
         }
     }
 }
@@ -162,7 +200,15 @@ fn malformed_and_short_datagrams_are_counted_not_fatal() {
     );
     let log = dir.path().join("rx.h5");
     let rx = gridhil()
-        .args(["run", config.to_str().unwrap(), "--duration", "3s", "--quiet", "--log", log.to_str().unwrap()])
+        .args([
+            "run",
+            config.to_str().unwrap(),
+            "--duration",
+            "3s",
+            "--quiet",
+            "--log",
+            log.to_str().unwrap(),
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -177,9 +223,11 @@ fn malformed_and_short_datagrams_are_counted_not_fatal() {
         state ^= state >> 7;
         state ^= state << 17;
         let datagram = match i % 5 {
-            0 => good[..(state as usize) % good.len()].to_vec(),           // truncated
-            1 => villas_datagram(i, &[1.0, 2.0]),                           // too few values
-            2 => (0..(state % 64)).map(|k| (state >> (k % 8)) as u8).collect(), // noise
+            0 => good[..(state as usize) % good.len()].to_vec(), // truncated
+            1 => villas_datagram(i, &[1.0, 2.0]),                // too few values
+            2 => (0..(state % 64))
+                .map(|k| (state >> (k % 8)) as u8)
+                .collect(), // noise
             3 => {
                 let mut d = good.clone();
                 let at = (state as usize) % d.len();
@@ -199,14 +247,23 @@ fn malformed_and_short_datagrams_are_counted_not_fatal() {
     let out = rx.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("malformed") || stderr.contains("too_few_values"), "a warning names the problem: {stderr}");
+    assert!(
+        stderr.contains("malformed") || stderr.contains("too_few_values"),
+        "a warning names the problem: {stderr}"
+    );
     let file = hdf5::File::open(&log).unwrap();
     let node = file.group("nodes/rx").unwrap();
     let counter = |name: &str| node.attr(name).unwrap().read_scalar::<u64>().unwrap();
-    assert!(counter("too_few_values") >= 300, "every short datagram is counted as such");
+    assert!(
+        counter("too_few_values") >= 300,
+        "every short datagram is counted as such"
+    );
     assert!(counter("malformed") > 0);
     let rows = read_path(&log, "rx").seq.len() as u64;
     // Mutated datagrams may still be valid samples; every good one arrives.
-    assert!(rows >= sent_good, "{rows} rows, {sent_good} good datagrams sent");
+    assert!(
+        rows >= sent_good,
+        "{rows} rows, {sent_good} good datagrams sent"
+    );
     assert_eq!(counter("datagrams_received"), 1500);
 }

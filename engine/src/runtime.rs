@@ -1021,7 +1021,10 @@ impl ProblemWatcher {
                 if !PROBLEM_COUNTERS.contains(name) {
                     continue;
                 }
-                let before = self.last[index].iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+                let before = self.last[index]
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(0, |(_, v)| *v);
                 if *value > before {
                     increases.push(format!("+{} {name} (total {value})", value - before));
                 }
