@@ -36,7 +36,8 @@ pub struct Received {
 impl ProbeSocket {
     /// Binds `bind`, enables kernel timestamps and enlarges the buffers (best effort).
     pub fn bind(bind: SocketAddr) -> Result<Self> {
-        let socket = UdpSocket::bind(bind).with_context(|| format!("binding UDP {bind}"))?;
+        let socket = UdpSocket::bind(bind)
+            .with_context(|| format!("--bind {bind}: binding the UDP socket"))?;
         socket
             .set_read_timeout(Some(RECEIVE_TIMEOUT))
             .context("setting the receive timeout")?;
