@@ -6,5 +6,6 @@ use gridhil_engine::Registry;
 pub fn build() -> Registry {
     let mut registry = Registry::with_builtin_hooks();
     gridhil_nodes::register(&mut registry);
+    gridhil_hil::register(&mut registry);
     registry
 }
