@@ -1,6 +1,554 @@
-//! `gridsim`: the built-in EMT grid simulator as an engine node.
+//! `gridsim`: the built-in EMT grid simulator (`gridhil-gridsim`) as an engine node.
+//!
+//! The reader is a timed source: simulation step `n` is due at `start + n·step` and
+//! advances the network to the simulated instant `n·step`; every `decimation`-th step
+//! emits a sample of the chosen measurements with `seq = n / decimation` and `ts_origin`
+//! the wall time of the simulated instant. Step 0 emits the initial state without
+//! stepping. A late wake-up runs every step that is due, so `seq` never has gaps and a
+//! virtual-time run is deterministic.
+//!
+//! A path may write to the node: each incoming signal named like a simulator input
+//! (`inv1.p_ref`, `brk1.closed`) sets that input. The writer posts the values into
+//! lock-free single-slot mailboxes; the reader applies a value at its next step when it
+//! differs from the previous value received for that input.
 
+mod mailbox;
+
+use gridhil_engine::node::{
+    Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo,
+    NodeReader, NodeWriter, ReadContext, WriteContext,
+};
+use gridhil_engine::sample::SampleRef;
+use gridhil_engine::signal::{Signal, SignalType, Value};
+use gridhil_engine::stats::Counter;
+use gridhil_engine::units::{Duration, Nanos};
 use gridhil_engine::Registry;
+use gridhil_gridsim::{NetworkModel, SimOptions, Simulator, Start};
+use mailbox::Mailbox;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Registers the `gridsim` node type.
-pub fn register(_registry: &mut Registry) {}
+pub fn register(registry: &mut Registry) {
+    registry.add_node::<GridsimConfig>(
+        "gridsim",
+        "built-in three-phase EMT grid simulator; outputs measurements, takes set-points by name",
+    );
+}
+
+/// Initial state of the simulation.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum StartMode {
+    /// Periodic sinusoidal steady state at the nominal frequency.
+    #[default]
+    SteadyState,
+    /// All voltages and currents zero; sources switch on at t = 0.
+    Rest,
+}
+
+impl From<StartMode> for Start {
+    fn from(mode: StartMode) -> Start {
+        match mode {
+            StartMode::SteadyState => Start::SteadyState,
+            StartMode::Rest => Start::Rest,
+        }
+    }
+}
+
+/// Configuration of a `gridsim` node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridsimConfig {
+    /// Network model file (TOML, see `docs/gridsim.md`), relative to the config file.
+    pub model: PathBuf,
+    /// Simulation time step.
+    #[serde(default = "default_step")]
+    pub step: Duration,
+    /// Measurements to publish, by name; all of the model's when absent.
+    pub outputs: Option<Vec<String>>,
+    /// Publish every n-th step.
+    #[serde(default = "default_decimation")]
+    pub decimation: u64,
+    /// Initial state: `"steady-state"` or `"rest"`.
+    #[serde(default)]
+    pub start: StartMode,
+    /// The model and the resolved outputs, filled by `prepare`.
+    #[serde(skip)]
+    loaded: Option<LoadedModel>,
+    /// Simulator input index of each signal the writing path sends, filled by `connect_input`.
+    #[serde(skip)]
+    input_targets: Vec<usize>,
+}
+
+fn default_step() -> Duration {
+    Duration(50_000)
+}
+
+fn default_decimation() -> u64 {
+    1
+}
+
+/// What `prepare` learned from the model file.
+#[derive(Debug, Clone)]
+struct LoadedModel {
+    model: NetworkModel,
+    /// Indices into the simulator's outputs, in publishing order.
+    output_indices: Vec<usize>,
+    /// The published signals.
+    signals: Vec<Signal>,
+    /// The simulator's input names.
+    input_names: Vec<String>,
+}
+
+impl GridsimConfig {
+    fn options(&self) -> SimOptions {
+        SimOptions {
+            step_ns: self.step.as_nanos(),
+            start: self.start.into(),
+            ..SimOptions::default()
+        }
+    }
+
+    fn load(&self, ctx: &ConfigContext) -> Result<LoadedModel, String> {
+        if self.decimation == 0 {
+            return Err("`decimation` must be at least 1".into());
+        }
+        if self.step.as_nanos() <= 0 {
+            return Err("`step` must be positive, e.g. \"50us\"".into());
+        }
+        let path = ctx.resolve(&self.model);
+        let model = NetworkModel::from_file(&path).map_err(|e| format!("`model`: {e}"))?;
+        let sim = Simulator::new(&model, self.options())
+            .map_err(|e| format!("`model` {}: {e}", path.display()))?;
+        let names = sim.output_names();
+        let units: Vec<&'static str> = sim.output_units().collect();
+        let output_indices: Vec<usize> = match &self.outputs {
+            None => (0..names.len()).collect(),
+            Some(list) if list.is_empty() => {
+                return Err("`outputs` is empty: list measurements or leave it out for all".into())
+            }
+            Some(list) => list
+                .iter()
+                .map(|name| {
+                    sim.output_index(name).ok_or_else(|| {
+                        format!(
+                            "`outputs`: `{name}` is not a measurement of {} (it has: {})",
+                            path.display(),
+                            names.join(", ")
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let signals = output_indices
+            .iter()
+            .map(|&i| {
+                let name = names.get(i).cloned().unwrap_or_default();
+                let unit = units.get(i).copied().unwrap_or_default();
+                Signal::new(name, unit, SignalType::F64)
+            })
+            .collect();
+        Ok(LoadedModel {
+            model,
+            output_indices,
+            signals,
+            input_names: sim.input_names().to_vec(),
+        })
+    }
+
+    /// Distinct simulator inputs written by the path, and the mailbox slot of each signal.
+    fn slots(&self) -> (Vec<usize>, Vec<usize>) {
+        let mut targets: Vec<usize> = Vec::new();
+        let slot_of_signal = self
+            .input_targets
+            .iter()
+            .map(|&input| match targets.iter().position(|&t| t == input) {
+                Some(slot) => slot,
+                None => {
+                    targets.push(input);
+                    targets.len() - 1
+                }
+            })
+            .collect();
+        (targets, slot_of_signal)
+    }
+}
+
+impl NodeConfig for GridsimConfig {
+    fn prepare(&mut self, ctx: &ConfigContext) -> Result<(), String> {
+        self.loaded = Some(self.load(ctx)?);
+        Ok(())
+    }
+
+    fn output_signals(&self) -> Vec<Signal> {
+        self.loaded
+            .as_ref()
+            .map(|l| l.signals.clone())
+            .unwrap_or_default()
+    }
+
+    fn accepts_input(&self) -> bool {
+        true
+    }
+
+    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), String> {
+        let loaded = self
+            .loaded
+            .as_ref()
+            .ok_or_else(|| "the model is not loaded".to_string())?;
+        let targets = signals
+            .iter()
+            .map(|s| {
+                loaded
+                    .input_names
+                    .iter()
+                    .position(|name| *name == s.name)
+                    .ok_or_else(|| {
+                        format!(
+                            "signal `{}` is not an input of {} (inputs: {})",
+                            s.name,
+                            loaded.model.file(),
+                            loaded.input_names.join(", ")
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        self.input_targets = targets;
+        Ok(())
+    }
+
+    fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
+        let loaded = self
+            .loaded
+            .as_ref()
+            .ok_or_else(|| NodeError::Config("gridsim: the model is not loaded".into()))?;
+        let sim = Simulator::new(&loaded.model, self.options())
+            .map_err(|e| NodeError::Config(format!("{}: {e}", loaded.model.file())))?;
+        let (targets, slot_of_signal) = self.slots();
+        let shared = Arc::new(Shared {
+            mailbox: Mailbox::new(targets.len()),
+            steps: Counter::default(),
+            setpoints: Counter::default(),
+            rejected: Counter::default(),
+            lost: Counter::default(),
+        });
+        let writer: Option<Box<dyn NodeWriter>> = if targets.is_empty() {
+            None
+        } else {
+            Some(Box::new(GridsimWriter {
+                shared: Arc::clone(&shared),
+                slot_of_signal,
+            }))
+        };
+        Ok(NodeIo {
+            reader: Some(Box::new(GridsimReader {
+                step_ns: sim.step_ns(),
+                sim,
+                shared: Arc::clone(&shared),
+                seen: vec![0; targets.len()],
+                last_received: vec![None; targets.len()],
+                targets,
+                output_indices: loaded.output_indices.clone(),
+                decimation: self.decimation,
+                start: ctx.start,
+                wall_offset: ctx.wall_offset,
+                next: 0,
+                file: loaded.model.file().to_string(),
+            })),
+            writer,
+            counters: Some(shared),
+        })
+    }
+}
+
+/// State shared by the reader and the writer: set-point mailboxes and counters.
+struct Shared {
+    mailbox: Mailbox,
+    steps: Counter,
+    setpoints: Counter,
+    rejected: Counter,
+    lost: Counter,
+}
+
+impl NodeCounters for Shared {
+    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("sim_steps", self.steps.get()),
+            ("setpoints_applied", self.setpoints.get()),
+            ("setpoints_rejected", self.rejected.get()),
+            ("samples_lost", self.lost.get()),
+        ]
+    }
+}
+
+/// The timed half: steps the simulator on its deadlines and publishes measurements.
+struct GridsimReader {
+    sim: Simulator,
+    shared: Arc<Shared>,
+    /// Simulator input index per mailbox slot.
+    targets: Vec<usize>,
+    /// Mailbox counter seen per slot.
+    seen: Vec<u64>,
+    /// Bits of the last value received per slot.
+    last_received: Vec<Option<u64>>,
+    output_indices: Vec<usize>,
+    decimation: u64,
+    step_ns: Nanos,
+    start: Nanos,
+    wall_offset: Nanos,
+    /// Index of the next step (0: the initial state, emitted without stepping).
+    next: u64,
+    /// Model file, for error messages.
+    file: String,
+}
+
+impl GridsimReader {
+    fn due_at(&self, step: u64) -> Nanos {
+        let offset = i64::try_from(step)
+            .ok()
+            .and_then(|n| n.checked_mul(self.step_ns))
+            .unwrap_or(Nanos::MAX - self.start);
+        self.start.saturating_add(offset)
+    }
+
+    /// Applies the set-points that arrived since the last step and differ from the last ones.
+    fn apply_setpoints(&mut self) {
+        for (slot, &input) in self.targets.iter().enumerate() {
+            let (Some(seen), Some(last)) =
+                (self.seen.get_mut(slot), self.last_received.get_mut(slot))
+            else {
+                continue;
+            };
+            let Some(value) = self.shared.mailbox.take(slot, seen) else {
+                continue;
+            };
+            if *last == Some(value.to_bits()) {
+                continue;
+            }
+            *last = Some(value.to_bits());
+            match self.sim.set_input(input, value) {
+                Ok(()) => self.shared.setpoints.inc(),
+                Err(_) => self.shared.rejected.inc(),
+            }
+        }
+    }
+
+    /// Fills a sample with the published outputs of the current step.
+    fn fill(&self, sample: &mut SampleRef, seq: u64) {
+        sample.seq = seq;
+        sample.ts_origin = self.start + self.sim.time_ns() + self.wall_offset;
+        let values = self.sim.outputs();
+        for &i in &self.output_indices {
+            let v = values.get(i).copied().unwrap_or(f64::NAN);
+            if sample.push(Value::F64(v)).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+impl NodeReader for GridsimReader {
+    fn due(&self) -> Due {
+        Due::At(self.due_at(self.next))
+    }
+
+    fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
+        let now = ctx.clock.monotonic();
+        while self.due_at(self.next) <= now {
+            let step = self.next;
+            let emits = step.checked_rem(self.decimation) == Some(0);
+            if emits && out.is_full() {
+                break;
+            }
+            if step > 0 {
+                self.apply_setpoints();
+                self.sim
+                    .step()
+                    .map_err(|e| NodeError::Protocol(format!("gridsim ({}): {e}", self.file)))?;
+                self.shared.steps.inc();
+            }
+            self.next += 1;
+            if !emits {
+                continue;
+            }
+            let Some(mut sample) = ctx.pool.alloc() else {
+                // Pool empty: the sample is lost (the engine counts pool exhaustion too).
+                self.shared.lost.inc();
+                continue;
+            };
+            self.fill(&mut sample, step / self.decimation);
+            if out.push(sample).is_err() {
+                self.shared.lost.inc();
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The writing half: posts received set-points into the mailboxes.
+struct GridsimWriter {
+    shared: Arc<Shared>,
+    /// Mailbox slot of each signal of the writing path.
+    slot_of_signal: Vec<usize>,
+}
+
+impl NodeWriter for GridsimWriter {
+    fn write(
+        &mut self,
+        samples: &[SampleRef],
+        _ctx: &WriteContext<'_>,
+    ) -> Result<usize, NodeError> {
+        for sample in samples {
+            for (value, &slot) in sample.values().iter().zip(&self.slot_of_signal) {
+                self.shared.mailbox.post(slot, value.as_f64());
+            }
+        }
+        Ok(samples.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridhil_engine::clock::VirtualClock;
+    use gridhil_engine::sample::SamplePool;
+
+    fn grids() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/grids")
+    }
+
+    fn prepared(text: &str) -> Result<GridsimConfig, String> {
+        let mut config: GridsimConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.prepare(&ConfigContext {
+            name: "grid".into(),
+            config_dir: grids(),
+        })?;
+        Ok(config)
+    }
+
+    fn build(config: &GridsimConfig) -> (NodeIo, Arc<VirtualClock>, Arc<SamplePool>) {
+        let clock = Arc::new(VirtualClock::new(0));
+        let pool = SamplePool::new(64, 256);
+        let ctx = BuildContext {
+            name: "grid".into(),
+            clock: clock.clone(),
+            pool: Arc::clone(&pool),
+            virtual_time: true,
+            start: 0,
+            end: None,
+            wall_offset: 1_000,
+            batch_size: 16,
+        };
+        (config.build(&ctx).unwrap(), clock, pool)
+    }
+
+    #[test]
+    fn outputs_are_chosen_by_name_with_units() {
+        let config = prepared(
+            "model = \"feeder10.toml\"\noutputs = [\"mv0.va\", \"grid.ia\", \"mv0.freq\"]\n",
+        )
+        .unwrap();
+        let signals = config.output_signals();
+        let names: Vec<(&str, &str)> = signals
+            .iter()
+            .map(|s| (s.name.as_str(), s.unit.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("mv0.va", "V"), ("grid.ia", "A"), ("mv0.freq", "Hz")]
+        );
+        let all = prepared("model = \"feeder10.toml\"\n").unwrap();
+        assert!(all.output_signals().len() > 30);
+    }
+
+    #[test]
+    fn bad_configs_name_the_problem() {
+        let missing = prepared("model = \"nope.toml\"\n").unwrap_err();
+        assert!(missing.contains("nope.toml"), "{missing}");
+        let output = prepared("model = \"feeder10.toml\"\noutputs = [\"mv9.va\"]\n").unwrap_err();
+        assert!(
+            output.contains("`mv9.va`") && output.contains("mv0.va"),
+            "{output}"
+        );
+        for text in [
+            "model = \"feeder10.toml\"\ndecimation = 0\n",
+            "model = \"feeder10.toml\"\noutputs = []\n",
+            "model = \"feeder10.toml\"\nstep = \"0us\"\n",
+        ] {
+            assert!(prepared(text).is_err(), "{text}");
+        }
+        let mut config = prepared("model = \"feeder10.toml\"\n").unwrap();
+        let err = config
+            .connect_input(&[Signal::f64("pv7.p_ref"), Signal::f64("pv7.x")])
+            .unwrap_err();
+        assert!(
+            err.contains("`pv7.x`") && err.contains("pv7.q_ref"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reader_emits_every_decimated_step_on_a_late_wake_up() {
+        let config =
+            prepared("model = \"feeder10.toml\"\ndecimation = 2\noutputs = [\"mv0.va\"]\n")
+                .unwrap();
+        let (io, clock, pool) = build(&config);
+        let mut reader = io.reader.unwrap();
+        assert_eq!(reader.due(), Due::At(0));
+        clock.advance_to(250_000);
+        let mut out = Batch::with_capacity(16);
+        let mut ctx = ReadContext {
+            clock: clock.as_ref(),
+            pool: &pool,
+            timeout: 0,
+        };
+        reader.read(&mut ctx, &mut out).unwrap();
+        let seqs: Vec<u64> = out.as_slice().iter().map(|s| s.seq).collect();
+        assert_eq!(seqs, vec![0, 1, 2]);
+        let origins: Vec<i64> = out.as_slice().iter().map(|s| s.ts_origin).collect();
+        assert_eq!(origins, vec![1_000, 101_000, 201_000]);
+        assert_eq!(reader.due(), Due::At(300_000));
+        assert!(out.as_slice().iter().all(|s| s.values().len() == 1));
+    }
+
+    #[test]
+    fn a_setpoint_changes_the_inverter_current() {
+        let text = "model = \"feeder10.toml\"\noutputs = [\"pv7.ia\"]\n";
+        let run = |setpoint: Option<f64>| -> f64 {
+            let mut config = prepared(text).unwrap();
+            config.connect_input(&[Signal::f64("pv7.p_ref")]).unwrap();
+            let (io, clock, pool) = build(&config);
+            let (mut reader, mut writer) = (io.reader.unwrap(), io.writer.unwrap());
+            if let Some(p) = setpoint {
+                let mut sample = pool.alloc().unwrap();
+                sample.push(Value::F64(p)).unwrap();
+                let ctx = WriteContext {
+                    clock: clock.as_ref(),
+                };
+                assert_eq!(writer.write(&[sample], &ctx).unwrap(), 1);
+            }
+            let mut peak: f64 = 0.0;
+            for k in 0..2_000 {
+                clock.advance_to(k * 50_000);
+                let mut out = Batch::with_capacity(16);
+                let mut ctx = ReadContext {
+                    clock: clock.as_ref(),
+                    pool: &pool,
+                    timeout: 0,
+                };
+                reader.read(&mut ctx, &mut out).unwrap();
+                if k > 1_000 {
+                    for s in out.as_slice() {
+                        peak = peak.max(s.values()[0].as_f64().abs());
+                    }
+                }
+            }
+            peak
+        };
+        let (base, halved) = (run(None), run(Some(250e3)));
+        assert!(base > 0.0 && halved < 0.7 * base, "{base} {halved}");
+    }
+}
