@@ -76,3 +76,13 @@ pub fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).expect("write config");
     path
 }
+
+/// Counter `name` of node `node` from a run log (`/nodes/<node>` attributes); panics when absent.
+pub fn node_counter(file: &Path, node: &str, name: &str) -> u64 {
+    let file = hdf5::File::open(file).expect("open run log");
+    let group = file.group(&format!("nodes/{node}")).expect("node group");
+    group
+        .attr(name)
+        .and_then(|a| a.read_scalar::<u64>())
+        .unwrap_or_else(|e| panic!("counter {node}.{name}: {e}"))
+}
