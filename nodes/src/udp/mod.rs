@@ -1,13 +1,15 @@
 //! `udp`: samples over UDP (IPv4/IPv6, unicast and multicast) in any wire format of
 //! `gridhil-formats`, with batched `recvmmsg`/`sendmmsg`, kernel receive timestamps,
-//! socket buffer sizes, DSCP, and an optional busy-poll receive mode.
+//! socket buffer sizes, DSCP, and an optional busy-poll receive mode. The datagrams move
+//! through `recvmmsg`/`sendmmsg` or `io_uring`, chosen per node by `backend`.
 
 mod mmsg;
+mod uring;
 
 use crate::{declared_signals, SignalDecl};
 use gridhil_engine::node::{
-    Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo, NodeReader, NodeWriter,
-    ReadContext, Resource, WriteContext,
+    Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo,
+    NodeReader, NodeWriter, ReadContext, Resource, WriteContext,
 };
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::Signal;
@@ -28,6 +30,23 @@ pub enum ReceiveMode {
     /// Spin on non-blocking receives (lowest latency; takes a whole core).
     BusyPoll,
 }
+
+/// Which kernel interface moves the datagrams.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// `recvmmsg`/`sendmmsg` and `poll`: works on every Linux kernel.
+    Mmsg,
+    /// `io_uring`: a multishot `RECVMSG` over registered buffers and linked `SENDMSG`
+    /// batches. Building the node fails where the kernel or a sandbox forbids it.
+    IoUring,
+    /// The faster of the two where the kernel supports it, otherwise `mmsg`.
+    #[default]
+    Auto,
+}
+
+/// The backend `auto` picks when `io_uring` works (from `benches/udp_backends.rs`).
+const AUTO_PREFERS_IO_URING: bool = true;
 
 /// Where `ts_received` comes from.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -88,6 +107,9 @@ pub struct UdpConfig {
     /// Source of `ts_received`.
     #[serde(default)]
     pub timestamps: ReceiveTimestamps,
+    /// Kernel interface: `"mmsg"`, `"io-uring"` or `"auto"`.
+    #[serde(default)]
+    pub backend: Backend,
     /// Datagrams per `recvmmsg`/`sendmmsg` call.
     #[serde(default = "default_batch")]
     pub batch: usize,
@@ -130,6 +152,7 @@ pub struct UdpCounters {
     send_errors: Counter,
     encode_errors: Counter,
     receive_errors: Counter,
+    backend_io_uring: Counter,
 }
 
 impl NodeCounters for UdpCounters {
@@ -145,6 +168,7 @@ impl NodeCounters for UdpCounters {
             ("send_errors", self.send_errors.get()),
             ("encode_errors", self.encode_errors.get()),
             ("receive_errors", self.receive_errors.get()),
+            ("backend_io_uring", self.backend_io_uring.get()),
         ]
     }
 }
@@ -159,13 +183,22 @@ impl UdpConfig {
     }
 
     fn open_socket(&self) -> Result<Socket, NodeError> {
-        let family_of = self.local.or(self.remote).map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let domain = if family_of.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 };
+        let family_of = self
+            .local
+            .or(self.remote)
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let domain = if family_of.is_ipv6() {
+            Domain::IPV6
+        } else {
+            Domain::IPV4
+        };
         let io = |what: &str| {
             let what = what.to_string();
             move |e| NodeError::io(what, e)
         };
-        let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP)).map_err(io("cannot create UDP socket"))?;
+        let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))
+            .map_err(io("cannot create UDP socket"))?;
         if let Some(size) = self.receive_buffer {
             socket.set_recv_buffer_size(size).map_err(io("SO_RCVBUF"))?;
             // The kernel caps SO_RCVBUF at net.core.rmem_max; with CAP_NET_ADMIN force it.
@@ -191,12 +224,20 @@ impl UdpConfig {
             socket.set_reuse_address(true).map_err(io("SO_REUSEADDR"))?;
             match multicast.group {
                 IpAddr::V4(_) => {
-                    socket.set_multicast_ttl_v4(multicast.ttl).map_err(io("IP_MULTICAST_TTL"))?;
-                    socket.set_multicast_loop_v4(multicast.loopback).map_err(io("IP_MULTICAST_LOOP"))?;
+                    socket
+                        .set_multicast_ttl_v4(multicast.ttl)
+                        .map_err(io("IP_MULTICAST_TTL"))?;
+                    socket
+                        .set_multicast_loop_v4(multicast.loopback)
+                        .map_err(io("IP_MULTICAST_LOOP"))?;
                 }
                 IpAddr::V6(_) => {
-                    socket.set_multicast_hops_v6(multicast.ttl).map_err(io("IPV6_MULTICAST_HOPS"))?;
-                    socket.set_multicast_loop_v6(multicast.loopback).map_err(io("IPV6_MULTICAST_LOOP"))?;
+                    socket
+                        .set_multicast_hops_v6(multicast.ttl)
+                        .map_err(io("IPV6_MULTICAST_HOPS"))?;
+                    socket
+                        .set_multicast_loop_v6(multicast.loopback)
+                        .map_err(io("IPV6_MULTICAST_LOOP"))?;
                 }
             }
         }
@@ -214,9 +255,11 @@ impl UdpConfig {
             match multicast.group {
                 IpAddr::V4(group) => {
                     let interface = match &multicast.interface {
-                        Some(text) => text
-                            .parse::<Ipv4Addr>()
-                            .map_err(|_| NodeError::Config(format!("multicast.interface `{text}` is not an IPv4 address")))?,
+                        Some(text) => text.parse::<Ipv4Addr>().map_err(|_| {
+                            NodeError::Config(format!(
+                                "multicast.interface `{text}` is not an IPv4 address"
+                            ))
+                        })?,
                         None => Ipv4Addr::UNSPECIFIED,
                     };
                     socket
@@ -225,9 +268,11 @@ impl UdpConfig {
                 }
                 IpAddr::V6(group) => {
                     let index = match &multicast.interface {
-                        Some(text) => text
-                            .parse::<u32>()
-                            .map_err(|_| NodeError::Config(format!("multicast.interface `{text}` must be an interface index for IPv6")))?,
+                        Some(text) => text.parse::<u32>().map_err(|_| {
+                            NodeError::Config(format!(
+                                "multicast.interface `{text}` must be an interface index for IPv6"
+                            ))
+                        })?,
                         None => 0,
                     };
                     socket
@@ -278,6 +323,38 @@ fn set_timestamping(socket: &Socket) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The `io_uring` halves a node needs, or the error that rules `io_uring` out.
+type IoUringHalves = (Option<uring::Receiver>, Option<uring::Sender>);
+
+impl UdpConfig {
+    fn io_uring_halves(
+        &self,
+        (reader_socket, writer_socket): (Option<&Socket>, &Socket),
+        receive_batch: usize,
+        remote: Option<&SockAddr>,
+        send_datagram: usize,
+    ) -> std::io::Result<IoUringHalves> {
+        let receiver = match reader_socket {
+            Some(socket) => Some(uring::Receiver::new(
+                socket,
+                receive_batch,
+                self.max_datagram,
+            )?),
+            None => None,
+        };
+        let sender = match remote {
+            Some(remote) => Some(uring::Sender::new(
+                writer_socket,
+                remote.clone(),
+                self.batch,
+                send_datagram,
+            )?),
+            None => None,
+        };
+        Ok((receiver, sender))
+    }
+}
+
 impl NodeConfig for UdpConfig {
     fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
         if self.local.is_none() && self.remote.is_none() {
@@ -302,7 +379,10 @@ impl NodeConfig for UdpConfig {
         }
         if let Some(m) = &self.multicast {
             if !m.group.is_multicast() {
-                return Err(format!("multicast.group {} is not a multicast address", m.group));
+                return Err(format!(
+                    "multicast.group {} is not a multicast address",
+                    m.group
+                ));
             }
         }
         self.receiving_signals().map(|_| ())
@@ -327,7 +407,10 @@ impl NodeConfig for UdpConfig {
         }
         let needed = format.max_encoded_len(signals) * self.samples_per_datagram;
         if needed > 65_507 {
-            return Err(format!("{} signals need {needed} bytes per datagram: more than UDP carries", signals.len()));
+            return Err(format!(
+                "{} signals need {needed} bytes per datagram: more than UDP carries",
+                signals.len()
+            ));
         }
         self.input_signals = signals.to_vec();
         Ok(())
@@ -335,7 +418,9 @@ impl NodeConfig for UdpConfig {
 
     fn resources(&self) -> Vec<Resource> {
         match self.local {
-            Some(local) if local.port() != 0 && self.multicast.is_none() => vec![Resource::UdpPort(local)],
+            Some(local) if local.port() != 0 && self.multicast.is_none() => {
+                vec![Resource::UdpPort(local)]
+            }
             _ => Vec::new(),
         }
     }
@@ -344,26 +429,66 @@ impl NodeConfig for UdpConfig {
         let socket = self.open_socket()?;
         let counters = Arc::new(UdpCounters::default());
         let signals = self.receiving_signals().map_err(NodeError::Config)?;
-        let reader: Option<Box<dyn NodeReader>> = if self.local.is_some() {
-            let socket = socket.try_clone().map_err(|e| NodeError::io("cannot duplicate socket", e))?;
-            let receiver = mmsg::Receiver::new(&socket, self.batch.min(ctx.batch_size), self.max_datagram);
+        let receive_batch = self.batch.min(ctx.batch_size);
+        let format = gridhil_formats::build(&self.format);
+        let send_datagram =
+            (format.max_encoded_len(&self.input_signals) * self.samples_per_datagram).max(64);
+        let remote = self.remote.map(SockAddr::from);
+        // The reader owns its own descriptor: the writer's may close first.
+        let reader_socket = match self.local {
+            Some(_) => Some(
+                socket
+                    .try_clone()
+                    .map_err(|e| NodeError::io("cannot duplicate socket", e))?,
+            ),
+            None => None,
+        };
+        let sockets = (reader_socket.as_ref(), &socket);
+        let (receiver, sender) = match self.backend {
+            Backend::Mmsg => (None, None),
+            Backend::IoUring => self
+                .io_uring_halves(sockets, receive_batch, remote.as_ref(), send_datagram)
+                .map_err(|e| NodeError::io("io_uring unavailable (backend = \"io-uring\")", e))?,
+            Backend::Auto if AUTO_PREFERS_IO_URING => self
+                .io_uring_halves(sockets, receive_batch, remote.as_ref(), send_datagram)
+                .unwrap_or((None, None)),
+            Backend::Auto => (None, None),
+        };
+        let uses_io_uring = receiver.is_some() || sender.is_some();
+        counters.backend_io_uring.add(u64::from(uses_io_uring));
+        let reader: Option<Box<dyn NodeReader>> = if let Some(socket) = reader_socket {
+            let receiver = match receiver {
+                Some(receiver) => ReceiveBackend::IoUring(Box::new(receiver)),
+                None => ReceiveBackend::Mmsg(mmsg::Receiver::new(
+                    &socket,
+                    receive_batch,
+                    self.max_datagram,
+                )),
+            };
             Some(Box::new(UdpReader {
                 socket,
                 receiver,
                 format: gridhil_formats::build(&self.format),
                 signals,
                 mode: self.receive,
-                kernel_timestamps: self.timestamps == ReceiveTimestamps::Kernel && !ctx.virtual_time,
+                kernel_timestamps: self.timestamps == ReceiveTimestamps::Kernel
+                    && !ctx.virtual_time,
                 counters: Arc::clone(&counters),
             }))
         } else {
             None
         };
-        let writer: Option<Box<dyn NodeWriter>> = match self.remote {
+        let writer: Option<Box<dyn NodeWriter>> = match remote {
             Some(remote) => {
-                let format = gridhil_formats::build(&self.format);
-                let datagram = (format.max_encoded_len(&self.input_signals) * self.samples_per_datagram).max(64);
-                let sender = mmsg::Sender::new(&socket, SockAddr::from(remote), self.batch, datagram);
+                let sender = match sender {
+                    Some(sender) => SendBackend::IoUring(Box::new(sender)),
+                    None => SendBackend::Mmsg(Box::new(mmsg::Sender::new(
+                        &socket,
+                        remote,
+                        self.batch,
+                        send_datagram,
+                    ))),
+                };
                 Some(Box::new(UdpWriter {
                     _socket: socket,
                     sender,
@@ -383,9 +508,86 @@ impl NodeConfig for UdpConfig {
     }
 }
 
+/// The receiving half of a backend.
+enum ReceiveBackend {
+    Mmsg(mmsg::Receiver),
+    IoUring(Box<uring::Receiver>),
+}
+
+impl ReceiveBackend {
+    /// What an error of `receive` is reported as.
+    fn operation(&self) -> &'static str {
+        match self {
+            ReceiveBackend::Mmsg(_) => "recvmmsg",
+            ReceiveBackend::IoUring(_) => "io_uring recvmsg",
+        }
+    }
+
+    fn receive(&mut self, max: usize) -> std::io::Result<usize> {
+        match self {
+            ReceiveBackend::Mmsg(receiver) => receiver.receive(max),
+            ReceiveBackend::IoUring(receiver) => receiver.receive(max),
+        }
+    }
+
+    fn datagram(&self, i: usize) -> mmsg::Datagram<'_> {
+        match self {
+            ReceiveBackend::Mmsg(receiver) => receiver.datagram(i),
+            ReceiveBackend::IoUring(receiver) => receiver.datagram(i),
+        }
+    }
+
+    fn wait(
+        &mut self,
+        socket: &Socket,
+        timeout: gridhil_engine::units::Nanos,
+    ) -> std::io::Result<bool> {
+        match self {
+            ReceiveBackend::Mmsg(_) => mmsg::wait_readable(socket, timeout),
+            ReceiveBackend::IoUring(receiver) => receiver.wait(timeout),
+        }
+    }
+}
+
+/// The sending half of a backend.
+enum SendBackend {
+    Mmsg(Box<mmsg::Sender>),
+    IoUring(Box<uring::Sender>),
+}
+
+impl SendBackend {
+    fn next_buffer(&mut self) -> Option<&mut [u8]> {
+        match self {
+            SendBackend::Mmsg(sender) => sender.next_buffer(),
+            SendBackend::IoUring(sender) => sender.next_buffer(),
+        }
+    }
+
+    fn commit(&mut self, len: usize) {
+        match self {
+            SendBackend::Mmsg(sender) => sender.commit(len),
+            SendBackend::IoUring(sender) => sender.commit(len),
+        }
+    }
+
+    fn pending(&self) -> usize {
+        match self {
+            SendBackend::Mmsg(sender) => sender.pending(),
+            SendBackend::IoUring(sender) => sender.pending(),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<usize> {
+        match self {
+            SendBackend::Mmsg(sender) => sender.flush(),
+            SendBackend::IoUring(sender) => sender.flush(),
+        }
+    }
+}
+
 struct UdpReader {
     socket: Socket,
-    receiver: mmsg::Receiver,
+    receiver: ReceiveBackend,
     format: Box<dyn Format>,
     signals: Vec<Signal>,
     mode: ReceiveMode,
@@ -396,19 +598,24 @@ struct UdpReader {
 impl UdpReader {
     fn wait(&mut self, ctx: &ReadContext<'_>) -> Result<bool, NodeError> {
         match self.mode {
-            ReceiveMode::Blocking => {
-                mmsg::wait_readable(&self.socket, ctx.timeout).map_err(|e| NodeError::io("poll", e))
-            }
+            ReceiveMode::Blocking => self
+                .receiver
+                .wait(&self.socket, ctx.timeout)
+                .map_err(|e| NodeError::io("wait for datagrams", e)),
             ReceiveMode::BusyPoll => Ok(true),
         }
     }
 
-    fn receive_once(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<usize, NodeError> {
+    fn receive_once(
+        &mut self,
+        ctx: &mut ReadContext<'_>,
+        out: &mut Batch,
+    ) -> Result<usize, NodeError> {
         let n = match self.receiver.receive(out.remaining()) {
             Ok(n) => n,
             Err(e) => {
                 self.counters.receive_errors.inc();
-                return Err(NodeError::io("recvmmsg", e));
+                return Err(NodeError::io(self.receiver.operation(), e));
             }
         };
         let fallback = ctx.clock.wall();
@@ -420,7 +627,9 @@ impl UdpReader {
                 continue;
             }
             let before = out.len();
-            let result = self.format.decode(datagram.data, &self.signals, ctx.pool, out);
+            let result = self
+                .format
+                .decode(datagram.data, &self.signals, ctx.pool, out);
             let ts = match (self.kernel_timestamps, datagram.kernel_ts) {
                 (true, Some(ts)) => ts,
                 _ => fallback,
@@ -428,11 +637,15 @@ impl UdpReader {
             for sample in &mut out.as_mut_slice()[before..] {
                 sample.ts_received = ts;
             }
-            self.counters.samples_received.add((out.len() - before) as u64);
+            self.counters
+                .samples_received
+                .add((out.len() - before) as u64);
             match result {
                 Ok(_) => {}
                 Err(FormatError::TooFewValues { .. }) => self.counters.too_few_values.inc(),
-                Err(FormatError::BatchFull) | Err(FormatError::PoolExhausted) => self.counters.batch_overflow.inc(),
+                Err(FormatError::BatchFull) | Err(FormatError::PoolExhausted) => {
+                    self.counters.batch_overflow.inc()
+                }
                 Err(_) => self.counters.malformed.inc(),
             }
         }
@@ -470,7 +683,7 @@ impl NodeReader for UdpReader {
 
 struct UdpWriter {
     _socket: Socket,
-    sender: mmsg::Sender,
+    sender: SendBackend,
     format: Box<dyn Format>,
     signals: Vec<Signal>,
     per_datagram: usize,
@@ -491,13 +704,19 @@ impl UdpWriter {
 }
 
 impl NodeWriter for UdpWriter {
-    fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext<'_>) -> Result<usize, NodeError> {
+    fn write(
+        &mut self,
+        samples: &[SampleRef],
+        _ctx: &WriteContext<'_>,
+    ) -> Result<usize, NodeError> {
         let mut encoded = 0;
         for chunk in samples.chunks(self.per_datagram) {
             if self.sender.next_buffer().is_none() {
                 self.flush();
             }
-            let Some(buffer) = self.sender.next_buffer() else { break };
+            let Some(buffer) = self.sender.next_buffer() else {
+                break;
+            };
             match self.format.encode(chunk, &self.signals, buffer) {
                 Ok(len) => {
                     self.sender.commit(len);
