@@ -40,7 +40,9 @@ impl VethPair {
         };
         let ip = |args: &[&str]| Command::new("ip").args(args).output();
         let _ = ip(&["link", "del", &pair.a]);
-        match ip(&["link", "add", &pair.a, "type", "veth", "peer", "name", &pair.b]) {
+        match ip(&[
+            "link", "add", &pair.a, "type", "veth", "peer", "name", &pair.b,
+        ]) {
             Ok(out) if out.status.success() => {}
             Ok(out) => {
                 eprintln!(
@@ -81,7 +83,8 @@ fn wait_sv_socket(interface: &str) -> bool {
         let table = std::fs::read_to_string("/proc/net/packet").unwrap_or_default();
         let bound = table.lines().skip(1).any(|line| {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            cols.get(3).is_some_and(|p| p.eq_ignore_ascii_case("88ba")) && cols.get(4) == Some(&index.as_str())
+            cols.get(3).is_some_and(|p| p.eq_ignore_ascii_case("88ba"))
+                && cols.get(4) == Some(&index.as_str())
         });
         if bound {
             return true;
@@ -99,19 +102,31 @@ fn expected_smp_cnt(ts: i64) -> i64 {
 
 #[test]
 fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
-    let Some(veth) = VethPair::create("x") else { return };
+    let Some(veth) = VethPair::create("x") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let rx_log = dir.path().join("rx.h5");
     let tx_log = dir.path().join("tx.h5");
     let subscriber = gridhil()
         .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
         .args(["--set", &format!("nodes.sub.interface={}", veth.b)])
-        .args(["--duration", "9s", "--quiet", "--log", rx_log.to_str().unwrap()])
+        .args([
+            "--duration",
+            "9s",
+            "--quiet",
+            "--log",
+            rx_log.to_str().unwrap(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    assert!(wait_sv_socket(&veth.b), "subscriber never opened its socket on {}", veth.b);
+    assert!(
+        wait_sv_socket(&veth.b),
+        "subscriber never opened its socket on {}",
+        veth.b
+    );
     // 3 s of samples at 4 kHz, smpCnt aligned to the second.
     let publisher = gridhil()
         .args(["run", repo("examples/sv-publish.toml").to_str().unwrap()])
@@ -122,13 +137,28 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
         .args(["--quiet", "--log", tx_log.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(publisher.status.success(), "publisher failed: {}", text(&publisher));
+    assert!(
+        publisher.status.success(),
+        "publisher failed: {}",
+        text(&publisher)
+    );
     let subscriber = subscriber.wait_with_output().unwrap();
-    assert!(subscriber.status.success(), "subscriber failed: {}", text(&subscriber));
+    assert!(
+        subscriber.status.success(),
+        "subscriber failed: {}",
+        text(&subscriber)
+    );
 
     assert_eq!(node_counter(&tx_log, "mu1", "frames_sent"), 12_000);
     assert_eq!(node_counter(&tx_log, "mu1", "send_errors"), 0);
-    for counter in ["lost", "duplicates", "out_of_order", "malformed", "conf_rev_changes", "batch_overflow"] {
+    for counter in [
+        "lost",
+        "duplicates",
+        "out_of_order",
+        "malformed",
+        "conf_rev_changes",
+        "batch_overflow",
+    ] {
         assert_eq!(
             node_counter(&rx_log, "sub", counter),
             0,
@@ -141,7 +171,11 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
     let sent = read_path(&tx_log, "mu1");
     let received = read_path(&rx_log, "sub");
     assert_eq!(sent.seq.len(), 12_000);
-    assert_eq!(received.seq.len(), sent.seq.len(), "every sample arrives once");
+    assert_eq!(
+        received.seq.len(),
+        sent.seq.len(),
+        "every sample arrives once"
+    );
     assert_eq!(
         received.signals,
         ["ia", "ib", "ic", "in", "va", "vb", "vc", "vn", "smp_cnt", "quality"]
@@ -156,16 +190,28 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
             );
         }
         let smp_cnt = rx[8] as i64;
-        assert_eq!(smp_cnt, expected_smp_cnt(sent.ts_origin[i]), "sample {i}: smpCnt");
+        assert_eq!(
+            smp_cnt,
+            expected_smp_cnt(sent.ts_origin[i]),
+            "sample {i}: smpCnt"
+        );
         assert_eq!(rx[9], 0.0, "sample {i}: quality good");
         if i > 0 {
             let previous = received.values[i - 1][8] as i64;
-            assert_eq!((previous + 1) % RATE, smp_cnt, "sample {i}: smpCnt steps by one");
+            assert_eq!(
+                (previous + 1) % RATE,
+                smp_cnt,
+                "sample {i}: smpCnt steps by one"
+            );
             if smp_cnt == 0 {
                 assert_eq!(previous, RATE - 1, "wraps at 4000");
                 wraps += 1;
             }
-            assert_eq!(received.seq[i], received.seq[i - 1] + 1, "running sample number");
+            assert_eq!(
+                received.seq[i],
+                received.seq[i - 1] + 1,
+                "running sample number"
+            );
         }
         // The subscriber rebuilds the sample instant from smpCnt (smpSynch global):
         // it is the sent instant rounded to the 250 µs grid of the second.
@@ -178,7 +224,10 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
         );
         assert!(received.ts_received[i] > 0, "kernel receive timestamp");
     }
-    assert!(wraps >= 2, "3 s of samples wrap smpCnt at least twice, saw {wraps}");
+    assert!(
+        wraps >= 2,
+        "3 s of samples wrap smpCnt at least twice, saw {wraps}"
+    );
 }
 
 /// Whether tshark is installed (prints why not).
@@ -202,8 +251,15 @@ fn tshark_read(file: &Path, args: &[&str]) -> Vec<String> {
         .args(args)
         .output()
         .expect("tshark runs");
-    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -211,7 +267,9 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
     if !tshark_available() {
         return;
     }
-    let Some(veth) = VethPair::create("t") else { return };
+    let Some(veth) = VethPair::create("t") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let capture = dir.path().join("sv.pcapng");
     let frames = 400;
@@ -235,6 +293,7 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
     });
     if ready_rx.recv_timeout(Duration::from_secs(30)).is_err() {
         let _ = tshark.kill();
+        let _ = tshark.wait();
         eprintln!("skipped: tshark cannot capture on {}", veth.b);
         return;
     }
@@ -244,24 +303,53 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
         .args(["--set", "nodes.gen.limit=2000", "--quiet"])
         .output()
         .unwrap();
-    assert!(publisher.status.success(), "publisher failed: {}", text(&publisher));
+    assert!(
+        publisher.status.success(),
+        "publisher failed: {}",
+        text(&publisher)
+    );
     let status = tshark.wait().unwrap();
     assert!(status.success(), "tshark capture failed");
 
-    let errors = tshark_read(&capture, &["-Y", "_ws.malformed || _ws.expert.severity >= error"]);
+    let errors = tshark_read(
+        &capture,
+        &["-Y", "_ws.malformed || _ws.expert.severity >= error"],
+    );
     assert!(errors.is_empty(), "tshark marks frames: {errors:?}");
     let fields = tshark_read(
         &capture,
         &[
-            "-T", "fields", "-E", "separator=|", "-e", "sv.svID", "-e", "sv.appid", "-e", "vlan.priority", "-e",
-            "sv.confRev", "-e", "sv.noASDU", "-e", "sv.smpCnt", "-e", "eth.dst",
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-e",
+            "sv.svID",
+            "-e",
+            "sv.appid",
+            "-e",
+            "vlan.priority",
+            "-e",
+            "sv.confRev",
+            "-e",
+            "sv.noASDU",
+            "-e",
+            "sv.smpCnt",
+            "-e",
+            "eth.dst",
         ],
     );
     assert_eq!(fields.len(), frames, "captured frames");
+    // libpcap opens its socket before binding it to the interface, so a frame of a
+    // libiec61850 peer running beside this test may slip in: check ours.
+    let ours: Vec<&String> = fields
+        .iter()
+        .filter(|line| line.starts_with("GRIDHIL_MU01|"))
+        .collect();
+    assert!(ours.len() + 10 >= frames, "captured {} of ours", ours.len());
     let mut previous: Option<i64> = None;
-    for line in &fields {
+    for line in ours {
         let cols: Vec<&str> = line.split('|').collect();
-        assert_eq!(cols.first(), Some(&"GRIDHIL_MU01"), "{line}");
         assert_eq!(cols.get(1), Some(&"0x4000"), "{line}");
         assert_eq!(cols.get(2), Some(&"4"), "{line}");
         assert_eq!(cols.get(3), Some(&"1"), "{line}");
@@ -279,11 +367,291 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
 fn missing_interface_is_named_in_the_error() {
     let out = gridhil()
         .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
-        .args(["--set", "nodes.sub.interface=ghsv-none0", "--duration", "1s", "--quiet"])
+        .args([
+            "--set",
+            "nodes.sub.interface=ghsv-none0",
+            "--duration",
+            "1s",
+            "--quiet",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let message = text(&out);
     assert!(message.contains("ghsv-none0"), "{message}");
     assert!(!message.contains("panicked"), "{message}");
+}
+
+/// The Python of the test venv (`./setup.sh` creates `.venv` with pyiec61850-ng), if it
+/// can import libiec61850's binding; prints why not.
+fn libiec61850_python() -> Option<std::path::PathBuf> {
+    let python = repo(".venv/bin/python");
+    let ok = Command::new(&python)
+        .args(["-c", "import pyiec61850.pyiec61850"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!(
+            "skipped: {} cannot import pyiec61850 (./setup.sh installs pyiec61850-ng==1.6.1.10)",
+            python.display()
+        );
+        return None;
+    }
+    Some(python)
+}
+
+/// Waits until any packet socket is bound to `interface` (a libiec61850 receiver).
+fn wait_any_packet_socket(interface: &str) -> bool {
+    let index = std::fs::read_to_string(format!("/sys/class/net/{interface}/ifindex"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let table = std::fs::read_to_string("/proc/net/packet").unwrap_or_default();
+        if table
+            .lines()
+            .skip(1)
+            .any(|line| line.split_whitespace().nth(4) == Some(index.as_str()))
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// libiec61850 (low-level API, as ../shared/peers/demo_sv_libiec61850.py) publishes N
+/// 9-2LE frames: svID TESTMU0101, APPID 0x4000, VLAN 4/0, smpSynch global, smpCnt k,
+/// currents int(1000·sin) mA and voltages int(10000·sin) × 10 mV, quality 0.
+const LIBIEC61850_PUBLISHER: &str = r#"
+import sys, time, math
+import pyiec61850.pyiec61850 as L
+iface, n = sys.argv[1], int(sys.argv[2])
+cp = L.CommParameters()
+cp.appId = 0x4000; cp.vlanId = 0; cp.vlanPriority = 4
+L.CommParameters_setDstAddress(cp, 0x01, 0x0C, 0xCD, 0x04, 0x00, 0x01)
+pub = L.SVPublisher_create(cp, iface)
+assert pub, "SVPublisher_create failed"
+asdu = L.SVPublisher_addASDU(pub, "TESTMU0101", None, 1)
+offs = [(L.SVPublisher_ASDU_addINT32(asdu), L.SVPublisher_ASDU_addQuality(asdu)) for _ in range(8)]
+L.SVPublisher_ASDU_setSmpCntWrap(asdu, 4000)
+L.SVPublisher_setupComplete(pub)
+L.SVPublisher_ASDU_setSmpSynch(asdu, 2)
+for k in range(n):
+    th = 2 * math.pi * 50 * k / 4000.0
+    vals = [int(1000 * math.sin(th + p)) for p in (0, -2.094, 2.094)] + [0] \
+         + [int(10000 * math.sin(th + p)) for p in (0, -2.094, 2.094)] + [0]
+    for (vo, qo), v in zip(offs, vals):
+        L.SVPublisher_ASDU_setINT32(asdu, vo, v)
+        L.SVPublisher_ASDU_setQuality(asdu, qo, 0)
+    L.SVPublisher_ASDU_setSmpCnt(asdu, k % 4000)
+    L.SVPublisher_publish(pub)
+    time.sleep(0.00025)
+L.SVPublisher_destroy(pub)
+"#;
+
+/// libiec61850's subscriber (APPID 0x4000) on IFACE for SECONDS; prints `ready` once
+/// listening, then one JSON list of [svID, smpCnt, confRev, [INT32 words...]].
+const LIBIEC61850_SUBSCRIBER: &str = r#"
+import sys, time, json
+from pyiec61850.sv import SVSubscriber
+iface, seconds = sys.argv[1], float(sys.argv[2])
+got = []
+sub = SVSubscriber(iface)
+sub.set_app_id(0x4000)
+sub.set_listener(lambda m: got.append([m.sv_id, m.smp_cnt, m.conf_rev, list(m.values)]))
+sub.start()
+print("ready", flush=True)
+time.sleep(seconds)
+sub.stop()
+print(json.dumps(got), flush=True)
+"#;
+
+#[test]
+fn libiec61850_publisher_to_our_subscriber() {
+    let Some(python) = libiec61850_python() else {
+        return;
+    };
+    let Some(veth) = VethPair::create("p") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rx_log = dir.path().join("rx.h5");
+    let subscriber = gridhil()
+        .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
+        .args(["--set", &format!("nodes.sub.interface={}", veth.b)])
+        .args(["--set", "nodes.sub.sv_id=TESTMU0101"])
+        .args([
+            "--duration",
+            "8s",
+            "--quiet",
+            "--log",
+            rx_log.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_sv_socket(&veth.b),
+        "subscriber never opened its socket"
+    );
+    let frames = 1000;
+    let publisher = Command::new(&python)
+        .args(["-c", LIBIEC61850_PUBLISHER, &veth.a, &frames.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        publisher.status.success(),
+        "libiec61850 publisher: {}",
+        text(&publisher)
+    );
+    let subscriber = subscriber.wait_with_output().unwrap();
+    assert!(
+        subscriber.status.success(),
+        "subscriber failed: {}",
+        text(&subscriber)
+    );
+    for counter in [
+        "lost",
+        "duplicates",
+        "out_of_order",
+        "malformed",
+        "filtered",
+    ] {
+        assert_eq!(
+            node_counter(&rx_log, "sub", counter),
+            0,
+            "counter {counter}"
+        );
+    }
+    let received = read_path(&rx_log, "sub");
+    assert_eq!(
+        received.seq.len(),
+        frames,
+        "every libiec61850 frame decoded once"
+    );
+    let phases = [0.0, -2.094, 2.094];
+    for (k, row) in received.values.iter().enumerate() {
+        let th = 2.0 * std::f64::consts::PI * 50.0 * k as f64 / 4000.0;
+        let mut expected = [0i64; 8];
+        for (i, p) in phases.iter().enumerate() {
+            expected[i] = (1000.0 * (th + p).sin()) as i64;
+            expected[4 + i] = (10000.0 * (th + p).sin()) as i64;
+        }
+        for (c, want) in expected.iter().enumerate() {
+            let scale = if c < 4 { 0.001 } else { 0.01 };
+            let raw = (row[c] / scale).round() as i64;
+            // One LSB of slack for libm differences at truncation boundaries.
+            assert!(
+                (raw - want).abs() <= 1,
+                "frame {k} channel {c}: {raw} vs {want}"
+            );
+        }
+        assert_eq!(row[8] as usize, k % 4000, "frame {k}: smpCnt");
+        assert_eq!(row[9], 0.0, "frame {k}: quality");
+    }
+}
+
+#[test]
+fn our_publisher_to_libiec61850_subscriber() {
+    let Some(python) = libiec61850_python() else {
+        return;
+    };
+    let Some(veth) = VethPair::create("q") else {
+        return;
+    };
+    let mut peer = Command::new(&python)
+        .args(["-c", LIBIEC61850_SUBSCRIBER, &veth.b, "6"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(peer.stdout.take().unwrap()).lines();
+    let ready = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert_eq!(ready, "ready", "libiec61850 subscriber did not start");
+    assert!(
+        wait_any_packet_socket(&veth.b),
+        "libiec61850 receiver never opened a socket"
+    );
+    // 1 kHz samples with a free-running smpCnt 0, 1, 2, ...: slow enough for a Python listener.
+    let dir = tempfile::tempdir().unwrap();
+    let tx_log = dir.path().join("tx.h5");
+    let publisher = gridhil()
+        .args(["run", repo("examples/sv-publish.toml").to_str().unwrap()])
+        .args(["--set", &format!("nodes.mu1.interface={}", veth.a)])
+        .args([
+            "--set",
+            "nodes.gen.rate=1kHz",
+            "--set",
+            "nodes.gen.limit=1000",
+        ])
+        .args([
+            "--set",
+            "nodes.mu1.smp_synch=none",
+            "--set",
+            "paths.0.log=true",
+        ])
+        .args(["--quiet", "--log", tx_log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        publisher.status.success(),
+        "publisher failed: {}",
+        text(&publisher)
+    );
+    let json = lines.next().and_then(Result::ok).unwrap_or_default();
+    let status = peer.wait().unwrap();
+    assert!(status.success(), "libiec61850 subscriber failed");
+    let sent = read_path(&tx_log, "mu1");
+    let all = parse_peer_frames(&json);
+    // libiec61850's receiver opens its socket for every interface before binding it
+    // to one, so it may see a few frames of other tests' peers: keep ours.
+    let frames: Vec<_> = all.iter().filter(|f| f.0 == "GRIDHIL_MU01").collect();
+    assert!(
+        !frames.is_empty(),
+        "libiec61850 received nothing of ours: {json:.200}"
+    );
+    eprintln!(
+        "libiec61850 received {} of {} frames ({} foreign)",
+        frames.len(),
+        sent.seq.len(),
+        all.len() - frames.len()
+    );
+    for (_, smp_cnt, conf_rev, words) in frames {
+        assert_eq!(*conf_rev, 1);
+        let row = sent
+            .values
+            .get(*smp_cnt as usize)
+            .expect("smpCnt names a sent sample");
+        assert_eq!(words.len(), 16, "8 INT32 values with quality");
+        for c in 0..8 {
+            let scale = if c < 4 { 0.001 } else { 0.01 };
+            let want = (row[c] / scale).round() as i64;
+            assert_eq!(words[2 * c], want, "smpCnt {smp_cnt} channel {c}");
+            assert_eq!(words[2 * c + 1], 0, "smpCnt {smp_cnt} quality {c}");
+        }
+    }
+}
+
+/// Parses `[["svID", smpCnt, confRev, [w, ...]], ...]` as printed by the peer script.
+fn parse_peer_frames(json: &str) -> Vec<(String, u64, u64, Vec<i64>)> {
+    let mut frames = Vec::new();
+    let body = json.trim().trim_start_matches('[').trim_end_matches(']');
+    for item in body.split("], [").filter(|s| !s.trim().is_empty()) {
+        let item = item.trim_start_matches('[');
+        let (head, words) = item.split_once(", [").unwrap_or((item, ""));
+        let mut head = head.split(", ");
+        let sv_id = head.next().unwrap_or("").trim_matches('"').to_owned();
+        let smp_cnt = head.next().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
+        let conf_rev = head.next().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
+        let words = words
+            .trim_end_matches(']')
+            .split(", ")
+            .filter_map(|w| w.trim().parse().ok())
+            .collect();
+        frames.push((sv_id, smp_cnt, conf_rev, words));
+    }
+    frames
 }

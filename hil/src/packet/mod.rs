@@ -76,14 +76,10 @@ impl PacketSocket {
     pub fn open(interface: &str, protocol: u16) -> Result<PacketSocket, NodeError> {
         let ifindex = interface_index(interface)?;
         let proto_be = protocol.to_be();
+        // Protocol 0 at creation: the socket receives nothing until `bind` names both
+        // the EtherType and the interface, so no frame of another interface slips in.
         // SAFETY: plain socket(2) call.
-        let raw = unsafe {
-            libc::socket(
-                libc::AF_PACKET,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                i32::from(proto_be),
-            )
-        };
+        let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
         if raw < 0 {
             let error = io::Error::last_os_error();
             let context = if error.kind() == io::ErrorKind::PermissionDenied {
