@@ -7,5 +7,6 @@ pub fn build() -> Registry {
     let mut registry = Registry::with_builtin_hooks();
     gridhil_nodes::register(&mut registry);
     gridhil_hil::register(&mut registry);
+    gridhil_pmu::register(&mut registry);
     registry
 }

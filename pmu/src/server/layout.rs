@@ -1,0 +1,126 @@
+//! Which connected signal goes into which field of the data frame.
+
+use crate::codec::{
+    AnalogUnit, Complex, DataFormat, DigitalUnit, NominalFrequency, PhasorUnit, PmuConfig, PmuData,
+    PmuLayout,
+};
+use gridhil_engine::signal::{Signal, SignalType, Value};
+
+/// Name of the signal that gives FREQ.
+pub const FREQ: &str = "freq";
+/// Name of the signal that gives DFREQ (ROCOF).
+pub const ROCOF: &str = "rocof";
+
+/// Positions of the data frame's fields in a sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalMap {
+    phasors: Vec<usize>,
+    freq: Option<usize>,
+    rocof: Option<usize>,
+    analogs: Vec<usize>,
+    digitals: Vec<usize>,
+    names: Vec<String>,
+    currents: Vec<bool>,
+}
+
+fn is_current(unit: &str) -> bool {
+    unit.ends_with('A')
+}
+
+impl SignalMap {
+    /// Sorts `signals` into phasors (complex), FREQ/DFREQ (`freq`, `rocof`), analogs
+    /// (other numbers) and digitals (booleans, 16 per word).
+    pub fn new(signals: &[Signal]) -> Result<Self, String> {
+        let mut map = SignalMap {
+            phasors: Vec::new(),
+            freq: None,
+            rocof: None,
+            analogs: Vec::new(),
+            digitals: Vec::new(),
+            names: signals.iter().map(|s| s.name.clone()).collect(),
+            currents: Vec::new(),
+        };
+        for (i, s) in signals.iter().enumerate() {
+            match (s.name.as_str(), s.ty) {
+                (_, SignalType::Complex) => {
+                    map.phasors.push(i);
+                    map.currents.push(is_current(&s.unit));
+                }
+                (FREQ, SignalType::F64 | SignalType::I64) => map.freq = Some(i),
+                (ROCOF, SignalType::F64 | SignalType::I64) => map.rocof = Some(i),
+                (_, SignalType::F64 | SignalType::I64) => map.analogs.push(i),
+                (_, SignalType::Bool) => map.digitals.push(i),
+            }
+        }
+        if map.phasors.is_empty() && map.freq.is_none() && map.analogs.is_empty() {
+            return Err(
+                "a pmu-server needs phasors (complex signals), `freq` or analog signals".into(),
+            );
+        }
+        if map.phasors.len() > 1000 || map.analogs.len() > 1000 || map.digitals.len() > 16_000 {
+            return Err("too many signals for one PMU block".into());
+        }
+        Ok(map)
+    }
+
+    /// The PMU block of the configuration frame for these signals.
+    pub fn pmu_config(
+        &self,
+        station: &str,
+        idcode: u16,
+        format: DataFormat,
+        nominal: NominalFrequency,
+        voltage_scale: f64,
+        current_scale: f64,
+    ) -> Result<PmuConfig, String> {
+        let mut pmu = PmuConfig::new(station, idcode, format, nominal);
+        let name = |i: usize| self.names.get(i).map_or("", String::as_str);
+        let to_unit = |scale: f64| (scale * 1e5).round().clamp(1.0, 16_777_215.0) as u32;
+        for (&i, &current) in self.phasors.iter().zip(&self.currents) {
+            let unit = if current {
+                PhasorUnit::current(to_unit(current_scale))
+            } else {
+                PhasorUnit::voltage(to_unit(voltage_scale))
+            };
+            pmu = pmu.with_phasor(name(i), unit);
+        }
+        for &i in &self.analogs {
+            pmu = pmu.with_analog(name(i), AnalogUnit::new(0, 1));
+        }
+        for word in self.digitals.chunks(16) {
+            let labels: Vec<&str> = word.iter().map(|&i| name(i)).collect();
+            let valid = if word.len() == 16 {
+                u16::MAX
+            } else {
+                (1u16 << word.len()) - 1
+            };
+            pmu = pmu.with_digital(&labels, DigitalUnit { normal: 0, valid });
+        }
+        Ok(pmu)
+    }
+
+    /// Writes the sample's values into a data block (allocation-free). Values that do
+    /// not fit the wire format saturate; missing values are written as zero.
+    pub fn fill(&self, values: &[Value], data: &mut PmuData, layout: &PmuLayout) -> bool {
+        let get = |i: usize| values.get(i).copied().unwrap_or_default();
+        let mut ok = true;
+        for (k, &i) in self.phasors.iter().enumerate() {
+            let c = get(i).as_complex();
+            ok &= data.set_phasor(k, Complex::new(c.re, c.im), layout).is_ok();
+        }
+        let freq = self.freq.map_or(layout.nominal_hz, |i| get(i).as_f64());
+        data.set_frequency_hz(freq, layout);
+        data.set_rocof_hz_per_s(self.rocof.map_or(0.0, |i| get(i).as_f64()), layout);
+        for (k, &i) in self.analogs.iter().enumerate() {
+            ok &= data.set_analog(k, get(i).as_f64(), layout).is_ok();
+        }
+        for (word, chunk) in data.digitals.iter_mut().zip(self.digitals.chunks(16)) {
+            *word = chunk
+                .iter()
+                .enumerate()
+                .filter(|(_, &i)| matches!(get(i), Value::Bool(true)))
+                .fold(0u16, |w, (bit, _)| w | (1 << bit));
+        }
+        ok
+    }
+}

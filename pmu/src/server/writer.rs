@@ -1,0 +1,104 @@
+//! The path-side half of `pmu-server`: encodes samples into data frames.
+
+use super::layout::SignalMap;
+use super::network::Server;
+use super::ring::FrameRing;
+use super::PmuServerCounters;
+use crate::codec::{DataError, DataFrame, DataLayout, FrameHeader, Stat};
+use gridhil_engine::node::{NodeError, NodeWriter, WriteContext};
+use gridhil_engine::sample::{SampleFlags, SampleRef};
+use std::sync::Arc;
+
+/// Encodes every sample into a data frame and queues it for the network thread.
+pub struct PmuWriter {
+    idcode: u16,
+    layout: DataLayout,
+    data: DataFrame,
+    map: SignalMap,
+    ring: Arc<FrameRing>,
+    server: Server,
+    counters: Arc<PmuServerCounters>,
+}
+
+/// STAT of a sample: invalid values → "do not use", unsynchronised → sync lost, test →
+/// test mode.
+pub fn stat_of(flags: SampleFlags) -> Stat {
+    let data_error = if flags.contains(SampleFlags::INVALID) {
+        DataError::DoNotUse
+    } else if flags.contains(SampleFlags::TEST) {
+        DataError::TestMode
+    } else {
+        DataError::Good
+    };
+    Stat {
+        data_error,
+        sync_lost: flags.contains(SampleFlags::UNSYNCED),
+        ..Stat::default()
+    }
+}
+
+impl PmuWriter {
+    /// A writer for one PMU block.
+    pub fn new(
+        idcode: u16,
+        layout: &DataLayout,
+        map: SignalMap,
+        ring: Arc<FrameRing>,
+        server: Server,
+        counters: Arc<PmuServerCounters>,
+    ) -> Self {
+        PmuWriter {
+            idcode,
+            data: DataFrame::zeroed(layout),
+            layout: layout.clone(),
+            map,
+            ring,
+            server,
+            counters,
+        }
+    }
+}
+
+impl NodeWriter for PmuWriter {
+    fn write(
+        &mut self,
+        samples: &[SampleRef],
+        _ctx: &WriteContext<'_>,
+    ) -> Result<usize, NodeError> {
+        for sample in samples {
+            let (Some(block), Some(pmu_layout)) =
+                (self.data.pmus.first_mut(), self.layout.pmus.first())
+            else {
+                break;
+            };
+            if !self.map.fill(sample.values(), block, pmu_layout) {
+                self.counters.encode_errors.inc();
+            }
+            block.stat = stat_of(sample.flags);
+            let Some(mut buffer) = self.ring.take_free() else {
+                self.counters.queue_full.inc();
+                continue;
+            };
+            let ts = u64::try_from(sample.ts_origin).unwrap_or(0);
+            let header = FrameHeader::at_unix_nanos(self.idcode, ts, self.layout.time_base);
+            match self.data.encode(&header, buffer.space()) {
+                Ok(len) => {
+                    buffer.set_len(len);
+                    self.ring.submit(buffer);
+                    self.counters.frames_encoded.inc();
+                }
+                Err(_) => {
+                    self.counters.encode_errors.inc();
+                    self.ring.release(buffer);
+                }
+            }
+        }
+        self.server.wake();
+        Ok(samples.len())
+    }
+
+    fn stop(&mut self) -> Result<(), NodeError> {
+        self.server.stop();
+        Ok(())
+    }
+}
