@@ -69,6 +69,7 @@ impl Summary<'_> {
             "format": plan.format.name(),
             "format_spec": plan.format_text,
             "rate_hz": plan.rate.hz(),
+            "send_rate_hz": self.sender.achieved_rate_hz(),
             "values": plan.values(),
             "seq_carrier": match plan.seq.carrier() {
                 super::seq::SeqCarrier::Header => "header",
@@ -121,6 +122,14 @@ impl Summary<'_> {
             self.receiver.invalid,
             self.sender.send_errors,
         );
+        if let Some(achieved) = self.sender.achieved_rate_hz() {
+            if achieved < plan.rate.hz() * 0.98 {
+                out += &format!(
+                    "  the sender fell behind: {achieved:.0} samples/s sent of {} asked\n",
+                    plan.rate.hz()
+                );
+            }
+        }
         out += &format!("  round trip  {}\n", text_percentiles(&self.receiver.rtt));
         out += &format!("  send jitter {}\n", text_percentiles(&self.sender.jitter));
         out += &format!(

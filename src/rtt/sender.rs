@@ -9,7 +9,7 @@ use gridhil_engine::clock::{Clock, RealClock, WallSource};
 use gridhil_engine::sample::SamplePool;
 use gridhil_engine::signal::Value;
 use gridhil_engine::stats::LatencyHistogram;
-use gridhil_engine::units::Nanos;
+use gridhil_engine::units::{Nanos, NANOS_PER_SEC};
 use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -30,6 +30,17 @@ pub struct SenderResult {
     pub fifo: bool,
     /// Whether the run was cut short (Ctrl-C).
     pub interrupted: bool,
+    /// Monotonic times of the first and the last measured send.
+    pub measured_span: Option<(Nanos, Nanos)>,
+}
+
+impl SenderResult {
+    /// The rate the measured samples actually left at, in Hz (`None` below two samples).
+    pub fn achieved_rate_hz(&self) -> Option<f64> {
+        let (first, last) = self.measured_span?;
+        (self.sent >= 2 && last > first)
+            .then(|| (self.sent - 1) as f64 * NANOS_PER_SEC as f64 / (last - first) as f64)
+    }
 }
 
 /// Sends every planned sample, then tells the receiver it has finished.
@@ -72,6 +83,7 @@ fn send_all(
         first_error: None,
         fifo,
         interrupted: false,
+        measured_span: None,
     };
     let start = clock.monotonic() + START_DELAY_NS;
     for seq in 0..plan.total_samples() {
@@ -94,7 +106,12 @@ fn send_all(
         let datagram = buf.get(..len).unwrap_or(&buf);
         timeline.publish_send(seq, clock.wall());
         match socket.send_to(datagram, plan.target) {
-            Ok(_) => result.sent += u64::from(measured),
+            Ok(_) if measured => {
+                result.sent += 1;
+                let first = result.measured_span.map_or(woke, |(first, _)| first);
+                result.measured_span = Some((first, woke));
+            }
+            Ok(_) => {}
             Err(error) => {
                 timeline.retract_send(seq);
                 result.send_errors += 1;
