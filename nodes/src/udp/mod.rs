@@ -451,7 +451,10 @@ impl NodeConfig for UdpConfig {
                 .map_err(|e| NodeError::io("io_uring unavailable (backend = \"io-uring\")", e))?,
             Backend::Auto if AUTO_PREFERS_IO_URING => self
                 .io_uring_halves(sockets, receive_batch, remote.as_ref(), send_datagram)
-                .unwrap_or((None, None)),
+                .unwrap_or_else(|e| {
+                    tracing::info!(node = %ctx.name, "udp: io_uring unavailable ({e}); using recvmmsg/sendmmsg");
+                    (None, None)
+                }),
             Backend::Auto => (None, None),
         };
         let uses_io_uring = receiver.is_some() || sender.is_some();
