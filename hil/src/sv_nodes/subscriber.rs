@@ -233,25 +233,24 @@ impl NodeConfig for SvSubscriberConfig {
             MAX_FRAME_LEN,
         );
         let counters = Arc::new(SvSubscriberCounters::default());
-        let reader = SvSubscriberReader {
-            measurements: vec![Measurement::default(); dataset.len()],
-            filter: Filter {
+        let state = StreamState::new(
+            dataset,
+            rate,
+            Filter {
                 app_id: self.app_id,
                 sv_id: self.sv_id.clone(),
                 src,
                 vlan_id: self.vlan_id,
             },
-            dataset,
-            rate,
+            self.quality,
+            Arc::clone(&counters),
+        );
+        let reader = SvSubscriberReader {
             asdus_per_frame: usize::from(asdus_per_frame.max(1)),
-            quality: self.quality,
             kernel_timestamps,
-            tracker: SmpCntTracker::new(rate),
-            position: 0,
-            conf_rev: None,
             receiver,
             socket,
-            counters: Arc::clone(&counters),
+            state,
         };
         Ok(NodeIo {
             reader: Some(Box::new(reader)),
@@ -299,18 +298,9 @@ impl Filter {
 struct SvSubscriberReader {
     socket: PacketSocket,
     receiver: FrameReceiver,
-    dataset: Dataset,
-    measurements: Vec<Measurement>,
-    filter: Filter,
-    rate: u32,
     asdus_per_frame: usize,
-    quality: QualityOutput,
     kernel_timestamps: bool,
-    tracker: SmpCntTracker,
-    /// Running sample number: smpCnt unwrapped across seconds.
-    position: u64,
-    conf_rev: Option<u32>,
-    counters: Arc<SvSubscriberCounters>,
+    state: StreamState,
 }
 
 impl SvSubscriberReader {
@@ -324,7 +314,7 @@ impl SvSubscriberReader {
         let n = match self.receiver.receive(max_frames) {
             Ok(n) => n,
             Err(e) => {
-                self.counters.receive_errors.inc();
+                self.state.counters.receive_errors.inc();
                 return Err(NodeError::io(
                     format!("recvmmsg on `{}`", self.socket.interface()),
                     e,
@@ -336,159 +326,194 @@ impl SvSubscriberReader {
             let Some(frame) = self.receiver.frame(i) else {
                 break;
             };
-            self.counters.frames.inc();
             if frame.truncated {
-                self.counters.truncated.inc();
+                self.state.counters.frames.inc();
+                self.state.counters.truncated.inc();
                 continue;
             }
             let ts = match (self.kernel_timestamps, frame.kernel_ts) {
                 (true, Some(ts)) => ts,
                 _ => fallback,
             };
-            let Ok(parsed) = SvFrameRepr::parse(frame.data) else {
-                self.counters.malformed.inc();
-                continue;
-            };
-            if !self.filter.frame(&parsed, frame.vlan_tci) {
-                self.counters.filtered.inc();
-                continue;
-            }
-            let flags = if parsed.header.simulation {
-                SampleFlags(SampleFlags::TEST)
-            } else {
-                SampleFlags::default()
-            };
-            for asdu in parsed.pdu.asdus.iter() {
-                let Ok(asdu) = asdu else {
-                    self.counters.malformed.inc();
-                    break;
-                };
-                Self::handle_asdu(
-                    &asdu,
-                    flags,
-                    ts,
-                    &mut Decoder {
-                        dataset: &self.dataset,
-                        measurements: &mut self.measurements,
-                        filter: &self.filter,
-                        rate: self.rate,
-                        quality: self.quality,
-                        tracker: &mut self.tracker,
-                        position: &mut self.position,
-                        conf_rev: &mut self.conf_rev,
-                        counters: &self.counters,
-                    },
-                    ctx,
-                    out,
-                );
-            }
+            self.state
+                .handle_frame(frame.data, frame.vlan_tci, ts, ctx, out);
         }
         Ok(n)
     }
+}
 
-    fn handle_asdu(
-        asdu: &AsduRepr<'_>,
-        mut flags: SampleFlags,
+/// What the subscriber knows about its stream, and the decoding of one frame into
+/// samples (no allocation: the measurement buffer is sized once).
+struct StreamState {
+    dataset: Dataset,
+    measurements: Vec<Measurement>,
+    filter: Filter,
+    rate: u32,
+    quality: QualityOutput,
+    tracker: SmpCntTracker,
+    /// Running sample number: smpCnt unwrapped across seconds.
+    position: u64,
+    conf_rev: Option<u32>,
+    counters: Arc<SvSubscriberCounters>,
+}
+
+impl StreamState {
+    fn new(
+        dataset: Dataset,
+        rate: u32,
+        filter: Filter,
+        quality: QualityOutput,
+        counters: Arc<SvSubscriberCounters>,
+    ) -> StreamState {
+        StreamState {
+            measurements: vec![Measurement::default(); dataset.len()],
+            dataset,
+            filter,
+            rate,
+            quality,
+            tracker: SmpCntTracker::new(rate),
+            position: 0,
+            conf_rev: None,
+            counters,
+        }
+    }
+
+    /// Decodes one received frame (`vlan_tci`: a tag the kernel stripped) into `out`.
+    fn handle_frame(
+        &mut self,
+        data: &[u8],
+        vlan_tci: Option<u16>,
         ts: Nanos,
-        d: &mut Decoder<'_>,
         ctx: &mut ReadContext<'_>,
         out: &mut Batch,
     ) {
-        if !d.filter.asdu(asdu) {
-            d.counters.filtered.inc();
+        self.counters.frames.inc();
+        let Ok(parsed) = SvFrameRepr::parse(data) else {
+            self.counters.malformed.inc();
+            return;
+        };
+        if !self.filter.frame(&parsed, vlan_tci) {
+            self.counters.filtered.inc();
             return;
         }
-        d.counters.asdus.inc();
-        if d.dataset.decode(asdu.seq_data, d.measurements).is_err() {
-            d.counters.malformed.inc();
-            return;
+        let flags = if parsed.header.simulation {
+            SampleFlags(SampleFlags::TEST)
+        } else {
+            SampleFlags::default()
+        };
+        for asdu in parsed.pdu.asdus.iter() {
+            let Ok(asdu) = asdu else {
+                self.counters.malformed.inc();
+                break;
+            };
+            self.handle_asdu(&asdu, flags, ts, ctx, out);
         }
-        if let Some(previous) = *d.conf_rev {
-            if previous != asdu.conf_rev {
-                d.counters.conf_rev_changes.inc();
-            }
-        }
-        *d.conf_rev = Some(asdu.conf_rev);
-        let seq = match d.tracker.observe(asdu.smp_cnt) {
+    }
+
+    /// The running sample number of an ASDU, or `None` for a sample to drop.
+    fn sequence(&mut self, smp_cnt: u16) -> Option<u64> {
+        match self.tracker.observe(smp_cnt) {
             SmpCntEvent::First => {
-                *d.position = u64::from(asdu.smp_cnt);
-                *d.position
+                self.position = u64::from(smp_cnt);
+                Some(self.position)
             }
             SmpCntEvent::InOrder => {
-                *d.position += 1;
-                *d.position
+                self.position += 1;
+                Some(self.position)
             }
             SmpCntEvent::Lost { missed } => {
-                d.counters.lost.add(u64::from(missed));
-                *d.position += u64::from(missed) + 1;
-                *d.position
+                self.counters.lost.add(u64::from(missed));
+                self.position += u64::from(missed) + 1;
+                Some(self.position)
             }
             SmpCntEvent::Duplicate => {
-                d.counters.duplicates.inc();
-                return;
+                self.counters.duplicates.inc();
+                None
             }
             SmpCntEvent::OutOfOrder { behind } => {
-                d.counters.out_of_order.inc();
-                d.position.saturating_sub(u64::from(behind) + 1)
+                self.counters.out_of_order.inc();
+                Some(self.position.saturating_sub(u64::from(behind)))
             }
             SmpCntEvent::OutOfRange => {
-                d.counters.malformed.inc();
-                return;
+                self.counters.malformed.inc();
+                None
             }
+        }
+    }
+
+    fn handle_asdu(
+        &mut self,
+        asdu: &AsduRepr<'_>,
+        mut flags: SampleFlags,
+        ts: Nanos,
+        ctx: &mut ReadContext<'_>,
+        out: &mut Batch,
+    ) {
+        if !self.filter.asdu(asdu) {
+            self.counters.filtered.inc();
+            return;
+        }
+        self.counters.asdus.inc();
+        if self
+            .dataset
+            .decode(asdu.seq_data, &mut self.measurements)
+            .is_err()
+        {
+            self.counters.malformed.inc();
+            return;
+        }
+        if self
+            .conf_rev
+            .is_some_and(|previous| previous != asdu.conf_rev)
+        {
+            self.counters.conf_rev_changes.inc();
+        }
+        self.conf_rev = Some(asdu.conf_rev);
+        let Some(seq) = self.sequence(asdu.smp_cnt) else {
+            return;
         };
         if out.is_full() {
-            d.counters.batch_overflow.inc();
+            self.counters.batch_overflow.inc();
             return;
         }
         let Some(mut sample) = ctx.pool.alloc() else {
-            d.counters.batch_overflow.inc();
+            self.counters.batch_overflow.inc();
             return;
         };
         if !asdu.smp_synch.is_synchronized() {
             flags.set(SampleFlags::UNSYNCED, true);
         }
         let mut combined = 0u32;
-        for m in d.measurements.iter() {
+        for m in &self.measurements {
             let _ = sample.push(Value::F64(m.value));
             if let Some(q) = m.quality {
                 combined |= q.to_u32();
                 if q.validity != Validity::Good {
                     flags.set(SampleFlags::INVALID, true);
                 }
-                if d.quality == QualityOutput::PerChannel {
+                if self.quality == QualityOutput::PerChannel {
                     let _ = sample.push(Value::I64(i64::from(q.to_u32())));
                 }
             }
         }
         let _ = sample.push(Value::I64(i64::from(asdu.smp_cnt)));
-        if d.quality == QualityOutput::Combined {
+        if self.quality == QualityOutput::Combined {
             let _ = sample.push(Value::I64(i64::from(combined)));
         }
         sample.seq = seq;
         sample.ts_received = ts;
         sample.ts_origin = match asdu.refr_tm {
             Some(t) => t.to_unix_nanos(),
-            None if asdu.smp_synch.is_synchronized() => time_of_smp_cnt(asdu.smp_cnt, d.rate, ts),
+            None if asdu.smp_synch.is_synchronized() => {
+                time_of_smp_cnt(asdu.smp_cnt, self.rate, ts)
+            }
             None => ts,
         };
         sample.flags = flags;
         if out.push(sample).is_err() {
-            d.counters.batch_overflow.inc();
+            self.counters.batch_overflow.inc();
         }
     }
-}
-
-/// The decoding state one ASDU needs (borrowed from the reader).
-struct Decoder<'a> {
-    dataset: &'a Dataset,
-    measurements: &'a mut [Measurement],
-    filter: &'a Filter,
-    rate: u32,
-    quality: QualityOutput,
-    tracker: &'a mut SmpCntTracker,
-    position: &'a mut u64,
-    conf_rev: &'a mut Option<u32>,
-    counters: &'a SvSubscriberCounters,
 }
 
 impl NodeReader for SvSubscriberReader {
@@ -527,6 +552,171 @@ mod tests {
 
     fn config(text: &str) -> SvSubscriberConfig {
         toml::from_str(text).expect("config")
+    }
+
+    use crate::sv::{Profile, Quality, SmpSynch, SvStream};
+    use gridhil_engine::clock::VirtualClock;
+    use gridhil_engine::sample::SamplePool;
+
+    const SECOND: Nanos = 1_700_000_000 * 1_000_000_000;
+
+    fn state(profile: &Profile, filter: Filter, quality: QualityOutput) -> StreamState {
+        StreamState::new(
+            profile.dataset(),
+            profile.sample_rate,
+            filter,
+            quality,
+            Arc::new(SvSubscriberCounters::default()),
+        )
+    }
+
+    fn no_filter() -> Filter {
+        Filter {
+            app_id: Some(0x4000),
+            sv_id: Some("MU01".into()),
+            src: None,
+            vlan_id: None,
+        }
+    }
+
+    const VALUES: [f64; 8] = [1.234, -0.5, 0.0, 0.001, 230.01, -115.0, -115.01, 0.0];
+
+    fn frame(stream: &SvStream, smp_cnt: u16, qualities: &[Quality]) -> Vec<u8> {
+        let mut buf = vec![0u8; stream.frame_len()];
+        let values: Vec<f64> = (0..usize::from(stream.asdus_per_frame))
+            .flat_map(|_| VALUES)
+            .collect();
+        let len = stream
+            .build_frame(&mut buf, smp_cnt, &values, qualities, None)
+            .unwrap();
+        buf.truncate(len);
+        buf
+    }
+
+    /// Feeds frames (received at `ts`) and returns the samples.
+    fn feed(
+        state: &mut StreamState,
+        frames: &[Vec<u8>],
+        ts: Nanos,
+    ) -> Vec<gridhil_engine::sample::SampleRef> {
+        let clock = VirtualClock::new(ts);
+        let pool = SamplePool::new(64, 32);
+        let mut ctx = ReadContext {
+            clock: &clock,
+            pool: &pool,
+            timeout: 0,
+        };
+        let mut out = Batch::with_capacity(64);
+        for f in frames {
+            state.handle_frame(f, None, ts, &mut ctx, &mut out);
+        }
+        out.drain().collect()
+    }
+
+    fn counter(state: &StreamState, name: &str) -> u64 {
+        state
+            .counters
+            .snapshot()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+            .unwrap()
+    }
+
+    #[test]
+    fn asdus_become_scaled_samples_with_running_numbers() {
+        let mut stream = SvStream::new("MU01", 0x4000, &Profile::LE_80_50HZ).unwrap();
+        stream.smp_synch = SmpSynch::Global;
+        let mut st = state(&Profile::LE_80_50HZ, no_filter(), QualityOutput::Combined);
+        let frames: Vec<Vec<u8>> = [3998u16, 3999, 0, 0, 2, 1]
+            .iter()
+            .map(|&c| frame(&stream, c, &[]))
+            .collect();
+        let received = SECOND + 2 * 250_000 + 40_000;
+        let samples = feed(&mut st, &frames, received);
+        let seqs: Vec<u64> = samples.iter().map(|s| s.seq).collect();
+        // 0 twice: the duplicate is dropped; 1 arrives after 2: out of order.
+        assert_eq!(seqs, [3998, 3999, 4000, 4002, 4001]);
+        assert_eq!(counter(&st, "lost"), 1);
+        assert_eq!(counter(&st, "duplicates"), 1);
+        assert_eq!(counter(&st, "out_of_order"), 1);
+        assert_eq!(counter(&st, "asdus"), 6);
+        let first = &samples[0];
+        for (got, want) in first.values().iter().take(8).zip(VALUES) {
+            assert!((got.as_f64() - want).abs() < 1e-9, "{got:?} vs {want}");
+        }
+        assert_eq!(first.values()[8], Value::I64(3998));
+        assert_eq!(first.values()[9], Value::I64(0));
+        assert_eq!(first.ts_received, received);
+        // smpSynch global: the instant is rebuilt from smpCnt within the second.
+        assert_eq!(first.ts_origin, SECOND - 2 * 250_000);
+        assert_eq!(samples[2].ts_origin, SECOND);
+        assert!(!first.flags.contains(SampleFlags::UNSYNCED));
+    }
+
+    #[test]
+    fn filters_flags_and_malformed_frames() {
+        let profile = Profile::LE_80_50HZ;
+        let stream = SvStream::new("MU01", 0x4000, &profile).unwrap();
+        let other_appid = SvStream::new("MU01", 0x4001, &profile).unwrap();
+        let other_svid = SvStream::new("MU02", 0x4000, &profile).unwrap();
+        let mut simulated = stream.clone();
+        simulated.simulation = true;
+        simulated.conf_rev = 2;
+        let mut bad = Quality::GOOD;
+        bad.validity = Validity::Invalid;
+        bad.test = true;
+        let mut qualities = [Quality::GOOD; 8];
+        qualities[5] = bad;
+        let mut st = state(&profile, no_filter(), QualityOutput::PerChannel);
+        let frames = vec![
+            frame(&other_appid, 1, &[]),
+            frame(&other_svid, 1, &[]),
+            vec![0u8; 3],
+            frame(&stream, 10, &qualities),
+            frame(&simulated, 11, &[]),
+        ];
+        let samples = feed(&mut st, &frames, SECOND);
+        assert_eq!(samples.len(), 2);
+        assert_eq!(counter(&st, "filtered"), 2);
+        assert_eq!(counter(&st, "malformed"), 1);
+        assert_eq!(counter(&st, "conf_rev_changes"), 1);
+        let first = &samples[0];
+        assert!(first.flags.contains(SampleFlags::INVALID));
+        assert!(first.flags.contains(SampleFlags::UNSYNCED), "smpSynch none");
+        assert_eq!(first.ts_origin, SECOND, "unsynchronised: the receive time");
+        // Per-channel quality: value, quality, value, quality, ..., smp_cnt.
+        assert_eq!(first.values().len(), 17);
+        assert_eq!(first.values()[11], Value::I64(i64::from(bad.to_u32())));
+        assert_eq!(first.values()[1], Value::I64(0));
+        assert_eq!(first.values()[16], Value::I64(10));
+        assert!(
+            samples[1].flags.contains(SampleFlags::TEST),
+            "simulation bit"
+        );
+        assert!(!samples[1].flags.contains(SampleFlags::INVALID));
+    }
+
+    #[test]
+    fn several_asdus_per_frame_give_several_samples() {
+        let profile = Profile::LE_256_50HZ;
+        let stream = SvStream::new("MU01", 0x4000, &profile).unwrap();
+        let mut st = state(&profile, no_filter(), QualityOutput::None);
+        let samples = feed(
+            &mut st,
+            &[frame(&stream, 12_796, &[]), frame(&stream, 4, &[])],
+            SECOND,
+        );
+        let counts: Vec<Value> = samples.iter().map(|s| s.values()[8]).collect();
+        let expected: Vec<Value> = [
+            12_796, 12_797, 12_798, 12_799, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+        ]
+        .iter()
+        .map(|&c| Value::I64(c))
+        .collect();
+        assert_eq!(counts, expected);
+        assert_eq!(counter(&st, "lost"), 0);
+        assert_eq!(samples[15].seq, 12_800 + 11);
     }
 
     #[test]
