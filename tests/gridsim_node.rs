@@ -59,7 +59,11 @@ fn feeder_in_virtual_time_is_complete_nominal_and_deterministic() {
     for w in a.ts_origin.windows(2) {
         assert_eq!(w[1] - w[0], 100_000, "ts_origin advances by 2 steps");
     }
-    assert_eq!(csv.lines().count(), 10_001, "CSV header and one line per sample");
+    assert_eq!(
+        csv.lines().count(),
+        10_001,
+        "CSV header and one line per sample"
+    );
     assert!(
         a.values.iter().flatten().all(|v| v.is_finite()),
         "all values finite"
@@ -211,7 +215,10 @@ fn bad_models_outputs_and_inputs_are_clear_check_errors() {
         dir.path(),
         "[nodes.grid]\ntype = \"gridsim\"\nmodel = \"grids/missing.toml\"\n\n[[paths]]\nin = [\"grid\"]\n",
     );
-    assert!(out.contains("[nodes.grid]") && out.contains("missing.toml"), "{out}");
+    assert!(
+        out.contains("[nodes.grid]") && out.contains("missing.toml"),
+        "{out}"
+    );
     assert!(out.contains("cannot read"), "{out}");
 
     std::fs::write(
