@@ -230,6 +230,71 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
     );
 }
 
+/// The kernel drops the 802.1Q tag of SV frames before an 0x88BA-bound socket sees
+/// them; with `vlan_id` the subscriber binds ETH_P_ALL and reads the tag from
+/// PACKET_AUXDATA: VLAN 0 (the example's tag) passes, VLAN 7 is filtered out.
+#[test]
+fn vlan_filter_reads_the_tag_the_kernel_strips() {
+    let Some(veth) = VethPair::create("v") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = |vid: u16| {
+        let log = dir.path().join(format!("vid{vid}.h5"));
+        let child = gridhil()
+            .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
+            .args(["--set", &format!("nodes.sub.interface={}", veth.b)])
+            .args(["--set", &format!("nodes.sub.vlan_id={vid}")])
+            .args([
+                "--duration",
+                "6s",
+                "--quiet",
+                "--log",
+                log.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        (child, log)
+    };
+    let (matching, matching_log) = spawn(0);
+    let (other, other_log) = spawn(7);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let index = std::fs::read_to_string(format!("/sys/class/net/{}/ifindex", veth.b)).unwrap();
+    while Instant::now() < deadline {
+        let table = std::fs::read_to_string("/proc/net/packet").unwrap_or_default();
+        let bound = table
+            .lines()
+            .filter(|line| line.split_whitespace().nth(4) == Some(index.trim()))
+            .count();
+        if bound >= 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let publisher = gridhil()
+        .args(["run", repo("examples/sv-publish.toml").to_str().unwrap()])
+        .args(["--set", &format!("nodes.mu1.interface={}", veth.a)])
+        .args(["--set", "nodes.gen.limit=400", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        publisher.status.success(),
+        "publisher failed: {}",
+        text(&publisher)
+    );
+    for child in [matching, other] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "subscriber failed: {}", text(&out));
+    }
+    assert_eq!(node_counter(&matching_log, "sub", "asdus"), 400);
+    assert_eq!(node_counter(&matching_log, "sub", "filtered"), 0);
+    assert_eq!(node_counter(&matching_log, "sub", "lost"), 0);
+    assert_eq!(node_counter(&other_log, "sub", "asdus"), 0);
+    assert_eq!(node_counter(&other_log, "sub", "filtered"), 400);
+}
+
 /// Whether tshark is installed (prints why not).
 fn tshark_available() -> bool {
     match Command::new("tshark").arg("-v").output() {

@@ -19,6 +19,8 @@ pub struct FrameReceiver {
     iovecs: Vec<libc::iovec>,
     headers: Vec<libc::mmsghdr>,
     control: Vec<u64>,
+    /// Link-level source of each frame (`sll_pkttype` tells outgoing frames apart).
+    names: Vec<libc::sockaddr_ll>,
 }
 
 // SAFETY: the raw pointers inside `iovecs`/`headers` point into this struct's own heap
@@ -36,6 +38,8 @@ pub struct ReceivedFrame<'a> {
     pub vlan_tci: Option<u16>,
     /// The frame did not fit the buffer and was cut.
     pub truncated: bool,
+    /// A frame this host sent (seen by an `ETH_P_ALL` socket), not a received one.
+    pub outgoing: bool,
 }
 
 impl FrameReceiver {
@@ -50,6 +54,8 @@ impl FrameReceiver {
             iovecs: vec![unsafe { zeroed() }; batch],
             headers: vec![unsafe { zeroed() }; batch],
             control: vec![0u64; batch * CMSG_WORDS],
+            // SAFETY: all-zero is a valid sockaddr_ll.
+            names: vec![unsafe { zeroed() }; batch],
         };
         for i in 0..batch {
             receiver.iovecs[i] = libc::iovec {
@@ -68,8 +74,8 @@ impl FrameReceiver {
     fn reset_headers(&mut self, count: usize) {
         for i in 0..count {
             let header = &mut self.headers[i].msg_hdr;
-            header.msg_name = std::ptr::null_mut();
-            header.msg_namelen = 0;
+            header.msg_name = (&mut self.names[i] as *mut libc::sockaddr_ll).cast();
+            header.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
             header.msg_iov = &mut self.iovecs[i];
             header.msg_iovlen = 1;
             header.msg_control = self.control[i * CMSG_WORDS..].as_mut_ptr().cast();
@@ -117,6 +123,10 @@ impl FrameReceiver {
             kernel_ts,
             vlan_tci,
             truncated: header.msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
+            outgoing: self
+                .names
+                .get(i)
+                .is_some_and(|name| name.sll_pkttype == libc::PACKET_OUTGOING),
         })
     }
 }

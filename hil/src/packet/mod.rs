@@ -19,6 +19,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// EtherType of IEC 61850-9-2 sampled values.
 pub const ETH_P_SV: u16 = 0x88ba;
+/// Every EtherType (`ETH_P_ALL`): the socket also sees frames this host sends.
+pub const ETH_P_ALL: u16 = 0x0003;
 
 /// An `AF_PACKET`/`SOCK_RAW` socket bound to one interface.
 #[derive(Debug)]

@@ -1,15 +1,18 @@
 //! `sv-subscriber`: receives one IEC 61850-9-2 sampled-values stream from a raw
 //! Ethernet interface and turns each ASDU into a sample.
 //!
-//! The socket is bound to EtherType 0x88BA, so the kernel hands over SV frames only,
-//! tagged or not: it strips an 802.1Q tag before the protocol match and reports it
-//! in `PACKET_AUXDATA`, which is read for the `vlan_id` filter. Frames are filtered by
-//! APPID, source MAC and svID; values are scaled to A and V, smpCnt is followed for
-//! lost, duplicate and out-of-order samples, and `ts_received` is the kernel's
-//! receive time (`SO_TIMESTAMPNS`).
+//! By default the socket is bound to EtherType 0x88BA, so the kernel hands over SV
+//! frames only, tagged or not: it takes an 802.1Q tag off before the protocol match
+//! (and forgets it when no VLAN device claims it). A `vlan_id` filter, or
+//! `ethertype = "all"`, binds `ETH_P_ALL` instead: such a socket sees frames before
+//! the tag is dropped, reads it from `PACKET_AUXDATA`, and skips frames of other
+//! EtherTypes and frames this host sends. Frames are filtered by APPID, source MAC,
+//! VLAN id and svID; values are scaled to A and V, smpCnt is followed for lost,
+//! duplicate and out-of-order samples, and `ts_received` is the kernel's receive
+//! time (`SO_TIMESTAMPNS`).
 
 use super::config::{default_profile, parse_mac, resolve_profile, time_of_smp_cnt};
-use crate::packet::{FrameReceiver, PacketSocket, ETH_P_SV};
+use crate::packet::{FrameReceiver, PacketSocket, ETH_P_ALL, ETH_P_SV};
 use crate::sv::{
     AsduRepr, Dataset, MacAddress, Measurement, SmpCntEvent, SmpCntTracker, SvFrameRepr, Validity,
     MAX_FRAME_LEN,
@@ -51,6 +54,18 @@ pub enum Membership {
     None,
 }
 
+/// Which EtherTypes the socket is bound to.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EthertypeBinding {
+    /// 0x88BA only (VLAN tags are gone by the time the frame matches).
+    #[default]
+    Sv,
+    /// Every EtherType (`ETH_P_ALL`), keeping VLAN tags in `PACKET_AUXDATA`; other
+    /// EtherTypes and outgoing frames are skipped. Implied by `vlan_id`.
+    All,
+}
+
 /// Where `ts_received` comes from.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
@@ -74,8 +89,11 @@ pub struct SvSubscriberConfig {
     pub sv_id: Option<String>,
     /// Only frames from this source MAC (any when absent).
     pub src: Option<String>,
-    /// Only frames with this VLAN id (any, tagged or not, when absent).
+    /// Only frames with this VLAN id (any, tagged or not, when absent); binds `ETH_P_ALL`.
     pub vlan_id: Option<u16>,
+    /// EtherType binding of the socket.
+    #[serde(default)]
+    pub ethertype: EthertypeBinding,
     /// Profile of the stream (dataset, rate): as for `sv-publisher`.
     #[serde(default = "default_profile")]
     pub profile: String,
@@ -123,6 +141,7 @@ pub struct SvSubscriberCounters {
     conf_rev_changes: Counter,
     malformed: Counter,
     filtered: Counter,
+    not_sv: Counter,
     truncated: Counter,
     batch_overflow: Counter,
     receive_errors: Counter,
@@ -139,6 +158,7 @@ impl NodeCounters for SvSubscriberCounters {
             ("conf_rev_changes", self.conf_rev_changes.get()),
             ("malformed", self.malformed.get()),
             ("filtered", self.filtered.get()),
+            ("not_sv", self.not_sv.get()),
             ("truncated", self.truncated.get()),
             ("batch_overflow", self.batch_overflow.get()),
             ("receive_errors", self.receive_errors.get()),
@@ -215,7 +235,12 @@ impl NodeConfig for SvSubscriberConfig {
             .map(|s| parse_mac("src", s))
             .transpose()
             .map_err(NodeError::Config)?;
-        let socket = PacketSocket::open(&self.interface, ETH_P_SV)?;
+        let protocol = if self.vlan_id.is_some() || self.ethertype == EthertypeBinding::All {
+            ETH_P_ALL
+        } else {
+            ETH_P_SV
+        };
+        let socket = PacketSocket::open(&self.interface, protocol)?;
         socket.set_receive_buffer(self.receive_buffer)?;
         socket.enable_auxdata()?;
         let kernel_timestamps = self.timestamps == ReceiveTimestamps::Kernel && !ctx.virtual_time;
@@ -326,6 +351,9 @@ impl SvSubscriberReader {
             let Some(frame) = self.receiver.frame(i) else {
                 break;
             };
+            if frame.outgoing {
+                continue;
+            }
             if frame.truncated {
                 self.state.counters.frames.inc();
                 self.state.counters.truncated.inc();
@@ -339,6 +367,20 @@ impl SvSubscriberReader {
                 .handle_frame(frame.data, frame.vlan_tci, ts, ctx, out);
         }
         Ok(n)
+    }
+}
+
+/// Whether a frame carries EtherType 0x88BA, directly or after one 802.1Q tag.
+fn is_sv(frame: &[u8]) -> bool {
+    let ethertype = |at: usize| {
+        frame
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    match ethertype(12) {
+        Some(ETH_P_SV) => true,
+        Some(0x8100) => ethertype(16) == Some(ETH_P_SV),
+        _ => false,
     }
 }
 
@@ -387,6 +429,10 @@ impl StreamState {
         ctx: &mut ReadContext<'_>,
         out: &mut Batch,
     ) {
+        if !is_sv(data) {
+            self.counters.not_sv.inc();
+            return;
+        }
         self.counters.frames.inc();
         let Ok(parsed) = SvFrameRepr::parse(data) else {
             self.counters.malformed.inc();
@@ -673,13 +719,15 @@ mod tests {
             frame(&other_appid, 1, &[]),
             frame(&other_svid, 1, &[]),
             vec![0u8; 3],
+            vec![0u8; 60],
             frame(&stream, 10, &qualities),
             frame(&simulated, 11, &[]),
         ];
         let samples = feed(&mut st, &frames, SECOND);
         assert_eq!(samples.len(), 2);
         assert_eq!(counter(&st, "filtered"), 2);
-        assert_eq!(counter(&st, "malformed"), 1);
+        assert_eq!(counter(&st, "malformed"), 0);
+        assert_eq!(counter(&st, "not_sv"), 2, "too short, and EtherType 0");
         assert_eq!(counter(&st, "conf_rev_changes"), 1);
         let first = &samples[0];
         assert!(first.flags.contains(SampleFlags::INVALID));
@@ -695,6 +743,25 @@ mod tests {
             "simulation bit"
         );
         assert!(!samples[1].flags.contains(SampleFlags::INVALID));
+    }
+
+    #[test]
+    fn sv_ethertype_is_recognised_tagged_or_not() {
+        let stream = SvStream::new("MU01", 0x4000, &Profile::LE_80_50HZ).unwrap();
+        let tagged = frame(&stream, 0, &[]);
+        assert!(is_sv(&tagged));
+        let mut untagged_stream = stream.clone();
+        untagged_stream.vlan = None;
+        assert!(is_sv(&frame(&untagged_stream, 0, &[])));
+        let mut other = tagged.clone();
+        other[16] = 0x08;
+        other[17] = 0x00;
+        assert!(!is_sv(&other));
+        assert!(!is_sv(&tagged[..15]));
+        // A truncated SV frame is SV but malformed.
+        let mut st = state(&Profile::LE_80_50HZ, no_filter(), QualityOutput::None);
+        assert!(feed(&mut st, &[tagged[..40].to_vec()], SECOND).is_empty());
+        assert_eq!(counter(&st, "malformed"), 1);
     }
 
     #[test]
