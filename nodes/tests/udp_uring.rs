@@ -164,7 +164,7 @@ fn check(
 }
 
 /// Sends every sample from a node with `tx_backend` to one with `rx_backend`.
-fn exchange(tx_backend: &str, rx_backend: &str) {
+fn exchange(tx_backend: &str, rx_backend: &str, receive_mode: &str) {
     let port = free_port();
     let pool = SamplePool::new(4 * SAMPLES as usize, VALUES);
     let clock: Arc<dyn Clock> = Arc::new(FrozenWallClock(RealClock::default()));
@@ -176,6 +176,7 @@ local = "127.0.0.1:{port}"
 format = "villas.binary"
 values = {VALUES}
 backend = "{rx_backend}"
+receive = "{receive_mode}"
 receive_buffer = 4194304
 "#
         ),
@@ -239,17 +240,22 @@ batch = 16
 
 #[test]
 fn io_uring_receives_every_datagram_with_kernel_timestamps() {
-    exchange("mmsg", "io-uring");
+    exchange("mmsg", "io-uring", "blocking");
+}
+
+#[test]
+fn io_uring_busy_poll_receives_every_datagram() {
+    exchange("mmsg", "io-uring", "busy-poll");
 }
 
 #[test]
 fn io_uring_sends_every_datagram() {
-    exchange("io-uring", "mmsg");
+    exchange("io-uring", "mmsg", "blocking");
 }
 
 #[test]
 fn io_uring_to_io_uring() {
-    exchange("io-uring", "io-uring");
+    exchange("io-uring", "io-uring", "blocking");
 }
 
 #[test]
