@@ -429,6 +429,21 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
 }
 
 #[test]
+fn examples_pass_the_config_check() {
+    for (file, node) in [
+        ("examples/sv-publish.toml", "mu1"),
+        ("examples/sv-subscribe.toml", "sub"),
+    ] {
+        let out = gridhil()
+            .args(["check", repo(file).to_str().unwrap()])
+            .args(["--set", &format!("nodes.{node}.interface=eth1")])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{file}: {}", text(&out));
+    }
+}
+
+#[test]
 fn missing_interface_is_named_in_the_error() {
     let out = gridhil()
         .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])

@@ -72,8 +72,6 @@ pub struct SvPublisherConfig {
     pub send_buffer: Option<usize>,
     /// `SO_PRIORITY` of the socket (queueing priority of sent frames).
     pub socket_priority: Option<u8>,
-    #[serde(skip)]
-    input_values: usize,
 }
 
 fn default_dst() -> String {
@@ -165,7 +163,6 @@ impl NodeConfig for SvPublisherConfig {
                 names.join(" ")
             ));
         }
-        self.input_values = channels;
         Ok(())
     }
 
