@@ -515,6 +515,56 @@ mod tests {
     }
 
     #[test]
+    fn refused_setpoints_are_counted_and_repeats_applied_once() {
+        let mut config = prepared("model = \"feeder10.toml\"\noutputs = [\"ld4.p\"]\n").unwrap();
+        config
+            .connect_input(&[Signal::f64("ld4.p"), Signal::f64("pv7.q_ref")])
+            .unwrap();
+        let (io, clock, pool) = build(&config);
+        let (mut reader, mut writer) = (io.reader.unwrap(), io.writer.unwrap());
+        let counters = io.counters.unwrap();
+        let count = |name: &str| {
+            counters
+                .snapshot()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0, |(_, v)| v)
+        };
+        let write = |writer: &mut Box<dyn NodeWriter>, values: [f64; 2]| {
+            let mut sample = pool.alloc().unwrap();
+            for v in values {
+                sample.push(Value::F64(v)).unwrap();
+            }
+            let ctx = WriteContext {
+                clock: clock.as_ref(),
+            };
+            writer.write(&[sample], &ctx).unwrap();
+        };
+        let step = |reader: &mut Box<dyn NodeReader>, k: i64| {
+            clock.advance_to(k * 50_000);
+            let mut out = Batch::with_capacity(4);
+            let mut ctx = ReadContext {
+                clock: clock.as_ref(),
+                pool: &pool,
+                timeout: 0,
+            };
+            reader.read(&mut ctx, &mut out).unwrap();
+        };
+        step(&mut reader, 0);
+        write(&mut writer, [-1.0, 1e5]);
+        step(&mut reader, 1);
+        assert_eq!(count("setpoints_rejected"), 1, "negative load power");
+        assert_eq!(count("setpoints_applied"), 1);
+        write(&mut writer, [-1.0, 1e5]);
+        step(&mut reader, 2);
+        assert_eq!(count("setpoints_applied"), 1, "a repeated value acts once");
+        write(&mut writer, [2e6, 1e5]);
+        step(&mut reader, 3);
+        assert_eq!(count("setpoints_applied"), 2);
+        assert_eq!(count("sim_steps"), 3);
+    }
+
+    #[test]
     fn a_setpoint_changes_the_inverter_current() {
         let text = "model = \"feeder10.toml\"\noutputs = [\"pv7.ia\"]\n";
         let run = |setpoint: Option<f64>| -> f64 {
