@@ -335,7 +335,13 @@ impl SvSubscriberReader {
         ctx: &mut ReadContext<'_>,
         out: &mut Batch,
     ) -> Result<usize, NodeError> {
-        let max_frames = (out.remaining() / self.asdus_per_frame).max(1);
+        // Only as many frames as the batch has room for all their ASDUs (at least
+        // one frame into an empty batch), so nothing received is dropped for space.
+        let room = out.remaining() / self.asdus_per_frame;
+        if room == 0 && !out.is_empty() {
+            return Ok(0);
+        }
+        let max_frames = room.max(1);
         let n = match self.receiver.receive(max_frames) {
             Ok(n) => n,
             Err(e) => {
@@ -585,7 +591,7 @@ impl NodeReader for SvSubscriberReader {
             if !readable {
                 return Ok(());
             }
-            if self.receive_once(ctx, out)? > 0 || out.is_full() || !out.is_empty() {
+            if self.receive_once(ctx, out)? > 0 || !out.is_empty() {
                 return Ok(());
             }
         }
