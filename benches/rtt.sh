@@ -10,6 +10,7 @@
 #   WARMUP          warm-up before each point, excluded from the statistics (default 1s)
 #   PROBE_DURATION  length of each throughput step (default 3s)
 #   RATES           throughput steps in samples/s (default "50k 100k 200k 300k 500k 700k 1M 1.5M 2M")
+#   THROUGHPUT_BATCH  samples per sendmmsg in the throughput probe (default 32)
 #   ECHO_SET        extra --set options for the echo, e.g. "nodes.echo.receive=busy-poll"
 #   RTT_ARGS        extra options for gridhil rtt, e.g. "--busy-poll --sender-cpu 2 --receiver-cpu 3"
 #   ECHO_TASKSET    CPU list to run the echo on via taskset, e.g. "4-5"
@@ -26,6 +27,7 @@ PROBE_DURATION=${PROBE_DURATION:-3s}
 RATES=${RATES:-"50k 100k 200k 300k 500k 700k 1M 1.5M 2M"}
 ECHO_SET=${ECHO_SET:-}
 RTT_ARGS=${RTT_ARGS:-}
+THROUGHPUT_BATCH=${THROUGHPUT_BATCH:-32}
 ECHO_TASKSET=${ECHO_TASKSET:-}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 OUT_DIR=${OUT_DIR:-$(mktemp -d -t gridhil-rtt.XXXXXX)}
@@ -62,13 +64,15 @@ start_echo() {
     kill -0 "$ECHO_PID" 2>/dev/null || { cat "$OUT_DIR/echo-$values.log" >&2; exit 1; }
 }
 
-# measure NAME RATE VALUES DURATION: one gridhil rtt run against the echo; JSON to $OUT_DIR/NAME.json.
+# measure NAME RATE VALUES DURATION [OPTIONS…]: one gridhil rtt run against the echo; JSON
+# to $OUT_DIR/NAME.json.
 measure() {
     local name=$1 rate=$2 values=$3 duration=$4
+    shift 4
     # shellcheck disable=SC2086
     "$GRIDHIL" rtt --target 127.0.0.1:12002 --bind 127.0.0.1:12001 --format villas.binary \
         --rate "$rate" --values "$values" --duration "$duration" --warmup "$WARMUP" \
-        --json $RTT_ARGS >"$OUT_DIR/$name.json"
+        --json $RTT_ARGS "$@" >"$OUT_DIR/$name.json"
 }
 
 host_line() {
@@ -100,7 +104,7 @@ done
 echo
 
 if [[ -z ${SKIP_THROUGHPUT:-} ]]; then
-    echo "## Throughput of one path (8 values, one sample per datagram)"
+    echo "## Throughput of one path (8 values, one sample per datagram, $THROUGHPUT_BATCH datagrams per sendmmsg)"
     echo
     echo "| asked samples/s | sent samples/s | sent | lost | loss % | RTT p50 µs | p99 |"
     echo "|---|---|---|---|---|---|---|"
@@ -108,7 +112,7 @@ if [[ -z ${SKIP_THROUGHPUT:-} ]]; then
     best=0
     for rate in $RATES; do
         name="throughput-$rate"
-        measure "$name" "${rate}Hz" 8 "$PROBE_DURATION"
+        measure "$name" "${rate}Hz" 8 "$PROBE_DURATION" --batch "$THROUGHPUT_BATCH"
         jq -r --arg rate "$rate" '"| \($rate) | \(.send_rate_hz // 0 | round) | \(.sent) | \(.lost) | \(.loss_percent * 1000 | round / 1000) | \(.rtt_us.p50 // "-") | \(.rtt_us.p99 // "-") |"' \
             "$OUT_DIR/$name.json"
         lost=$(jq '.lost' "$OUT_DIR/$name.json")

@@ -157,6 +157,21 @@ fn formats_without_a_sequence_field_carry_it_in_value_0() {
 }
 
 #[test]
+fn batched_sends_lose_nothing() {
+    let echo = Echo::start();
+    let target = echo.addr.to_string();
+    let report = rtt_json(&[
+        "--target", &target, "--rate", "4kHz", "--batch", "8", "--values", "8", "--count", "4000",
+        "--grace", "3s",
+    ]);
+    assert_eq!(count(&report, "sent"), 4000, "{report}");
+    assert_eq!(count(&report, "received"), 4000, "{report}");
+    assert_eq!(count(&report, "duplicates"), 0, "{report}");
+    assert_eq!(count(&report, "invalid"), 0, "{report}");
+    check_percentiles(&report, "rtt_us");
+}
+
+#[test]
 fn the_log_holds_every_sample_and_warmup_is_excluded() {
     let echo = Echo::start();
     let target = echo.addr.to_string();

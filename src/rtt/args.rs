@@ -57,6 +57,10 @@ pub struct RttArgs {
     /// Receive by spinning on a non-blocking socket instead of blocking (costs a core).
     #[arg(long)]
     pub busy_poll: bool,
+    /// Send this many samples (one datagram each) per `sendmmsg`, every that many periods;
+    /// for rates a single `sendto` per sample cannot reach.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub batch: u16,
     /// Spin this long before each send deadline instead of sleeping through it, e.g. 20us.
     #[arg(long, default_value = "0s", value_parser = parse_duration_arg)]
     pub timer_spin: Duration,
@@ -108,6 +112,8 @@ pub struct Plan {
     pub json: bool,
     /// Busy-poll receive.
     pub busy_poll: bool,
+    /// Samples per `sendmmsg` (1: one `sendto` per sample).
+    pub batch: usize,
     /// Spin before each deadline, ns.
     pub timer_spin_ns: i64,
     /// SCHED_FIFO priority (0: none).
@@ -178,6 +184,7 @@ impl Plan {
             log: args.log.clone(),
             json: args.json,
             busy_poll: args.busy_poll,
+            batch: usize::from(args.batch),
             timer_spin_ns: args.timer_spin.as_nanos(),
             priority: args.priority,
             sender_cpu: args.sender_cpu,

@@ -7,6 +7,7 @@
 
 mod args;
 mod h5log;
+mod mmsg;
 mod realtime;
 mod receiver;
 mod report;

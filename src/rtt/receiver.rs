@@ -2,6 +2,7 @@
 //! sequence number it was sent with, and records the round trip.
 
 use super::args::Plan;
+use super::mmsg::BatchReceiver;
 use super::realtime::setup_thread;
 use super::socket::ProbeSocket;
 use super::timeline::{Timeline, NO_TIME};
@@ -13,8 +14,11 @@ use gridhil_engine::units::Nanos;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Receive buffer: the largest UDP payload.
+/// Receive buffer per datagram: the largest UDP payload.
 const RECEIVE_BUFFER_BYTES: usize = 65_536;
+
+/// Datagrams taken per `recvmmsg` call.
+const RECEIVE_SLOTS: usize = 64;
 
 /// Shortest automatic grace period after the last send.
 const MIN_GRACE_NS: Nanos = 200_000_000;
@@ -65,7 +69,7 @@ pub fn run_receiver(
     let mut format = gridhil_formats::build(&plan.format);
     let pool = SamplePool::new(DECODE_BATCH + 1, plan.values().max(1));
     let mut batch = Batch::with_capacity(DECODE_BATCH);
-    let mut buf = vec![0u8; RECEIVE_BUFFER_BYTES];
+    let mut batch_rx = BatchReceiver::new(RECEIVE_SLOTS, RECEIVE_BUFFER_BYTES);
     let mut state = ReceiverResult {
         rtt: LatencyHistogram::new(),
         receive_times: vec![NO_TIME; timeline.len()],
@@ -101,8 +105,8 @@ pub fn run_receiver(
                 }
             }
         }
-        let got = match socket.recv(&mut buf, plan.busy_poll) {
-            Ok(got) => got,
+        let count = match batch_rx.receive(socket.raw_fd(), plan.busy_poll) {
+            Ok(count) => count,
             Err(e)
                 if matches!(
                     e.kind(),
@@ -124,35 +128,41 @@ pub fn run_receiver(
                 continue;
             }
         };
-        let received_at = match got.kernel_ns {
-            Some(t) => {
-                state.kernel_stamped += 1;
-                t
+        for i in 0..count {
+            let Some((got, datagram)) = batch_rx.get(i) else {
+                break;
+            };
+            let received_at = match got.kernel_ns {
+                Some(t) => {
+                    state.kernel_stamped += 1;
+                    t
+                }
+                None => {
+                    state.user_stamped += 1;
+                    clock.wall()
+                }
+            };
+            if got.truncated {
+                state.invalid += 1;
+                continue;
             }
-            None => {
-                state.user_stamped += 1;
-                clock.wall()
+            if format
+                .decode(datagram, &plan.signals, &pool, &mut batch)
+                .is_err()
+            {
+                state.invalid += 1;
             }
-        };
-        if got.truncated {
-            state.invalid += 1;
-            continue;
-        }
-        let datagram = buf.get(..got.len).unwrap_or(&[]);
-        if format
-            .decode(datagram, &plan.signals, &pool, &mut batch)
-            .is_err()
-        {
-            state.invalid += 1;
-        }
-        for sample in batch.drain() {
-            let full = plan
-                .seq
-                .wire_seq(&sample)
-                .and_then(|wire| plan.seq.unwrap(wire, timeline.issued()));
-            match full {
-                Some(seq) => state.account(plan, timeline, seq, received_at, &mut newest_received),
-                None => state.invalid += 1,
+            for sample in batch.drain() {
+                let full = plan
+                    .seq
+                    .wire_seq(&sample)
+                    .and_then(|wire| plan.seq.unwrap(wire, timeline.issued()));
+                match full {
+                    Some(seq) => {
+                        state.account(plan, timeline, seq, received_at, &mut newest_received)
+                    }
+                    None => state.invalid += 1,
+                }
             }
         }
     }

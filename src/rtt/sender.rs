@@ -1,7 +1,9 @@
 //! The sender thread: one sample per period, sent on absolute deadlines of the monotonic
-//! clock; records each sample's send time and its own wake-up jitter.
+//! clock (or, with `--batch N`, N samples every N periods with one `sendmmsg`); records each
+//! sample's send time and its own wake-up jitter.
 
 use super::args::Plan;
+use super::mmsg::{raw_address, send_batch, CHUNK};
 use super::realtime::setup_thread;
 use super::timeline::Timeline;
 use anyhow::{anyhow, Result};
@@ -11,6 +13,7 @@ use gridhil_engine::signal::Value;
 use gridhil_engine::stats::LatencyHistogram;
 use gridhil_engine::units::{Nanos, NANOS_PER_SEC};
 use std::net::UdpSocket;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Time between starting the threads and the first deadline.
@@ -18,7 +21,7 @@ const START_DELAY_NS: Nanos = 20_000_000;
 
 /// What the sender did.
 pub struct SenderResult {
-    /// Send-jitter (wake-up − deadline) of the measured samples.
+    /// Send-jitter (wake-up − deadline) of the measured samples (of each batch's first).
     pub jitter: LatencyHistogram,
     /// Measured samples sent without error.
     pub sent: u64,
@@ -75,7 +78,11 @@ fn send_all(
     for (i, value) in sample.values_mut().iter_mut().enumerate() {
         *value = Value::F64(i as f64 * 0.25);
     }
-    let mut buf = vec![0u8; format.max_encoded_len(&plan.signals).max(1)];
+    let datagram_len = format.max_encoded_len(&plan.signals).max(1);
+    let batch = plan.batch.clamp(1, CHUNK);
+    let mut buffers = vec![0u8; datagram_len * batch];
+    let mut lens = [0usize; CHUNK];
+    let address = raw_address(plan.target);
     let mut result = SenderResult {
         jitter: LatencyHistogram::new(),
         sent: 0,
@@ -85,41 +92,101 @@ fn send_all(
         interrupted: false,
         measured_span: None,
     };
+    let total = plan.total_samples();
     let start = clock.monotonic() + START_DELAY_NS;
-    for seq in 0..plan.total_samples() {
+    let mut first = 0u64;
+    while first < total {
         if stop.load(Ordering::Relaxed) {
             result.interrupted = true;
             break;
         }
-        let deadline = plan.rate.tick(start, seq);
+        let deadline = plan.rate.tick(start, first);
         clock.sleep_until(deadline);
         let woke = clock.monotonic();
-        let measured = seq >= plan.warmup_samples;
-        if measured {
+        if first >= plan.warmup_samples {
             result.jitter.record(woke - deadline);
         }
-        plan.seq.stamp(&mut sample, seq);
-        sample.ts_origin = clock.wall();
-        let len = format
-            .encode(std::slice::from_ref(&sample), &plan.signals, &mut buf)
-            .map_err(|e| anyhow!("encoding sample {seq}: {e}"))?;
-        let datagram = buf.get(..len).unwrap_or(&buf);
-        timeline.publish_send(seq, clock.wall());
-        match socket.send_to(datagram, plan.target) {
-            Ok(_) if measured => {
-                result.sent += 1;
-                let first = result.measured_span.map_or(woke, |(first, _)| first);
-                result.measured_span = Some((first, woke));
+        let n = usize::try_from(total - first).map_or(batch, |left| left.min(batch));
+        for (i, (buf, len)) in buffers
+            .chunks_exact_mut(datagram_len)
+            .zip(lens.iter_mut())
+            .take(n)
+            .enumerate()
+        {
+            let seq = first + i as u64;
+            plan.seq.stamp(&mut sample, seq);
+            sample.ts_origin = clock.wall();
+            *len = format
+                .encode(std::slice::from_ref(&sample), &plan.signals, buf)
+                .map_err(|e| anyhow!("encoding sample {seq}: {e}"))?;
+        }
+        let wall = clock.wall();
+        for seq in first..first + n as u64 {
+            timeline.publish_send(seq, wall);
+        }
+        let outcome = if n == 1 {
+            let datagram = buffers.get(..lens[0]).unwrap_or(&[]);
+            socket
+                .send_to(datagram, plan.target)
+                .map(|_| 1)
+                .map_err(|e| (0, e))
+        } else {
+            let mut datagrams: [&[u8]; CHUNK] = [&[]; CHUNK];
+            for ((slot, buf), len) in datagrams
+                .iter_mut()
+                .zip(buffers.chunks_exact(datagram_len))
+                .zip(&lens)
+                .take(n)
+            {
+                *slot = buf.get(..*len).unwrap_or(&[]);
             }
-            Ok(_) => {}
-            Err(error) => {
+            send_all_of(
+                socket.as_raw_fd(),
+                &address,
+                datagrams.get(..n).unwrap_or(&[]),
+            )
+        };
+        let (done, error) = match outcome {
+            Ok(done) => (done, None),
+            Err((done, error)) => (done, Some(error)),
+        };
+        if let Some(error) = error {
+            for seq in first + done as u64..first + n as u64 {
                 timeline.retract_send(seq);
-                result.send_errors += 1;
-                if result.first_error.is_none() {
-                    result.first_error = Some(format!("sending to {}: {error}", plan.target));
-                }
+            }
+            result.send_errors += (n - done) as u64;
+            if result.first_error.is_none() {
+                result.first_error = Some(format!("sending to {}: {error}", plan.target));
             }
         }
+        let measured = (first..first + done as u64)
+            .filter(|seq| *seq >= plan.warmup_samples)
+            .count() as u64;
+        if measured > 0 {
+            result.sent += measured;
+            let span_start = result.measured_span.map_or(woke, |(start, _)| start);
+            result.measured_span = Some((span_start, woke));
+        }
+        first += n as u64;
     }
     Ok(result)
+}
+
+/// Sends every datagram with `sendmmsg` (several calls if the kernel takes fewer); on an
+/// error, how many left before it.
+fn send_all_of(
+    fd: std::os::fd::RawFd,
+    to: &(libc::sockaddr_storage, libc::socklen_t),
+    datagrams: &[&[u8]],
+) -> Result<usize, (usize, std::io::Error)> {
+    let mut done = 0;
+    while let Some(rest) = datagrams.get(done..).filter(|rest| !rest.is_empty()) {
+        match send_batch(fd, to, rest) {
+            Ok(0) => return Err((done, std::io::Error::other("sendmmsg sent nothing"))),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((done, e)),
+        }
+    }
+    Ok(done)
 }
