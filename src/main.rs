@@ -228,6 +228,12 @@ fn print_report(report: &RunReport) {
             println!("  node {} ({}): {}", n.name, n.kind, counters.join(", "));
         }
     }
+    if report.pool_exhausted > 0 {
+        println!(
+            "  sample pool exhausted {} times (samples lost): raise engine.pool",
+            report.pool_exhausted
+        );
+    }
     if let Some(file) = &report.log_file {
         println!("  run log: {file} ({} rows)", report.log_rows);
     }

@@ -21,6 +21,10 @@ fn demo_writes_a_complete_run_log() {
         log.to_str().unwrap(),
         "--set",
         &format!("nodes.csv.out={}", csv.display()),
+        // A log queue that can hold the whole run: on a loaded machine the (non-real-time)
+        // log writer may fall behind, and a full queue drops rows by design.
+        "--set",
+        "engine.log.queue=65536",
         "--quiet",
     ]);
     assert!(output.status.success(), "{}", text(&output));

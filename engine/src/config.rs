@@ -112,7 +112,7 @@ pub struct LogSettings {
 }
 
 fn default_log_queue() -> usize {
-    16384
+    32768
 }
 fn default_chunk() -> usize {
     4096

@@ -136,12 +136,15 @@ pub struct RunReport {
     pub errors: Vec<String>,
     /// Events lost because the event channel was full.
     pub events_dropped: u64,
+    /// Times a sample could not be taken because every pool slot was in use.
+    pub pool_exhausted: u64,
 }
 
 impl RunReport {
     /// Whether every sample that entered a path left it (no drops of any kind, no errors).
     pub fn lossless(&self) -> bool {
         self.errors.is_empty()
+            && self.pool_exhausted == 0
             && self.paths.iter().all(|p| {
                 p.queue_dropped == 0
                     && p.pool_exhausted == 0
@@ -593,6 +596,7 @@ pub fn run(
         log_rows,
         errors,
         events_dropped: shared.events.dropped(),
+        pool_exhausted: shared.pool.exhausted_count(),
     })
 }
 
