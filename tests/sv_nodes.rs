@@ -111,13 +111,10 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
     let subscriber = gridhil()
         .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
         .args(["--set", &format!("nodes.sub.interface={}", veth.b)])
-        .args([
-            "--duration",
-            "9s",
-            "--quiet",
-            "--log",
-            rx_log.to_str().unwrap(),
-        ])
+        // Queues for 4 s of samples: a loaded CI machine may stall a process for a
+        // while; the default 1024 would drop after 256 ms.
+        .args(["--set", "paths.0.queue=16384"])
+        .args(["--duration", "9s", "--log", rx_log.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -133,8 +130,8 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
         .args(["--set", &format!("nodes.mu1.interface={}", veth.a)])
         .args(["--set", "nodes.gen.limit=12000"])
         .args(["--set", "nodes.mu1.smp_synch=global"])
-        .args(["--set", "paths.0.log=true"])
-        .args(["--quiet", "--log", tx_log.to_str().unwrap()])
+        .args(["--set", "paths.0.log=true", "--set", "paths.0.queue=16384"])
+        .args(["--log", tx_log.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(
@@ -149,8 +146,21 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
         text(&subscriber)
     );
 
-    assert_eq!(node_counter(&tx_log, "mu1", "frames_sent"), 12_000);
-    assert_eq!(node_counter(&tx_log, "mu1", "send_errors"), 0);
+    let summaries = format!(
+        "publisher: {}\nsubscriber: {}",
+        text(&publisher),
+        text(&subscriber)
+    );
+    assert_eq!(
+        node_counter(&tx_log, "mu1", "frames_sent"),
+        12_000,
+        "{summaries}"
+    );
+    assert_eq!(
+        node_counter(&tx_log, "mu1", "send_errors"),
+        0,
+        "{summaries}"
+    );
     for counter in [
         "lost",
         "duplicates",
@@ -162,11 +172,10 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
         assert_eq!(
             node_counter(&rx_log, "sub", counter),
             0,
-            "subscriber counter {counter}: {}",
-            text(&subscriber)
+            "subscriber counter {counter}: {summaries}"
         );
     }
-    assert_eq!(node_counter(&rx_log, "sub", "asdus"), 12_000);
+    assert_eq!(node_counter(&rx_log, "sub", "asdus"), 12_000, "{summaries}");
 
     let sent = read_path(&tx_log, "mu1");
     let received = read_path(&rx_log, "sub");
@@ -561,7 +570,12 @@ fn libiec61850_publisher_to_our_subscriber() {
     let subscriber = gridhil()
         .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
         .args(["--set", &format!("nodes.sub.interface={}", veth.b)])
-        .args(["--set", "nodes.sub.sv_id=TESTMU0101"])
+        .args([
+            "--set",
+            "nodes.sub.sv_id=TESTMU0101",
+            "--set",
+            "paths.0.queue=16384",
+        ])
         .args([
             "--duration",
             "8s",
