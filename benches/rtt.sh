@@ -3,7 +3,7 @@
 #
 #   benches/rtt.sh                 # full run: 4 latency points of 10 s, then the throughput probe
 #   DURATION=2s benches/rtt.sh     # shorter points
-#   SKIP_THROUGHPUT=1 benches/rtt.sh
+#   SKIP_THROUGHPUT=1 benches/rtt.sh   # (SKIP_LATENCY=1: only the throughput probe)
 #
 # Environment:
 #   DURATION        length of each latency point (default 10s)
@@ -53,7 +53,8 @@ trap stop_echo EXIT
 
 # start_echo VALUES: a gridhil echo path (examples/udp-echo.toml) declaring VALUES values.
 start_echo() {
-    local values=$1 sets=(--set "nodes.echo.values=$values")
+    local values=$1
+    local sets=(--set "nodes.echo.values=$values")
     for s in $ECHO_SET; do sets+=(--set "$s"); done
     local prefix=()
     [[ -n $ECHO_TASKSET ]] && prefix=(taskset -c "$ECHO_TASKSET")
@@ -81,27 +82,31 @@ host_line() {
     echo "Machine: $(hostname), $(nproc) CPUs ($cpu), kernel $(uname -r); gridhil $("$GRIDHIL" --version | cut -d' ' -f2)"
 }
 
-echo "## gridhil rtt through one gridhil echo path (villas.binary, loopback)"
-echo
 host_line
-echo "Echo: examples/udp-echo.toml ${ECHO_SET:+(--set $ECHO_SET)}; probe options: ${RTT_ARGS:-none}; $DURATION per point after $WARMUP warm-up."
 echo
-echo "| rate | values | sent | lost | dup | reord | RTT min µs | p50 | p90 | p99 | p99.9 | max | send jitter p50 µs | p99 |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-for values in 8 64; do
-    start_echo "$values"
-    for rate in 1kHz 10kHz; do
-        name="latency-$rate-$values"
-        measure "$name" "$rate" "$values" "$DURATION"
-        jq -r --arg rate "$rate" '[ $rate, .values, .sent, .lost, .duplicates, .reordered,
-            (.rtt_us | .min, .p50, .p90, .p99, .p99_9, .max),
-            (.send_jitter_us | .p50, .p99) ]
-            | map(if type == "number" and (. != (. | floor)) then (. * 10 | round / 10) else . end)
-            | "| " + (map(tostring) | join(" | ")) + " |"' "$OUT_DIR/$name.json"
+
+if [[ -z ${SKIP_LATENCY:-} ]]; then
+    echo "## gridhil rtt through one gridhil echo path (villas.binary, loopback)"
+    echo
+    echo "Echo: examples/udp-echo.toml ${ECHO_SET:+(--set $ECHO_SET)}; probe options: ${RTT_ARGS:-none}; $DURATION per point after $WARMUP warm-up."
+    echo
+    echo "| rate | values | sent | lost | dup | reord | RTT min µs | p50 | p90 | p99 | p99.9 | max | send jitter p50 µs | p99 |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    for values in 8 64; do
+        start_echo "$values"
+        for rate in 1kHz 10kHz; do
+            name="latency-$rate-$values"
+            measure "$name" "$rate" "$values" "$DURATION"
+            jq -r --arg rate "$rate" '[ $rate, .values, .sent, .lost, .duplicates, .reordered,
+                (.rtt_us | .min, .p50, .p90, .p99, .p99_9, .max),
+                (.send_jitter_us | .p50, .p99) ]
+                | map(if type == "number" and (. != (. | floor)) then (. * 10 | round / 10) else . end)
+                | "| " + (map(tostring) | join(" | ")) + " |"' "$OUT_DIR/$name.json"
+        done
+        stop_echo
     done
-    stop_echo
-done
-echo
+    echo
+fi
 
 if [[ -z ${SKIP_THROUGHPUT:-} ]]; then
     echo "## Throughput of one path (8 values, one sample per datagram, $THROUGHPUT_BATCH datagrams per sendmmsg)"
@@ -113,7 +118,8 @@ if [[ -z ${SKIP_THROUGHPUT:-} ]]; then
     for rate in $RATES; do
         name="throughput-$rate"
         measure "$name" "${rate}Hz" 8 "$PROBE_DURATION" --batch "$THROUGHPUT_BATCH"
-        jq -r --arg rate "$rate" '"| \($rate) | \(.send_rate_hz // 0 | round) | \(.sent) | \(.lost) | \(.loss_percent * 1000 | round / 1000) | \(.rtt_us.p50 // "-") | \(.rtt_us.p99 // "-") |"' \
+        jq -r --arg rate "$rate" 'def fig: if . == null then "-" else (. * 10 | round / 10) end;
+            "| \($rate) | \(.send_rate_hz // 0 | round) | \(.sent) | \(.lost) | \(.loss_percent * 1000 | round / 1000) | \(.rtt_us.p50 | fig) | \(.rtt_us.p99 | fig) |"' \
             "$OUT_DIR/$name.json"
         lost=$(jq '.lost' "$OUT_DIR/$name.json")
         if [[ $lost != 0 ]]; then
