@@ -19,7 +19,12 @@ struct Echo {
 
 impl Echo {
     fn start() -> Echo {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind echo");
+        Echo::start_on("127.0.0.1:0").expect("bind echo")
+    }
+
+    /// An echo on `addr`, or `None` when it cannot be bound (e.g. no IPv6 loopback).
+    fn start_on(addr: &str) -> Option<Echo> {
+        let socket = UdpSocket::bind(addr).ok()?;
         socket
             .set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();
@@ -34,11 +39,11 @@ impl Echo {
                 }
             }
         });
-        Echo {
+        Some(Echo {
             addr,
             stop,
             thread: Some(thread),
-        }
+        })
     }
 }
 
@@ -133,6 +138,23 @@ fn rtt_through_a_plain_echo_loses_nothing() {
     assert_eq!(report["rtt_us"]["count"], 2000);
     check_percentiles(&report, "rtt_us");
     check_percentiles(&report, "send_jitter_us");
+}
+
+#[test]
+fn rtt_works_over_ipv6() {
+    let Some(echo) = Echo::start_on("[::1]:0") else {
+        println!("skipped: no IPv6 loopback");
+        return;
+    };
+    let target = echo.addr.to_string();
+    let report = rtt_json(&[
+        "--target", &target, "--bind", "[::1]:0", "--rate", "1kHz", "--count", "200", "--grace",
+        "3s",
+    ]);
+    assert_eq!(count(&report, "received"), 200, "{report}");
+    assert!(report["bind"]
+        .as_str()
+        .is_some_and(|b| b.starts_with("[::1]:")));
 }
 
 #[test]

@@ -31,9 +31,9 @@ pub struct BatchReceiver {
 }
 
 impl BatchReceiver {
-    /// Buffers for `slots` datagrams of at most `slot_len` bytes.
+    /// Buffers for `slots` (at most [`CHUNK`]) datagrams of at most `slot_len` bytes.
     pub fn new(slots: usize, slot_len: usize) -> Self {
-        let slots = slots.max(1);
+        let slots = slots.clamp(1, CHUNK);
         BatchReceiver {
             slot_len,
             buffers: vec![0; slots * slot_len],
@@ -42,47 +42,20 @@ impl BatchReceiver {
         }
     }
 
-    /// Receives up to one batch: waits (at most the socket's receive timeout) for the first
-    /// datagram unless `nonblocking`, then takes whatever else is queued. Returns how many.
+    /// Receives up to one batch with one `recvmmsg`: waits (at most the socket's receive
+    /// timeout) for the first datagram unless `nonblocking`, then takes whatever else is
+    /// queued. Returns how many; read them with [`BatchReceiver::get`].
     pub fn receive(&mut self, fd: RawFd, nonblocking: bool) -> io::Result<usize> {
-        let slots = self.datagrams.len();
-        let mut received = 0;
-        for chunk_start in (0..slots).step_by(CHUNK) {
-            let n = (slots - chunk_start).min(CHUNK);
-            let got = self.receive_chunk(fd, chunk_start, n, nonblocking || chunk_start > 0);
-            match got {
-                Ok(got) => {
-                    received += got;
-                    if got < n {
-                        break;
-                    }
-                }
-                Err(e) if chunk_start > 0 && e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(received)
-    }
-
-    fn receive_chunk(
-        &mut self,
-        fd: RawFd,
-        first: usize,
-        n: usize,
-        nonblocking: bool,
-    ) -> io::Result<usize> {
         // SAFETY: iovec and mmsghdr are plain data; all-zero is valid.
         let mut iovecs: [libc::iovec; CHUNK] = unsafe { std::mem::zeroed() };
         // SAFETY: as above.
         let mut headers: [libc::mmsghdr; CHUNK] = unsafe { std::mem::zeroed() };
-        let buffers = self.buffers.chunks_exact_mut(self.slot_len).skip(first);
-        let controls = self.controls.iter_mut().skip(first);
+        let slots = self.datagrams.len();
         for (((iov, header), buffer), control) in iovecs
             .iter_mut()
             .zip(headers.iter_mut())
-            .zip(buffers)
-            .zip(controls)
-            .take(n)
+            .zip(self.buffers.chunks_exact_mut(self.slot_len))
+            .zip(self.controls.iter_mut())
         {
             iov.iov_base = buffer.as_mut_ptr().cast();
             iov.iov_len = buffer.len();
@@ -96,13 +69,13 @@ impl BatchReceiver {
         } else {
             libc::MSG_WAITFORONE
         };
-        // SAFETY: the first `n` headers point at live, writable buffers of their stated
+        // SAFETY: the first `slots` headers point at live, writable buffers of their stated
         // lengths (slices of `self.buffers` and `self.controls`); a null timeout is allowed.
         let got = unsafe {
             libc::recvmmsg(
                 fd,
                 headers.as_mut_ptr(),
-                n as libc::c_uint,
+                slots as libc::c_uint,
                 flags as _,
                 std::ptr::null_mut(),
             )
@@ -111,11 +84,7 @@ impl BatchReceiver {
             return Err(io::Error::last_os_error());
         }
         let got = got as usize;
-        for (header, datagram) in headers
-            .iter()
-            .zip(self.datagrams.iter_mut().skip(first))
-            .take(got)
-        {
+        for (header, datagram) in headers.iter().zip(self.datagrams.iter_mut()).take(got) {
             *datagram = Datagram {
                 len: header.msg_len as usize,
                 truncated: header.msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
@@ -224,6 +193,7 @@ mod tests {
             sent += send_batch(tx.as_raw_fd(), &address, &slices[sent..]).unwrap();
         }
         let mut batch = BatchReceiver::new(100, 32);
+        assert_eq!(batch.datagrams.len(), CHUNK, "slots capped");
         let mut seen = Vec::new();
         while seen.len() < 70 {
             let n = batch.receive(rx.raw_fd(), false).unwrap();
@@ -239,7 +209,7 @@ mod tests {
             }
         }
         assert_eq!(seen, (0..70u8).collect::<Vec<_>>());
-        assert!(batch.get(100).is_none());
+        assert!(batch.get(CHUNK).is_none());
     }
 
     #[test]
