@@ -141,6 +141,29 @@ fn rtt_through_a_plain_echo_loses_nothing() {
 }
 
 #[test]
+fn busy_poll_receives_everything() {
+    let echo = Echo::start();
+    let target = echo.addr.to_string();
+    // Normal scheduling: a spinning SCHED_FIFO thread would starve a 2-core CI machine.
+    let report = rtt_json(&[
+        "--target",
+        &target,
+        "--rate",
+        "2kHz",
+        "--count",
+        "500",
+        "--busy-poll",
+        "--priority",
+        "0",
+        "--grace",
+        "3s",
+    ]);
+    assert_eq!(count(&report, "received"), 500, "{report}");
+    assert_eq!(report["busy_poll"], true);
+    assert_eq!(report["scheduling"], "normal");
+}
+
+#[test]
 fn rtt_works_over_ipv6() {
     let Some(echo) = Echo::start_on("[::1]:0") else {
         println!("skipped: no IPv6 loopback");

@@ -87,11 +87,9 @@ pub fn run_receiver(
     let mut stop_at: Option<Nanos> = None;
     let mut spins: u32 = 0;
     loop {
-        // Check the end conditions after every datagram in blocking mode, every 1024
-        // empty polls in busy-poll mode.
-        let check = !plan.busy_poll || spins >= 1024;
-        if check {
-            spins = 0;
+        // Check the end conditions after every receive call in blocking mode; in busy-poll
+        // mode after every batch received and every 1024 empty polls.
+        if !plan.busy_poll || spins % 1024 == 0 {
             if let Some(sent) = timeline.sending_finished() {
                 let deadline = *stop_at.get_or_insert_with(|| {
                     state.grace_ns = grace_ns(plan, &state.rtt);
@@ -106,14 +104,17 @@ pub fn run_receiver(
             }
         }
         let count = match batch_rx.receive(socket.raw_fd(), plan.busy_poll) {
-            Ok(count) => count,
+            Ok(count) => {
+                spins = 0;
+                count
+            }
             Err(e)
                 if matches!(
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                spins += 1;
+                spins = spins.wrapping_add(1);
                 if plan.busy_poll {
                     std::hint::spin_loop();
                 }
