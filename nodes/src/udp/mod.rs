@@ -40,13 +40,16 @@ pub enum Backend {
     /// `io_uring`: a multishot `RECVMSG` over registered buffers and linked `SENDMSG`
     /// batches. Building the node fails where the kernel or a sandbox forbids it.
     IoUring,
-    /// The faster of the two where the kernel supports it, otherwise `mmsg`.
+    /// The faster of the two on kernels that support both (measured: `mmsg`), with a
+    /// fall-back to `mmsg` where `io_uring` is unavailable.
     #[default]
     Auto,
 }
 
-/// The backend `auto` picks when `io_uring` works (from `benches/udp_backends.rs`).
-const AUTO_PREFERS_IO_URING: bool = true;
+/// Whether `auto` tries `io_uring` first. Measured with `benches/udp_backends.rs`
+/// (docs/benchmarks.md, "UDP backends"): on Linux 6.18 `io_uring` sent ~20 % slower than
+/// `sendmmsg` and received no faster than `recvmmsg`, so `auto` is `mmsg` for now.
+const AUTO_PREFERS_IO_URING: bool = false;
 
 /// Where `ts_received` comes from.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
