@@ -104,7 +104,7 @@ impl PmuHookConfig {
             return Err("the pmu hook needs `voltages` and/or `currents` (signal names)".into());
         }
         let fps = self.rate.hz();
-        if fps.fract() != 0.0 || fps < 1.0 || fps > 1000.0 {
+        if fps.fract() != 0.0 || !(1.0..=1000.0).contains(&fps) {
             return Err(format!(
                 "`rate` must be a whole number of frames per second, got {fps}"
             ));

@@ -118,7 +118,7 @@ impl PdcConfig {
             .collect();
         signals.push(Signal::new(&self.freq, "Hz", SignalType::F64));
         signals.push(Signal::new(&self.rocof, "Hz/s", SignalType::F64));
-        signals.extend(self.analogs.iter().map(|n| Signal::f64(n)));
+        signals.extend(self.analogs.iter().map(Signal::f64));
         signals.extend(
             self.digitals
                 .iter()

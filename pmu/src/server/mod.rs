@@ -165,10 +165,13 @@ impl NodeCounters for PmuServerCounters {
 
 impl PmuServerConfig {
     fn nominal(&self) -> Result<NominalFrequency, String> {
-        match self.nominal.hz() {
-            f if f == 50.0 => Ok(NominalFrequency::HZ50),
-            f if f == 60.0 => Ok(NominalFrequency::HZ60),
-            f => Err(format!("`nominal` must be 50Hz or 60Hz, got {f} Hz")),
+        let hz = self.nominal.hz();
+        if hz == 50.0 {
+            Ok(NominalFrequency::HZ50)
+        } else if hz == 60.0 {
+            Ok(NominalFrequency::HZ60)
+        } else {
+            Err(format!("`nominal` must be 50Hz or 60Hz, got {hz} Hz"))
         }
     }
 
