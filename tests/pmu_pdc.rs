@@ -143,3 +143,55 @@ fn pdc_example_checks() {
     let output = common::run(&["check", repo("examples/pdc.toml").to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
 }
+
+/// Our `pdc` node reads our `pmu-server`: both examples, on free ports.
+#[test]
+fn pdc_example_reads_pmu_server_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let free = || {
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (tcp, udp) = (free(), free());
+    let server = gridhil()
+        .arg("run")
+        .arg(repo("examples/pmu-server.toml"))
+        .args(["--duration", "6s", "--set"])
+        .arg(format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\""))
+        .arg("--set")
+        .arg(format!("nodes.pmu.udp=\"127.0.0.1:{udp}\""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the pmu-server example");
+    let log = dir.path().join("pdc.h5");
+    let pdc = gridhil()
+        .arg("run")
+        .arg(repo("examples/pdc.toml"))
+        .args(["--duration", "4s", "--set"])
+        .arg(format!("nodes.pdc.connect=\"127.0.0.1:{tcp}\""))
+        .arg("--log")
+        .arg(&log)
+        .output()
+        .expect("run the pdc example");
+    let server = server.wait_with_output().unwrap();
+    let out = text(&pdc);
+    assert!(pdc.status.success(), "{out}\nserver: {}", text(&server));
+    assert_eq!(counter(&out, "config_mismatch"), 0, "{out}");
+    let path = read_path(&log, "pdc");
+    assert!(path.seq.len() >= 20, "{} samples\n{out}", path.seq.len());
+    let col = |name: &str| path.signals.iter().position(|s| s == name).unwrap();
+    let (v1re, v1im, i1re, i1im) = (col("v1.re"), col("v1.im"), col("i1.re"), col("i1.im"));
+    let freq = col("freq");
+    for row in &path.values {
+        assert!((row[v1re].hypot(row[v1im]) - 230.0).abs() < 0.3, "{row:?}");
+        assert!((row[i1re].hypot(row[i1im]) - 100.0).abs() < 0.1, "{row:?}");
+        assert!((row[freq] - 50.0).abs() < 0.01, "{row:?}");
+    }
+    for pair in path.ts_origin.windows(2) {
+        assert_eq!(pair[1] - pair[0], 20_000_000, "FRACSEC steps of 20 ms");
+    }
+}
