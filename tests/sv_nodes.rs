@@ -114,7 +114,7 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
         // Queues for 4 s of samples: a loaded CI machine may stall a process for a
         // while; the default 1024 would drop after 256 ms.
         .args(["--set", "paths.0.queue=16384"])
-        .args(["--duration", "9s", "--log", rx_log.to_str().unwrap()])
+        .args(["--duration", "17s", "--log", rx_log.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -124,11 +124,11 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
         "subscriber never opened its socket on {}",
         veth.b
     );
-    // 3 s of samples at 4 kHz, smpCnt aligned to the second.
+    // 10 s of samples at 4 kHz (the acceptance run), smpCnt aligned to the second.
     let publisher = gridhil()
         .args(["run", repo("examples/sv-publish.toml").to_str().unwrap()])
         .args(["--set", &format!("nodes.mu1.interface={}", veth.a)])
-        .args(["--set", "nodes.gen.limit=12000"])
+        .args(["--set", "nodes.gen.limit=40000"])
         .args(["--set", "nodes.mu1.smp_synch=global"])
         .args(["--set", "paths.0.log=true", "--set", "paths.0.queue=16384"])
         .args(["--log", tx_log.to_str().unwrap()])
@@ -153,7 +153,7 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
     );
     assert_eq!(
         node_counter(&tx_log, "mu1", "frames_sent"),
-        12_000,
+        40_000,
         "{summaries}"
     );
     assert_eq!(
@@ -175,11 +175,11 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
             "subscriber counter {counter}: {summaries}"
         );
     }
-    assert_eq!(node_counter(&rx_log, "sub", "asdus"), 12_000, "{summaries}");
+    assert_eq!(node_counter(&rx_log, "sub", "asdus"), 40_000, "{summaries}");
 
     let sent = read_path(&tx_log, "mu1");
     let received = read_path(&rx_log, "sub");
-    assert_eq!(sent.seq.len(), 12_000);
+    assert_eq!(sent.seq.len(), 40_000);
     assert_eq!(
         received.seq.len(),
         sent.seq.len(),
