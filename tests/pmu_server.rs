@@ -107,9 +107,7 @@ struct Pcap {
 impl Pcap {
     fn new() -> Self {
         let mut bytes = Vec::new();
-        for word in [0xa1b2_c3d4u32] {
-            bytes.extend_from_slice(&word.to_le_bytes());
-        }
+        bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
         bytes.extend_from_slice(&2u16.to_le_bytes());
         bytes.extend_from_slice(&4u16.to_le_bytes());
         bytes.extend_from_slice(&0i32.to_le_bytes());
