@@ -105,7 +105,12 @@ fn receive_burst(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, Stri
     for _ in 0..ROUNDS {
         for chunk in outgoing.chunks(32) {
             writer
-                .write(chunk, &WriteContext { clock: clock.as_ref() })
+                .write(
+                    chunk,
+                    &WriteContext {
+                        clock: clock.as_ref(),
+                    },
+                )
                 .map_err(|e| e.to_string())?;
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
@@ -118,7 +123,9 @@ fn receive_burst(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, Stri
                 pool: &pool,
                 timeout: 0,
             };
-            reader.read(&mut read, &mut batch).map_err(|e| e.to_string())?;
+            reader
+                .read(&mut read, &mut batch)
+                .map_err(|e| e.to_string())?;
             received += batch.len();
             batch.clear();
         }
@@ -147,7 +154,12 @@ fn send(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, String> {
         let started = clock.monotonic();
         for chunk in outgoing.chunks(32) {
             writer
-                .write(chunk, &WriteContext { clock: clock.as_ref() })
+                .write(
+                    chunk,
+                    &WriteContext {
+                        clock: clock.as_ref(),
+                    },
+                )
                 .map_err(|e| e.to_string())?;
         }
         per_datagram.push((clock.monotonic() - started) as f64 / BURST as f64);
@@ -198,12 +210,22 @@ fn wakeup(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, String> {
     for _ in 0..WAKEUPS {
         sent_at.store(clock.monotonic() as Nanos, Ordering::Release);
         writer
-            .write(&outgoing, &WriteContext { clock: clock.as_ref() })
+            .write(
+                &outgoing,
+                &WriteContext {
+                    clock: clock.as_ref(),
+                },
+            )
             .map_err(|e| e.to_string())?;
         std::thread::sleep(std::time::Duration::from_micros(300));
     }
-    reader_thread.join().map_err(|_| "reader thread panicked".to_string())
+    reader_thread
+        .join()
+        .map_err(|_| "reader thread panicked".to_string())
 }
+
+/// One measurement: backend name and clock in, one figure per round (or why not) out.
+type Bench = fn(&str, &Arc<dyn Clock>) -> Result<Vec<f64>, String>;
 
 fn report(what: &str, backend: &str, mut values: Vec<f64>) {
     values.sort_by(f64::total_cmp);
@@ -221,7 +243,7 @@ fn main() {
         return;
     }
     let clock: Arc<dyn Clock> = Arc::new(RealClock::default());
-    let benches: [(&str, fn(&str, &Arc<dyn Clock>) -> Result<Vec<f64>, String>); 3] = [
+    let benches: [(&str, Bench); 3] = [
         ("receive", receive_burst),
         ("send", send),
         ("wake-up", wakeup),

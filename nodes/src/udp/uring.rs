@@ -28,6 +28,8 @@ const CANCEL_TAG: u64 = 2;
 const BUFFER_GROUP: u16 = 0;
 /// Bytes reserved per buffer for control messages (one `SCM_TIMESTAMPNS` needs 32).
 const CONTROL_LEN: usize = 64;
+/// Most memory spent on receive buffers, in bytes (but at least 16 buffers).
+const BUFFER_MEMORY: usize = 16 << 20;
 /// Size of `struct io_uring_recvmsg_out` at the start of every received buffer.
 const RECVMSG_OUT_LEN: usize = 16;
 /// Header size of a control message (`CMSG_LEN(0)`) on this platform.
@@ -71,6 +73,11 @@ impl Drop for Mapping {
     }
 }
 
+/// The largest power of two not above `n` (`n` ≥ 1).
+fn prev_power_of_two(n: usize) -> usize {
+    1 << (usize::BITS - 1 - n.max(1).leading_zeros())
+}
+
 fn invalid(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, what.to_string())
 }
@@ -106,10 +113,18 @@ impl Receiver {
     /// harvest, and starts receiving.
     pub fn new(socket: &impl AsRawFd, batch: usize, max_datagram: usize) -> io::Result<Self> {
         let batch = batch.clamp(1, 1024);
-        let buffer_count = (batch * 4).clamp(16, 4096).next_power_of_two();
+        let buffer_len = (RECVMSG_OUT_LEN + CONTROL_LEN + max_datagram).next_multiple_of(64);
+        // 4 buffers per datagram of a batch, a power of two, at least 16, and no more than
+        // fit in BUFFER_MEMORY (unless 16 alone need more).
+        let affordable = (BUFFER_MEMORY / buffer_len).max(16);
+        let wanted = (batch * 4).clamp(16, 4096).next_power_of_two();
+        let buffer_count = if wanted <= affordable {
+            wanted
+        } else {
+            prev_power_of_two(affordable)
+        };
         let buffer_count_u16 =
             u16::try_from(buffer_count).map_err(|_| invalid("too many buffers"))?;
-        let buffer_len = (RECVMSG_OUT_LEN + CONTROL_LEN + max_datagram).next_multiple_of(64);
         let completions =
             u32::try_from(buffer_count * 2).map_err(|_| invalid("too many buffers"))?;
         let ring = IoUring::builder().setup_cqsize(completions).build(8)?;
@@ -601,6 +616,13 @@ mod tests {
         assert_eq!(datagram.data, b"hello");
         assert_eq!(datagram.kernel_ts, Some(7 * NANOS_PER_SEC + 9));
         assert!(!datagram.truncated);
+    }
+
+    #[test]
+    fn power_of_two_below() {
+        assert_eq!(prev_power_of_two(1), 1);
+        assert_eq!(prev_power_of_two(255), 128);
+        assert_eq!(prev_power_of_two(256), 256);
     }
 
     #[test]
