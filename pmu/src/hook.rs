@@ -241,3 +241,62 @@ impl Hook for PmuHook {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(extra: &str) -> Result<PmuHookConfig, toml::de::Error> {
+        toml::from_str(&format!(
+            "nominal = \"50Hz\"\nrate = 50\nsample_rate = \"10kHz\"\n{extra}"
+        ))
+    }
+
+    fn ctx() -> HookBuildContext {
+        HookBuildContext {
+            path_name: "p".into(),
+            path_index: 0,
+        }
+    }
+
+    fn inputs() -> Vec<Signal> {
+        ["va", "vb", "vc", "ia"]
+            .iter()
+            .map(|n| {
+                Signal::new(
+                    *n,
+                    if n.starts_with('v') { "V" } else { "A" },
+                    SignalType::F64,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn output_signals_follow_the_channels() {
+        let cfg = config("voltages = [\"va\", \"vb\", \"vc\"]\ncurrents = [\"ia\"]").unwrap();
+        let (_, out) = cfg.build(&inputs(), &ctx()).unwrap();
+        let names: Vec<&str> = out.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["va", "vb", "vc", "ia", "v1", "freq", "rocof"]);
+        assert_eq!(out[0].ty, SignalType::Complex);
+        assert_eq!(out[3].unit, "A");
+        assert_eq!(out[5].unit, "Hz");
+    }
+
+    #[test]
+    fn bad_configurations_are_refused() {
+        let build = |extra: &str| config(extra).unwrap().build(&inputs(), &ctx()).map(|_| ());
+        assert!(build("").is_err(), "no channel");
+        assert!(build("voltages = [\"vx\"]").unwrap_err().contains("vx"));
+        assert!(build("voltages = [\"va\"]\nvoltage_sequence = \"va\"").is_ok());
+        assert!(build("voltages = [\"va\", \"vb\", \"vc\"]\nvoltage_sequence = \"va\"").is_err());
+        let slow = config("voltages = [\"va\"]").map(|mut c| {
+            c.sample_rate = Rate(100.0);
+            c
+        });
+        assert!(
+            slow.unwrap().build(&inputs(), &ctx()).is_err(),
+            "1 kHz minimum"
+        );
+    }
+}

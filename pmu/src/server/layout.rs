@@ -124,3 +124,66 @@ impl SignalMap {
         ok
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{Config, DataFrame, NominalFrequency};
+
+    fn signals() -> Vec<Signal> {
+        vec![
+            Signal::new("va", "V", SignalType::Complex),
+            Signal::new("ia", "A", SignalType::Complex),
+            Signal::new("freq", "Hz", SignalType::F64),
+            Signal::new("rocof", "Hz/s", SignalType::F64),
+            Signal::new("p", "W", SignalType::F64),
+            Signal::new("breaker", "", SignalType::Bool),
+        ]
+    }
+
+    #[test]
+    fn signals_are_sorted_into_fields() {
+        let map = SignalMap::new(&signals()).unwrap();
+        let pmu = map
+            .pmu_config(
+                "S",
+                3,
+                DataFormat::new(false, true, true, false),
+                NominalFrequency::HZ50,
+                0.01,
+                0.01,
+            )
+            .unwrap();
+        assert_eq!(pmu.phasors.len(), 2);
+        assert!(!pmu.phasors[0].unit.is_current() && pmu.phasors[1].unit.is_current());
+        assert_eq!((pmu.analogs.len(), pmu.digitals.len()), (1, 1));
+        assert_eq!(pmu.digitals[0].unit.valid, 1);
+
+        let cfg = Config::new(1_000_000, 50, vec![pmu]);
+        let layout = cfg.layout();
+        let mut data = DataFrame::zeroed(&layout);
+        let values = [
+            Value::Complex(gridhil_engine::signal::Complex::new(230.0, 0.0)),
+            Value::Complex(gridhil_engine::signal::Complex::new(0.0, -100.0)),
+            Value::F64(50.02),
+            Value::F64(0.5),
+            Value::F64(1234.0),
+            Value::Bool(true),
+        ];
+        assert!(map.fill(&values, &mut data.pmus[0], &layout.pmus[0]));
+        let v = data.pmus[0].values(&layout.pmus[0]);
+        assert!((v.phasors[0].magnitude() - 230.0).abs() < 0.01);
+        assert!((v.phasors[1].magnitude() - 100.0).abs() < 0.01);
+        assert!((v.frequency_hz - 50.02).abs() < 1e-9);
+        assert!((v.rocof_hz_per_s - 0.5).abs() < 1e-9);
+        assert_eq!(v.analogs, vec![1234.0]);
+        assert_eq!(v.digitals, vec![1]);
+        // Missing values are written as zero, without panicking.
+        assert!(map.fill(&[], &mut data.pmus[0], &layout.pmus[0]));
+    }
+
+    #[test]
+    fn a_pmu_needs_something_to_send() {
+        assert!(SignalMap::new(&[Signal::new("b", "", SignalType::Bool)]).is_err());
+    }
+}

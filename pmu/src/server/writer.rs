@@ -102,3 +102,20 @@ impl NodeWriter for PmuWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_become_stat_bits() {
+        assert!(stat_of(SampleFlags::default()).is_valid());
+        let invalid = stat_of(SampleFlags(SampleFlags::INVALID | SampleFlags::UNSYNCED));
+        assert_eq!(invalid.data_error, DataError::DoNotUse);
+        assert!(invalid.sync_lost);
+        assert_eq!(
+            stat_of(SampleFlags(SampleFlags::TEST)).data_error,
+            DataError::TestMode
+        );
+    }
+}
