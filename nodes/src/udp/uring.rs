@@ -14,7 +14,7 @@
 use super::mmsg::Datagram;
 use gridhil_engine::units::{Nanos, NANOS_PER_SEC};
 use io_uring::types::{BufRingEntry, Fd, SubmitArgs, Timespec};
-use io_uring::{cqueue, opcode, squeue, IoUring};
+use io_uring::{cqueue, opcode, squeue, IoUring, Probe};
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::os::fd::{AsRawFd, RawFd};
@@ -110,7 +110,7 @@ unsafe impl Send for Receiver {}
 
 impl Receiver {
     /// Prepares to receive datagrams of at most `max_datagram` bytes, up to `batch` per
-    /// harvest, and starts receiving.
+    /// harvest (receiving starts at the first `receive` or `wait`).
     pub fn new(socket: &impl AsRawFd, batch: usize, max_datagram: usize) -> io::Result<Self> {
         let batch = batch.clamp(1, 1024);
         let buffer_len = (RECVMSG_OUT_LEN + CONTROL_LEN + max_datagram).next_multiple_of(64);
@@ -128,6 +128,15 @@ impl Receiver {
         let completions =
             u32::try_from(buffer_count * 2).map_err(|_| invalid("too many buffers"))?;
         let ring = IoUring::builder().setup_cqsize(completions).build(8)?;
+        // Multishot RECVMSG came with Linux 6.0, as did SEND_ZC, which the probe can see.
+        let mut probe = Probe::new();
+        ring.submitter().register_probe(&mut probe)?;
+        if !probe.is_supported(opcode::SendZc::CODE) {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "io_uring without multishot RECVMSG (kernel older than 6.0)",
+            ));
+        }
         if !ring.params().is_feature_ext_arg() {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
@@ -168,16 +177,8 @@ impl Receiver {
                 0,
             )?;
         }
-        receiver.arm()?;
-        // A kernel without multishot RECVMSG fails the request at once: find out now.
-        receiver.ring.submitter().submit()?;
-        let first = receiver.ring.completion().next();
-        if let Some(entry) = first {
-            if entry.result() == -libc::EINVAL || entry.result() == -libc::EOPNOTSUPP {
-                return Err(io::Error::from_raw_os_error(-entry.result()));
-            }
-            receiver.handle_completion(&entry)?;
-        }
+        // The receive is armed by the first `receive` or `wait`, on the reader's thread:
+        // the kernel runs a request's completion work on the thread that submitted it.
         Ok(receiver)
     }
 
@@ -261,6 +262,9 @@ impl Receiver {
     /// harvests up to `max` datagrams without blocking; `Ok(0)` when none is waiting.
     pub fn receive(&mut self, max: usize) -> io::Result<usize> {
         self.recycle();
+        if max == 0 {
+            return Ok(0);
+        }
         if self.rearm {
             self.arm()?;
             submit_ignoring_interrupts(&self.ring)?;
