@@ -475,13 +475,20 @@ pub fn run(
         node_counters: node_counters.clone(),
     });
 
-    let path_names: Vec<String> = path_runtimes.iter().map(|p| p.name.clone()).collect();
+    let progress_paths = path_runtimes
+        .iter()
+        .map(|p| PathProgress {
+            name: p.name.clone(),
+            counters: Arc::clone(&p.counters),
+            queues: p.inputs.iter().map(|i| Arc::clone(&i.queue)).collect(),
+        })
+        .collect();
     let progress = Progress {
         interval: settings
             .stats_interval
             .map_or(NANOS_PER_SEC, Duration::as_nanos),
         enabled: options.progress,
-        names: path_names,
+        paths: progress_paths,
     };
     let finished = if virtual_time {
         if reader_runtimes.iter().any(|r| r.reader.due() == Due::Event) {
@@ -604,10 +611,17 @@ fn nodes_names(nodes: &[crate::config::NodeSpec]) -> Vec<String> {
     nodes.iter().map(|n| n.name.clone()).collect()
 }
 
+/// What the supervisor shows while running: each path's live counters and queues.
 struct Progress {
     interval: Nanos,
     enabled: bool,
-    names: Vec<String>,
+    paths: Vec<PathProgress>,
+}
+
+struct PathProgress {
+    name: String,
+    counters: Arc<crate::stats::PathCounters>,
+    queues: Vec<Arc<SampleQueue>>,
 }
 
 fn drain_events(events: &EventSink, node_names: &[String], errors: &mut Vec<String>) {
@@ -724,7 +738,7 @@ fn run_virtual(
         }
         settle(&mut paths, &mut readers, shared, &ctx);
         if progress.enabled && t >= next_progress {
-            print_progress(t, &paths, progress);
+            print_progress(t, progress);
             next_progress += progress.interval;
         }
         drain_events(&shared.events, &shared.node_names, &mut errors);
@@ -781,16 +795,17 @@ fn settle(
     }
 }
 
-fn print_progress(t: Nanos, paths: &[PathRuntime], progress: &Progress) {
-    let parts: Vec<String> = paths
+fn print_progress(t: Nanos, progress: &Progress) {
+    let parts: Vec<String> = progress
+        .paths
         .iter()
-        .zip(&progress.names)
-        .map(|(p, name)| {
-            let dropped: u64 = p.inputs.iter().map(|i| i.queue.dropped()).sum::<u64>()
+        .map(|p| {
+            let dropped: u64 = p.queues.iter().map(|q| q.dropped()).sum::<u64>()
                 + p.counters.pool_exhausted.get()
                 + p.counters.log_dropped.get();
             format!(
-                "{name}: {} in, {} out, {} dropped",
+                "{}: {} in, {} out, {} dropped",
+                p.name,
                 p.counters.received.get(),
                 p.counters.sent.get(),
                 dropped
@@ -934,10 +949,7 @@ fn run_realtime(
             next_watch = now + NANOS_PER_SEC;
         }
         if progress.enabled && now >= next_progress {
-            tracing::info!(
-                "running for {:.1}s",
-                (now - start) as f64 / NANOS_PER_SEC as f64
-            );
+            print_progress(now - start, progress);
             next_progress += progress.interval;
         }
         if path_handles.iter().all(|h| h.is_finished())
