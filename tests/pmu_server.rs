@@ -239,6 +239,31 @@ fn pmu_server_streams_commanded_tcp_and_spontaneous_udp() {
     assert!(cfg3_seen, "CFG-3 answered");
     fracsec_steps_are_regular(&stamps, 20_000_000);
 
+    // A second client at the same time gets its own commanded stream.
+    let mut second = connect(tcp_port);
+    second
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    command(&mut second, CommandCode::SendConfig2, &mut Vec::new());
+    command(&mut second, CommandCode::DataOn, &mut Vec::new());
+    let mut second_decoder = StreamDecoder::new();
+    let mut second_splitter = FrameSplitter::new(65_535);
+    let mut second_stamps = Vec::new();
+    while second_stamps.len() < 10 {
+        let n = second.read(&mut buf).expect("read (second client)");
+        assert!(n > 0, "pmu-server closed the second connection");
+        let mut frames = Vec::new();
+        second_splitter.feed(&buf[..n], |f| frames.push(f.to_vec()));
+        for frame in frames {
+            let repr = second_decoder.decode(&frame).expect("valid frame");
+            if let Payload::Data(_) = repr.payload {
+                second_stamps.push(repr.header.unix_nanos(1_000_000));
+            }
+        }
+    }
+    fracsec_steps_are_regular(&second_stamps, 20_000_000);
+    drop(second);
+
     // The spontaneous UDP stream carries the same frames.
     let mut udp_stamps = Vec::new();
     while udp_stamps.len() < 20 {
@@ -252,7 +277,7 @@ fn pmu_server_streams_commanded_tcp_and_spontaneous_udp() {
     assert!(udp_stamps.windows(2).all(|p| p[1] > p[0]));
     drop(stream);
     let output = server.finish();
-    assert!(output.contains("clients_accepted 1"), "{output}");
+    assert!(output.contains("clients_accepted 2"), "{output}");
 
     if !has_tshark() {
         eprintln!("skipped: tshark not installed (the capture check needs it)");
