@@ -47,7 +47,7 @@ pub enum Backend {
 }
 
 /// Whether `auto` tries `io_uring` first. Measured with `benches/udp_backends.rs`
-/// (docs/benchmarks.md, "UDP backends"): on Linux 6.18 `io_uring` sent ~20 % slower than
+/// (docs/benchmarks.md, "UDP backends"): on Linux 6.18 `io_uring` sent 10–45 % slower than
 /// `sendmmsg` and received no faster than `recvmmsg`, so `auto` is `mmsg` for now.
 const AUTO_PREFERS_IO_URING: bool = false;
 
