@@ -97,7 +97,7 @@ fn rtt_through_a_gridhil_echo_path_loses_nothing() {
             "--values",
             "64",
             "--duration",
-            "2s",
+            "10s",
             "--grace",
             "3s",
             "--json",
@@ -112,8 +112,8 @@ fn rtt_through_a_gridhil_echo_path_loses_nothing() {
     );
     let report: Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
     let count = |key: &str| report[key].as_u64().unwrap_or(u64::MAX);
-    assert_eq!(count("sent"), 20_000, "{report}");
-    assert_eq!(count("received"), 20_000, "{report}");
+    assert_eq!(count("sent"), 100_000, "{report}");
+    assert_eq!(count("received"), 100_000, "{report}");
     assert_eq!(count("lost"), 0, "{report}");
     assert_eq!(count("duplicates"), 0, "{report}");
     for key in ["min", "p50", "p90", "p99", "p99_9", "max"] {
