@@ -460,3 +460,57 @@ fn pmu_server_feeds_pypmu_pdc() {
     }
     fracsec_steps_are_regular(&stamps, 20_000_000);
 }
+
+/// The acceptance run: signal → `pmu` hook → `pmu-server` streams valid frames at
+/// 50 frames/s for a minute; tshark checks every CRC and FRACSEC advances without a gap.
+#[test]
+fn pmu_server_streams_a_minute_checked_by_tshark() {
+    if !has_tshark() {
+        eprintln!("skipped: tshark not installed (./setup.sh installs it)");
+        return;
+    }
+    let udp_rx = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let (tcp_port, udp_port) = (free_tcp_port(), udp_rx.local_addr().unwrap().port());
+    let _server = start_server(tcp_port, udp_port, "75s", &[]);
+    let mut stream = connect(tcp_port);
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let client_port = stream.local_addr().unwrap().port();
+    let mut sent = Vec::new();
+    command(&mut stream, CommandCode::SendConfig2, &mut sent);
+    command(&mut stream, CommandCode::DataOn, &mut sent);
+    let mut splitter = FrameSplitter::new(65_535);
+    let mut received: Vec<Vec<u8>> = Vec::new();
+    let mut data_frames = 0;
+    let mut buf = [0u8; 4096];
+    while data_frames < 3000 {
+        let n = stream.read(&mut buf).expect("read from pmu-server");
+        assert!(
+            n > 0,
+            "pmu-server closed the connection after {data_frames} data frames"
+        );
+        splitter.feed(&buf[..n], |f| {
+            // Byte 1, bits 6-4: frame type 0 is a data frame.
+            if f.get(1).is_some_and(|b| (b >> 4) & 0x7 == 0) {
+                data_frames += 1;
+            }
+            received.push(f.to_vec());
+        });
+    }
+    drop(udp_rx);
+    let mut pcap = Pcap::new();
+    let mut t = 1_000_000u64;
+    for cmd in &sent {
+        pcap.segment(0, client_port, tcp_port, cmd, t);
+        t += 10;
+    }
+    for frame in &received {
+        pcap.segment(1, tcp_port, client_port, frame, t);
+        t += 10;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("minute.pcap");
+    std::fs::write(&file, &pcap.bytes).unwrap();
+    tshark_checks(&file, tcp_port, received.len(), sent.len());
+}
