@@ -240,22 +240,6 @@ impl PacketSocket {
 
     /// Waits until a frame is waiting or `timeout_ns` passes; `Ok(false)` on timeout.
     pub fn wait_readable(&self, timeout_ns: Nanos) -> io::Result<bool> {
-        let mut pfd = libc::pollfd {
-            fd: self.fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let timeout_ms =
-            ((timeout_ns + 999_999) / 1_000_000).clamp(0, Nanos::from(i32::MAX)) as libc::c_int;
-        // SAFETY: one valid pollfd.
-        let rc = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
-        if rc < 0 {
-            let error = io::Error::last_os_error();
-            if error.kind() == io::ErrorKind::Interrupted {
-                return Ok(false);
-            }
-            return Err(error);
-        }
-        Ok(rc > 0)
+        gridhil_netio::mmsg::wait_readable(&self.fd, timeout_ns)
     }
 }

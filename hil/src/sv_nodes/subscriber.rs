@@ -252,7 +252,7 @@ impl NodeConfig for SvSubscriberConfig {
             Membership::Promiscuous => socket.join(true)?,
             Membership::None => {}
         }
-        let receiver = FrameReceiver::new(
+        let receiver = FrameReceiver::with_sources(
             &socket,
             self.batch.min(ctx.batch_size.max(1)),
             MAX_FRAME_LEN,
@@ -354,10 +354,10 @@ impl SvSubscriberReader {
         };
         let fallback = ctx.clock.wall();
         for i in 0..n {
-            let Some(frame) = self.receiver.frame(i) else {
+            let Some(frame) = self.receiver.message(i) else {
                 break;
             };
-            if frame.outgoing {
+            if frame.is_outgoing() {
                 continue;
             }
             if frame.truncated {
