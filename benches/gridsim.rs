@@ -16,7 +16,8 @@ fn step(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_millis(500));
     for name in ["feeder10", "feeder40"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/grids/{name}.toml"));
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/grids/{name}.toml"));
         let model = match NetworkModel::from_file(&path) {
             Ok(model) => model,
             Err(e) => {

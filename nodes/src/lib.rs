@@ -26,7 +26,10 @@ pub fn register(registry: &mut Registry) {
     registry.add_node::<file::FileConfig>("file", "records samples to CSV and replays CSV files");
     gridsim::register(registry);
     rtt::register(registry);
-    registry.add_node::<udp::UdpConfig>("udp", "samples over UDP in villas.binary, villas.human, gtnet, raw, csv or json");
+    registry.add_node::<udp::UdpConfig>(
+        "udp",
+        "samples over UDP in villas.binary, villas.human, gtnet, raw, csv or json",
+    );
 }
 
 /// A signal declared in a node's config: a bare name, or a table with name, unit and type.
