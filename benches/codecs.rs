@@ -20,7 +20,16 @@ fn formats(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2))
         .warm_up_time(Duration::from_millis(500));
     group.throughput(Throughput::Elements(1));
+    let mut seen: std::collections::HashMap<&'static str, usize> = Default::default();
     for (config, precision) in every_format() {
+        // Several layouts of one format (e.g. raw widths) get a variant number.
+        let variant = seen.entry(config.name()).or_insert(0);
+        *variant += 1;
+        let label = if *variant == 1 {
+            config.name().to_string()
+        } else {
+            format!("{}#{}", config.name(), variant)
+        };
         for values in [8usize, 64] {
             let mut format = gridhil_formats::build(&config);
             let signals = uniform_signals(values, SignalType::F64);
@@ -33,7 +42,7 @@ fn formats(c: &mut Criterion) {
             let Ok(len) = format.encode(&samples, &signals, &mut buf) else {
                 continue;
             };
-            let id = format!("{}/{values}", config.name());
+            let id = format!("{label}/{values}");
             group.bench_function(BenchmarkId::new("encode", &id), |b| {
                 b.iter(|| format.encode(&samples, &signals, &mut buf))
             });
