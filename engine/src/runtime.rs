@@ -161,6 +161,9 @@ struct ReaderRuntime {
     batch: Batch,
     counters: Arc<NodeRunCounters>,
     finished: bool,
+    /// A path that runs on this reader's thread (real time: its only input is this
+    /// reader, which feeds no other path), saving a thread hop and a wake-up per sample.
+    inline: Option<PathRuntime>,
 }
 
 impl ReaderRuntime {
@@ -433,6 +436,7 @@ pub fn run(
                 batch: Batch::with_capacity(batch),
                 counters: Arc::clone(&node_run_counters[node]),
                 finished: false,
+                inline: None,
             });
         }
     }
@@ -867,8 +871,27 @@ fn run_realtime(
         }
     };
 
+    // A path whose single input comes from a reader that feeds nothing else runs on that
+    // reader's thread: one wake-up per sample instead of two.
+    let mut readers = readers;
+    let mut threaded_paths = Vec::new();
+    for path in paths {
+        let host = match (path.next_tick(), path.inputs.as_slice()) {
+            (None, [input]) => readers.iter().position(|r| {
+                r.inline.is_none()
+                    && r.targets.len() == 1
+                    && Arc::ptr_eq(&r.targets[0].0, &input.queue)
+            }),
+            _ => None,
+        };
+        match host {
+            Some(i) => readers[i].inline = Some(path),
+            None => threaded_paths.push(path),
+        }
+    }
+
     let mut path_handles: Vec<JoinHandle<(PathRuntime, Vec<String>)>> = Vec::new();
-    for mut path in paths {
+    for mut path in threaded_paths {
         let settings = threads.next_settings();
         let shared = Arc::clone(shared);
         let failures = Arc::clone(&failures);
@@ -906,6 +929,11 @@ fn run_realtime(
                 reader_loop(&mut reader, &shared);
                 mark_rt_thread(false);
                 reader.finish(&shared.events);
+                reader.inline.take().map(|mut path| {
+                    path.poll(&shared.path_ctx());
+                    let summaries = path.finish(&shared.events);
+                    (path, summaries)
+                })
             })
             .map_err(|e| EngineError::Thread {
                 name,
@@ -958,22 +986,23 @@ fn run_realtime(
             break;
         }
     }
+    let mut done: Vec<(PathRuntime, Vec<String>)> = Vec::new();
     for handle in reader_handles {
-        handle.join().map_err(|_| EngineError::Thread {
+        let inline = handle.join().map_err(|_| EngineError::Thread {
             name: "reader".into(),
             message: "panicked".into(),
         })?;
+        done.extend(inline);
     }
-    let mut finished = Vec::new();
-    let mut summaries = Vec::new();
     for handle in path_handles {
-        let (path, s) = handle.join().map_err(|_| EngineError::Thread {
+        done.push(handle.join().map_err(|_| EngineError::Thread {
             name: "path".into(),
             message: "panicked".into(),
-        })?;
-        finished.push(path);
-        summaries.push(s);
+        })?);
     }
+    // Reports and the run log expect configuration order.
+    done.sort_by_key(|(path, _)| path.index);
+    let (finished, summaries): (Vec<PathRuntime>, Vec<Vec<String>>) = done.into_iter().unzip();
     let list = failures.lock().map(|l| l.clone()).unwrap_or_default();
     let line = if list.is_empty() && notes.is_empty() {
         if rt.enabled {
@@ -1056,6 +1085,7 @@ impl ProblemWatcher {
 
 fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
     let clock = shared.clock.as_ref();
+    let ctx = shared.path_ctx();
     while !reader.finished && !shared.stop.load(Ordering::Relaxed) {
         match reader.reader.due() {
             Due::Done => break,
@@ -1068,6 +1098,9 @@ fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
                     break;
                 }
                 reader.read_and_dispatch(clock, &shared.pool, 0, &shared.events);
+                if let Some(path) = reader.inline.as_mut() {
+                    path.poll(&ctx);
+                }
                 if let Due::At(next) = reader.reader.due() {
                     if next <= clock.monotonic() {
                         reader.counters.overruns.inc();
@@ -1082,6 +1115,9 @@ fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
                     (end - clock.monotonic()).clamp(0, 50_000_000)
                 });
                 reader.read_and_dispatch(clock, &shared.pool, timeout, &shared.events);
+                if let Some(path) = reader.inline.as_mut() {
+                    path.poll(&ctx);
+                }
             }
         }
     }
