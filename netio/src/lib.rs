@@ -7,3 +7,6 @@
 //! never allocate.
 
 pub mod mmsg;
+pub mod options;
+
+pub use options::ReceiveTimestamps;

@@ -66,16 +66,7 @@ pub enum EthertypeBinding {
     All,
 }
 
-/// Where `ts_received` comes from.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ReceiveTimestamps {
-    /// The kernel's receive time (`SO_TIMESTAMPNS`), falling back to the engine clock.
-    #[default]
-    Kernel,
-    /// The engine clock when the reader handles the frame.
-    Engine,
-}
+pub use gridhil_netio::ReceiveTimestamps;
 
 /// Configuration of an `sv-subscriber` node.
 #[derive(Debug, Clone, Deserialize)]

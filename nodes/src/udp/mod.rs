@@ -51,16 +51,7 @@ pub enum Backend {
 /// `sendmmsg` and received no faster than `recvmmsg`, so `auto` is `mmsg` for now.
 const AUTO_PREFERS_IO_URING: bool = false;
 
-/// Where `ts_received` comes from.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ReceiveTimestamps {
-    /// The kernel's receive time (`SO_TIMESTAMPNS`), falling back to the engine clock.
-    #[default]
-    Kernel,
-    /// The engine clock when the reader handles the datagram.
-    Engine,
-}
+pub use gridhil_netio::ReceiveTimestamps;
 
 /// Multicast settings.
 #[derive(Debug, Clone, Deserialize)]
