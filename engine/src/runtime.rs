@@ -1083,8 +1083,36 @@ impl ProblemWatcher {
     }
 }
 
+/// The run's clock as a timed reader sees it: monotonic time stops just before the end of
+/// the run, so a reader that wakes late at the end produces no sample due at or after it.
+/// (Event-driven readers get the plain clock: their receive timeouts must see time pass.)
+struct EndCappedClock<'a> {
+    inner: &'a dyn Clock,
+    end: Option<Nanos>,
+}
+
+impl Clock for EndCappedClock<'_> {
+    fn monotonic(&self) -> Nanos {
+        let now = self.inner.monotonic();
+        self.end.map_or(now, |end| now.min(end - 1))
+    }
+    fn wall(&self) -> Nanos {
+        self.inner.wall()
+    }
+    fn sleep_until(&self, deadline: Nanos) {
+        self.inner.sleep_until(deadline);
+    }
+    fn is_virtual(&self) -> bool {
+        self.inner.is_virtual()
+    }
+}
+
 fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
     let clock = shared.clock.as_ref();
+    let capped = EndCappedClock {
+        inner: clock,
+        end: shared.end,
+    };
     let ctx = shared.path_ctx();
     while !reader.finished && !shared.stop.load(Ordering::Relaxed) {
         match reader.reader.due() {
@@ -1097,7 +1125,7 @@ fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
                 if shared.stop.load(Ordering::Relaxed) {
                     break;
                 }
-                reader.read_and_dispatch(clock, &shared.pool, 0, &shared.events);
+                reader.read_and_dispatch(&capped, &shared.pool, 0, &shared.events);
                 if let Some(path) = reader.inline.as_mut() {
                     path.poll(&ctx);
                 }
