@@ -162,15 +162,8 @@ impl PathRuntime {
             self.emit(sample, ctx);
             return;
         }
-        for (k, &s) in input.signals.iter().enumerate() {
-            if let (Some(slot), Some(value)) =
-                (self.last.get_mut(input.offset + k), sample.values().get(s))
-            {
-                *slot = *value;
-            }
-        }
         input.fresh = true;
-        self.last_seen[input_index] = true;
+        self.store_latest(input_index, &sample);
         let fire = match self.trigger {
             Trigger::Any => true,
             Trigger::All => self.inputs.iter().all(|i| i.fresh),
@@ -187,7 +180,7 @@ impl PathRuntime {
 
     /// Emits one sample with the latest values (trigger `rate`); `now` is the tick instant.
     pub(crate) fn tick(&mut self, ctx: &PathContext<'_>) {
-        self.poll_inputs_only(ctx);
+        self.poll_inputs_only();
         let due = self.next_tick;
         let wall = due + self.wall_offset;
         let seq = self.tick_index;
@@ -206,21 +199,26 @@ impl PathRuntime {
         }
     }
 
-    fn poll_inputs_only(&mut self, _ctx: &PathContext<'_>) {
+    fn poll_inputs_only(&mut self) {
         for input_index in 0..self.inputs.len() {
             while let Some(sample) = self.inputs[input_index].queue.pop() {
                 self.counters.received.inc();
-                let input = &self.inputs[input_index];
-                for (k, &s) in input.signals.iter().enumerate() {
-                    if let (Some(slot), Some(value)) =
-                        (self.last.get_mut(input.offset + k), sample.values().get(s))
-                    {
-                        *slot = *value;
-                    }
-                }
-                self.last_seen[input_index] = true;
+                self.store_latest(input_index, &sample);
             }
         }
+    }
+
+    /// Copies an input sample's mapped values into the latest-value row.
+    fn store_latest(&mut self, input_index: usize, sample: &SampleRef) {
+        let input = &self.inputs[input_index];
+        for (k, &s) in input.signals.iter().enumerate() {
+            if let (Some(slot), Some(value)) =
+                (self.last.get_mut(input.offset + k), sample.values().get(s))
+            {
+                *slot = *value;
+            }
+        }
+        self.last_seen[input_index] = true;
     }
 
     fn build_and_emit(
