@@ -762,8 +762,9 @@ fn run_virtual(
 
 /// Waits (virtual time only) until the log writer has returned samples to the pool.
 fn wait_for_pool(shared: &Shared) {
-    let Some(log) = &shared.log else { return };
-    let _ = log;
+    if shared.log.is_none() {
+        return;
+    }
     let mut spins = 0u32;
     while shared.pool.available() < shared.pool.slots() / 4 && spins < 200_000 {
         std::thread::yield_now();
