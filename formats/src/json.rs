@@ -325,15 +325,8 @@ impl Format for Json {
         signals: &[Signal],
         buf: &mut [u8],
     ) -> Result<usize, FormatError> {
-        let sample = match samples {
-            [] => return Ok(0),
-            [sample] => sample,
-            _ => {
-                return Err(FormatError::TooManySamples {
-                    max: 1,
-                    got: samples.len(),
-                })
-            }
+        let Some(sample) = crate::sample_io::single_sample(samples)? else {
+            return Ok(0);
         };
         let values = declared_values(sample, signals)?;
         let got = buf.len();

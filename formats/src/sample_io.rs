@@ -58,3 +58,16 @@ pub fn deliver(out: &mut Batch, sample: SampleRef) -> Result<(), FormatError> {
     // The returned sample goes back to the pool when dropped here.
     out.push(sample).map_err(|_| FormatError::BatchFull)
 }
+
+/// The one sample of a single-sample format's datagram: `None` for no samples, an error for
+/// more than one.
+pub(crate) fn single_sample(samples: &[SampleRef]) -> Result<Option<&SampleRef>, FormatError> {
+    match samples {
+        [] => Ok(None),
+        [sample] => Ok(Some(sample)),
+        _ => Err(FormatError::TooManySamples {
+            max: 1,
+            got: samples.len(),
+        }),
+    }
+}
