@@ -283,13 +283,24 @@ fn pmu_server_streams_commanded_tcp_and_spontaneous_udp() {
         eprintln!("skipped: tshark not installed (the capture check needs it)");
         return;
     }
+    check_exchange_with_tshark(&sent, &received, client_port, tcp_port);
+}
+
+/// Writes the commands and the server's frames of one TCP exchange to a pcap file and
+/// checks it with tshark.
+fn check_exchange_with_tshark(
+    sent: &[Vec<u8>],
+    received: &[Vec<u8>],
+    client_port: u16,
+    tcp_port: u16,
+) {
     let mut pcap = Pcap::new();
     let mut t = 1_000_000u64;
-    for cmd in &sent {
+    for cmd in sent {
         pcap.segment(0, client_port, tcp_port, cmd, t);
         t += 10;
     }
-    for frame in &received {
+    for frame in received {
         pcap.segment(1, tcp_port, client_port, frame, t);
         t += 10;
     }
@@ -499,18 +510,5 @@ fn pmu_server_streams_a_minute_checked_by_tshark() {
         });
     }
     drop(udp_rx);
-    let mut pcap = Pcap::new();
-    let mut t = 1_000_000u64;
-    for cmd in &sent {
-        pcap.segment(0, client_port, tcp_port, cmd, t);
-        t += 10;
-    }
-    for frame in &received {
-        pcap.segment(1, tcp_port, client_port, frame, t);
-        t += 10;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("minute.pcap");
-    std::fs::write(&file, &pcap.bytes).unwrap();
-    tshark_checks(&file, tcp_port, received.len(), sent.len());
+    check_exchange_with_tshark(&sent, &received, client_port, tcp_port);
 }
