@@ -348,7 +348,8 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
     let capture = dir.path().join("sv.pcapng");
     let frames = 400;
     let mut tshark = Command::new("tshark")
-        .args(["-n", "-i", &veth.b, "-f", "ether proto 0x88ba"])
+        // A 64 MiB capture buffer: a busy CI machine must not make dumpcap drop frames.
+        .args(["-n", "-i", &veth.b, "-B", "64", "-f", "ether proto 0x88ba"])
         .args(["-c", &frames.to_string(), "-a", "duration:60", "-w"])
         .arg(&capture)
         .stdout(Stdio::null())
