@@ -22,7 +22,12 @@ const NANOS: i64 = 1_000_000_000;
 struct VethPair {
     a: String,
     b: String,
+    /// The veth tests run one at a time: veth receive goes through the per-CPU backlog,
+    /// so parallel streams on other pairs would make this pair's capture drop frames.
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
+
+static VETH_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl VethPair {
     /// Creates and raises `gs<pid><tag>a` ↔ `gs<pid><tag>b`; `None` (with a skip
@@ -33,10 +38,12 @@ impl VethPair {
             eprintln!("skipped: creating veth interfaces and raw sockets needs root");
             return None;
         }
+        let serial = VETH_TESTS.lock().unwrap_or_else(|e| e.into_inner());
         let id = std::process::id() % 100_000;
         let pair = VethPair {
             a: format!("gs{id}{tag}a"),
             b: format!("gs{id}{tag}b"),
+            _serial: serial,
         };
         let ip = |args: &[&str]| Command::new("ip").args(args).output();
         let _ = ip(&["link", "del", &pair.a]);
@@ -432,7 +439,12 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
         assert_eq!(cols.get(6), Some(&"01:0c:cd:04:00:01"), "{line}");
         let smp_cnt: i64 = cols.get(5).and_then(|c| c.parse().ok()).expect("smpCnt");
         if let Some(p) = previous {
-            assert_eq!((p + 1) % RATE, smp_cnt, "consecutive smpCnt: {line}");
+            assert_eq!(
+                (p + 1) % RATE,
+                smp_cnt,
+                "consecutive smpCnt: {line}\npublisher: {}",
+                text(&publisher)
+            );
         }
         previous = Some(smp_cnt);
     }
