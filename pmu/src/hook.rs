@@ -299,4 +299,24 @@ mod tests {
             "1 kHz minimum"
         );
     }
+
+    #[test]
+    fn reporting_rates_above_twice_nominal_up_to_240() {
+        for class in ["P", "M"] {
+            let build = |rate: u32| {
+                config(&format!("class = \"{class}\"\nvoltages = [\"va\"]"))
+                    .map(|mut c| {
+                        c.rate = Rate(f64::from(rate));
+                        c
+                    })
+                    .unwrap()
+                    .build(&inputs(), &ctx())
+                    .map(|_| ())
+            };
+            assert!(build(100).is_ok(), "{class} at 2·f0");
+            assert!(build(200).is_ok(), "{class} above 2·f0");
+            assert!(build(240).is_ok(), "{class} at 240");
+            assert!(build(241).unwrap_err().contains("240"), "{class} above 240");
+        }
+    }
 }

@@ -28,7 +28,10 @@ pub struct EstimatorConfig {
     pub nominal_hz: f64,
     /// Waveform sample rate in samples per second (1 kHz ..= 100 kHz).
     pub sample_rate_hz: f64,
-    /// Reporting rate Fs in frames per second (1 ..= 2·f0).
+    /// Reporting rate Fs in frames per second (1 ..= [`MAX_REPORTING_RATE`]). Above
+    /// 2·f0 (the highest rate C37.118.1 lists) the M-class filter is the one designed
+    /// for 2·f0 (see [`EstimatorConfig::filter_design_rate`]); the P-class filter does
+    /// not depend on the rate.
     pub reporting_rate: u32,
     /// Number of waveform inputs pushed at each time step.
     pub channels: usize,
@@ -36,6 +39,9 @@ pub struct EstimatorConfig {
     /// The first group also provides the frequency and ROCOF.
     pub three_phase_groups: Vec<[usize; 3]>,
 }
+
+/// Highest reporting rate accepted, in frames per second.
+pub const MAX_REPORTING_RATE: u32 = 240;
 
 /// Why a configuration was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -47,7 +53,7 @@ pub enum ConfigError {
     /// lengths and buffers grow with it; decimate faster streams first).
     #[error("sample rate must be within 1 kHz ..= 100 kHz, got {0}")]
     SampleRate(f64),
-    /// The reporting rate is zero or above twice the nominal frequency.
+    /// The reporting rate is zero or above [`MAX_REPORTING_RATE`].
     #[error("reporting rate must be within 1 ..= {max} frames/s, got {got}")]
     ReportingRate {
         /// The rate asked for.
@@ -90,11 +96,10 @@ impl EstimatorConfig {
         {
             return Err(ConfigError::SampleRate(self.sample_rate_hz));
         }
-        let max = (2.0 * self.nominal_hz) as u32;
-        if self.reporting_rate == 0 || self.reporting_rate > max {
+        if self.reporting_rate == 0 || self.reporting_rate > MAX_REPORTING_RATE {
             return Err(ConfigError::ReportingRate {
                 got: self.reporting_rate,
-                max,
+                max: MAX_REPORTING_RATE,
             });
         }
         if self.channels == 0 {
@@ -110,5 +115,48 @@ impl EstimatorConfig {
             }
         }
         Ok(())
+    }
+
+    /// The reporting rate the M-class filters are designed for: the reporting rate,
+    /// capped at 2·f0 (the highest rate C37.118.1 lists; its out-of-band band and
+    /// latency limit are defined up to there).
+    pub fn filter_design_rate(&self) -> f64 {
+        f64::from(self.reporting_rate).min(2.0 * self.nominal_hz)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(class: PmuClass, rate: u32) -> EstimatorConfig {
+        EstimatorConfig {
+            class,
+            nominal_hz: 60.0,
+            sample_rate_hz: 12_000.0,
+            reporting_rate: rate,
+            channels: 1,
+            three_phase_groups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn reporting_rates_up_to_240_are_accepted() {
+        for class in [PmuClass::P, PmuClass::M] {
+            for rate in [1, 60, 120, 121, 200, 240] {
+                assert_eq!(config(class, rate).validate(), Ok(()), "{class:?} {rate}");
+            }
+            assert!(matches!(
+                config(class, 241).validate(),
+                Err(ConfigError::ReportingRate { max: 240, .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn m_class_filters_stop_at_twice_nominal() {
+        assert_eq!(config(PmuClass::M, 60).filter_design_rate(), 60.0);
+        assert_eq!(config(PmuClass::M, 120).filter_design_rate(), 120.0);
+        assert_eq!(config(PmuClass::M, 240).filter_design_rate(), 120.0);
     }
 }

@@ -126,7 +126,7 @@ impl Estimator {
         config.validate()?;
         let fs = config.sample_rate_hz;
         let f0 = config.nominal_hz;
-        let rate = f64::from(config.reporting_rate);
+        let rate = config.filter_design_rate();
         let diff_step = ((fs * 0.001).round() as usize).max(1);
         let (filter, freq_filter, max_offset) = match config.class {
             PmuClass::P => {

@@ -27,11 +27,87 @@ fn is_current(unit: &str) -> bool {
     unit.ends_with('A')
 }
 
+fn index_of(signals: &[Signal], name: &str) -> Result<usize, String> {
+    signals.iter().position(|s| s.name == name).ok_or_else(|| {
+        let known: Vec<&str> = signals.iter().map(|s| s.name.as_str()).collect();
+        format!(
+            "no input signal `{name}` (the path gives: {})",
+            known.join(", ")
+        )
+    })
+}
+
+/// Index of the numeric signal `name`; `None` when it is absent and not `required`.
+fn numeric_index(signals: &[Signal], name: &str, required: bool) -> Result<Option<usize>, String> {
+    match signals.iter().position(|s| s.name == name) {
+        None if required => index_of(signals, name).map(Some),
+        None => Ok(None),
+        Some(i) => match signals.get(i).map(|s| s.ty) {
+            Some(SignalType::F64 | SignalType::I64) => Ok(Some(i)),
+            _ if required => Err(format!("signal `{name}` must be a number (f64/i64)")),
+            _ => Ok(None),
+        },
+    }
+}
+
 impl SignalMap {
     /// Sorts `signals` into phasors (complex), FREQ/DFREQ (`freq`, `rocof`), analogs
     /// (other numbers) and digitals (booleans, 16 per word).
     pub fn new(signals: &[Signal]) -> Result<Self, String> {
-        let mut map = SignalMap {
+        let mut map = Self::empty(signals);
+        for (i, s) in signals.iter().enumerate() {
+            match (s.name.as_str(), s.ty) {
+                (FREQ, SignalType::F64 | SignalType::I64) => map.freq = Some(i),
+                (ROCOF, SignalType::F64 | SignalType::I64) => map.rocof = Some(i),
+                _ => map.push(i, s),
+            }
+        }
+        map.check()?;
+        Ok(map)
+    }
+
+    /// The map of one PMU block that carries the signals named in `selected` (in that
+    /// order, sorted by type as in [`SignalMap::new`]). FREQ and DFREQ come from the
+    /// signals named `freq` and `rocof` (`None`: the signals called `freq`/`rocof` when
+    /// the path has them, else nominal frequency and 0); an explicit name the path does
+    /// not have is an error.
+    pub fn for_block(
+        signals: &[Signal],
+        selected: &[String],
+        freq: Option<&str>,
+        rocof: Option<&str>,
+    ) -> Result<Self, String> {
+        let mut map = Self::empty(signals);
+        let freq_name = freq.unwrap_or(FREQ);
+        let rocof_name = rocof.unwrap_or(ROCOF);
+        map.freq = numeric_index(signals, freq_name, freq.is_some())?;
+        map.rocof = numeric_index(signals, rocof_name, rocof.is_some())?;
+        if selected.is_empty() {
+            return Err("`signals` is empty: name the input signals this block carries".into());
+        }
+        for (k, name) in selected.iter().enumerate() {
+            if selected
+                .get(..k)
+                .is_some_and(|before| before.contains(name))
+            {
+                return Err(format!("signal `{name}` is listed twice"));
+            }
+            let i = index_of(signals, name)?;
+            if (name == freq_name && map.freq == Some(i))
+                || (name == rocof_name && map.rocof == Some(i))
+            {
+                continue;
+            }
+            if let Some(s) = signals.get(i) {
+                map.push(i, s);
+            }
+        }
+        map.check()?;
+        Ok(map)
+    }
+
+    fn empty(signals: &[Signal]) -> Self {
+        SignalMap {
             phasors: Vec::new(),
             freq: None,
             rocof: None,
@@ -39,28 +115,31 @@ impl SignalMap {
             digitals: Vec::new(),
             names: signals.iter().map(|s| s.name.clone()).collect(),
             currents: Vec::new(),
-        };
-        for (i, s) in signals.iter().enumerate() {
-            match (s.name.as_str(), s.ty) {
-                (_, SignalType::Complex) => {
-                    map.phasors.push(i);
-                    map.currents.push(is_current(&s.unit));
-                }
-                (FREQ, SignalType::F64 | SignalType::I64) => map.freq = Some(i),
-                (ROCOF, SignalType::F64 | SignalType::I64) => map.rocof = Some(i),
-                (_, SignalType::F64 | SignalType::I64) => map.analogs.push(i),
-                (_, SignalType::Bool) => map.digitals.push(i),
-            }
         }
-        if map.phasors.is_empty() && map.freq.is_none() && map.analogs.is_empty() {
+    }
+
+    /// Files signal `i` under phasors, analogs or digitals by its type.
+    fn push(&mut self, i: usize, s: &Signal) {
+        match s.ty {
+            SignalType::Complex => {
+                self.phasors.push(i);
+                self.currents.push(is_current(&s.unit));
+            }
+            SignalType::F64 | SignalType::I64 => self.analogs.push(i),
+            SignalType::Bool => self.digitals.push(i),
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.phasors.is_empty() && self.freq.is_none() && self.analogs.is_empty() {
             return Err(
                 "a pmu-server needs phasors (complex signals), `freq` or analog signals".into(),
             );
         }
-        if map.phasors.len() > 1000 || map.analogs.len() > 1000 || map.digitals.len() > 16_000 {
+        if self.phasors.len() > 1000 || self.analogs.len() > 1000 || self.digitals.len() > 16_000 {
             return Err("too many signals for one PMU block".into());
         }
-        Ok(map)
+        Ok(())
     }
 
     /// The PMU block of the configuration frame for these signals.

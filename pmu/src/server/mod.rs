@@ -4,15 +4,20 @@
 //!   preallocated buffer taken from a lock-free pool and queues it ([`ring`]); it never
 //!   blocks, allocates or does I/O.
 //! * A **network thread** ([`network`]) serves TCP clients (commanded: data frames only
-//!   after "data on", CFG-1/2/3 and the header frame on request, any number of clients)
-//!   and sends every data frame spontaneously to a UDP destination.
+//!   after "data on", CFG-1/2/3 and the header frame on request, any number of clients),
+//!   commanded UDP peers (the same commands by datagram, answered to the sender),
+//!   TCP-config/UDP-data clients (commands over TCP, data frames by UDP to the client's
+//!   address) and sends every data frame spontaneously to a UDP destination.
 //!
 //! The configuration frame is derived from the signals connected to the node: complex
 //! signals are phasors, the signals named `freq` and `rocof` give FREQ and DFREQ, other
-//! numeric signals are analogs and boolean signals are packed into digital words.
+//! numeric signals are analogs and boolean signals are packed into digital words. With
+//! `pmus`, the stream carries several PMU blocks, each with its own IDCODE, station
+//! name and choice of signals.
 
 mod layout;
 mod network;
+mod peers;
 mod ring;
 mod writer;
 
@@ -24,6 +29,7 @@ use gridhil_engine::units::Rate;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use layout::SignalMap;
 
@@ -83,18 +89,68 @@ impl WireFormat {
     }
 }
 
+/// One PMU block of a multi-PMU stream.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PmuBlock {
+    /// IDCODE of this PMU.
+    pub idcode: u16,
+    /// Station name (at most 16 characters).
+    pub station: String,
+    /// Input signals this block carries, in order (phasors, analogs and digitals by type).
+    pub signals: Vec<String>,
+    /// Signal giving FREQ (default: `freq` when the path has it, else nominal).
+    #[serde(default)]
+    pub freq: Option<String>,
+    /// Signal giving DFREQ (default: `rocof` when the path has it, else 0).
+    #[serde(default)]
+    pub rocof: Option<String>,
+}
+
+/// Where the data frames of a TCP-config/UDP-data client go.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum UdpDataTarget {
+    /// This UDP port at the TCP client's IP address.
+    Port(u16),
+    /// A fixed address for every client.
+    Address(SocketAddr),
+}
+
+impl Default for UdpDataTarget {
+    fn default() -> Self {
+        UdpDataTarget::Port(4713)
+    }
+}
+
 /// Configuration of a `pmu-server` node.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PmuServerConfig {
-    /// IDCODE of the PMU (and of the stream).
+    /// IDCODE of the stream (and of the PMU when there is one block).
     pub idcode: u16,
-    /// Station name (at most 16 characters).
+    /// Station name (at most 16 characters) of the single PMU; with `pmus`, optional.
+    #[serde(default)]
     pub station: String,
+    /// PMU blocks of a multi-PMU stream (empty: one block from every input signal).
+    #[serde(default)]
+    pub pmus: Vec<PmuBlock>,
     /// Address the commanded TCP server listens on (e.g. `"127.0.0.1:4712"`).
     pub tcp: Option<SocketAddr>,
     /// Destination of spontaneous UDP data frames (e.g. `"127.0.0.1:4713"`).
     pub udp: Option<SocketAddr>,
+    /// Address the commanded UDP server listens on (e.g. `"0.0.0.0:4713"`).
+    pub udp_listen: Option<SocketAddr>,
+    /// Address the TCP-config/UDP-data server listens on (e.g. `"0.0.0.0:4714"`).
+    pub tcp_udp: Option<SocketAddr>,
+    /// Where TCP-config/UDP-data clients get their data frames: a port at the client's
+    /// IP address (default 4713) or a fixed `"host:port"`.
+    #[serde(default)]
+    pub tcp_udp_data: UdpDataTarget,
+    /// Seconds after which a commanded UDP peer that has sent nothing is forgotten
+    /// (0: kept until "data off").
+    #[serde(default)]
+    pub udp_peer_timeout: f64,
     /// Number formats of the data frames.
     #[serde(default)]
     pub format: WireFormat,
@@ -144,6 +200,9 @@ pub struct PmuServerCounters {
     tcp_frames_sent: Counter,
     udp_frames_sent: Counter,
     send_errors: Counter,
+    udp_peers_added: Counter,
+    udp_peers_forgotten: Counter,
+    udp_peers_refused: Counter,
 }
 
 impl NodeCounters for PmuServerCounters {
@@ -159,6 +218,9 @@ impl NodeCounters for PmuServerCounters {
             ("tcp_frames_sent", self.tcp_frames_sent.get()),
             ("udp_frames_sent", self.udp_frames_sent.get()),
             ("send_errors", self.send_errors.get()),
+            ("udp_peers_added", self.udp_peers_added.get()),
+            ("udp_peers_forgotten", self.udp_peers_forgotten.get()),
+            ("udp_peers_refused", self.udp_peers_refused.get()),
         ]
     }
 }
@@ -185,29 +247,128 @@ impl PmuServerConfig {
         Ok(fps as i16)
     }
 
-    /// The CFG-2 this node announces for the connected signals.
-    fn config(&self, signals: &[Signal]) -> Result<(Config, SignalMap), String> {
-        let map = SignalMap::new(signals)?;
-        let pmu = map.pmu_config(
-            &self.station,
+    /// The CFG-2 this node announces for the connected signals, and one signal map per
+    /// PMU block.
+    fn config(&self, signals: &[Signal]) -> Result<(Config, Vec<SignalMap>), String> {
+        let blocks: Vec<(SignalMap, &str, u16)> = if self.pmus.is_empty() {
+            vec![(SignalMap::new(signals)?, self.station.as_str(), self.idcode)]
+        } else {
+            self.pmus
+                .iter()
+                .enumerate()
+                .map(|(k, block)| {
+                    SignalMap::for_block(
+                        signals,
+                        &block.signals,
+                        block.freq.as_deref(),
+                        block.rocof.as_deref(),
+                    )
+                    .map(|map| (map, block.station.as_str(), block.idcode))
+                    .map_err(|e| format!("pmus[{k}] (IDCODE {}): {e}", block.idcode))
+                })
+                .collect::<Result<_, _>>()?
+        };
+        let mut pmus = Vec::with_capacity(blocks.len());
+        let mut maps = Vec::with_capacity(blocks.len());
+        for (map, station, idcode) in blocks {
+            pmus.push(map.pmu_config(
+                station,
+                idcode,
+                self.format.data_format(),
+                self.nominal()?,
+                self.voltage_scale,
+                self.current_scale,
+            )?);
+            maps.push(map);
+        }
+        Ok((Config::new(1_000_000, self.data_rate()?, pmus), maps))
+    }
+
+    fn check_station(what: &str, station: &str) -> Result<(), String> {
+        if station.is_empty() || station.len() > 16 || !station.is_ascii() {
+            return Err(format!("{what} must be 1–16 ASCII characters"));
+        }
+        Ok(())
+    }
+
+    fn check_blocks(&self) -> Result<(), String> {
+        if self.pmus.is_empty() {
+            return Self::check_station("`station`", &self.station);
+        }
+        if !self.station.is_empty() {
+            Self::check_station("`station`", &self.station)?;
+        }
+        if self.pmus.len() > 64 {
+            return Err("`pmus`: at most 64 PMU blocks".into());
+        }
+        for (k, block) in self.pmus.iter().enumerate() {
+            Self::check_station(&format!("pmus[{k}].station"), &block.station)?;
+            if block.signals.is_empty() {
+                return Err(format!(
+                    "pmus[{k}] (IDCODE {}): `signals` is empty: name the input signals this block carries",
+                    block.idcode
+                ));
+            }
+            if let Some(other) = self
+                .pmus
+                .get(..k)
+                .and_then(|before| before.iter().position(|b| b.idcode == block.idcode))
+            {
+                return Err(format!(
+                    "pmus[{k}] and pmus[{other}] have the same IDCODE {}",
+                    block.idcode
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every way a client can get the stream.
+    fn check_transports(&self) -> Result<(), String> {
+        if self.tcp.is_none()
+            && self.udp.is_none()
+            && self.udp_listen.is_none()
+            && self.tcp_udp.is_none()
+        {
+            return Err(
+                "a pmu-server needs `tcp` (commanded), `udp` (spontaneous), `udp_listen` \
+                 (commanded UDP) and/or `tcp_udp` (TCP config, UDP data)"
+                    .into(),
+            );
+        }
+        if let (Some(a), Some(b)) = (self.tcp, self.tcp_udp) {
+            if a == b {
+                return Err("`tcp` and `tcp_udp` must listen on different addresses".into());
+            }
+        }
+        if self.tcp_udp_data == UdpDataTarget::Port(0) {
+            return Err("`tcp_udp_data` port must not be 0".into());
+        }
+        if !(self.udp_peer_timeout.is_finite() && self.udp_peer_timeout >= 0.0) {
+            return Err("`udp_peer_timeout` must be ≥ 0 seconds".into());
+        }
+        Ok(())
+    }
+}
+
+impl PmuServerConfig {
+    fn default_header(&self) -> String {
+        if self.pmus.is_empty() {
+            return format!("gridhil pmu-server {}", self.station);
+        }
+        let stations: Vec<&str> = self.pmus.iter().map(|b| b.station.as_str()).collect();
+        format!(
+            "gridhil pmu-server, stream {}: {}",
             self.idcode,
-            self.format.data_format(),
-            self.nominal()?,
-            self.voltage_scale,
-            self.current_scale,
-        )?;
-        Ok((Config::new(1_000_000, self.data_rate()?, vec![pmu]), map))
+            stations.join(", ")
+        )
     }
 }
 
 impl NodeConfig for PmuServerConfig {
     fn prepare(&mut self, _ctx: &gridhil_engine::node::ConfigContext) -> Result<(), String> {
-        if self.tcp.is_none() && self.udp.is_none() {
-            return Err("a pmu-server needs `tcp` (commanded) and/or `udp` (spontaneous)".into());
-        }
-        if self.station.len() > 16 || !self.station.is_ascii() {
-            return Err("`station` must be at most 16 ASCII characters".into());
-        }
+        self.check_transports()?;
+        self.check_blocks()?;
         for (name, scale) in [
             ("voltage_scale", self.voltage_scale),
             ("current_scale", self.current_scale),
@@ -242,28 +403,36 @@ impl NodeConfig for PmuServerConfig {
     }
 
     fn resources(&self) -> Vec<Resource> {
-        self.tcp
-            .filter(|a| a.port() != 0)
-            .map(Resource::TcpPort)
+        let tcp = [self.tcp, self.tcp_udp]
             .into_iter()
-            .collect()
+            .flatten()
+            .filter(|a| a.port() != 0)
+            .map(Resource::TcpPort);
+        let udp = self
+            .udp_listen
+            .filter(|a| a.port() != 0)
+            .map(Resource::UdpPort);
+        tcp.chain(udp).collect()
     }
 
     fn build(&self, _ctx: &BuildContext) -> Result<NodeIo, NodeError> {
-        let (config, map) = self
+        let (config, maps) = self
             .config(&self.input_signals)
             .map_err(NodeError::Config)?;
         let counters = Arc::new(PmuServerCounters::default());
         let layout = config.layout();
         let ring = ring::FrameRing::new(self.queue, layout.frame_len());
-        let header = self
-            .header
-            .clone()
-            .unwrap_or_else(|| format!("gridhil pmu-server {}", self.station));
+        let header = self.header.clone().unwrap_or_else(|| self.default_header());
         let server = network::Server::start(
             network::ServerSettings {
                 tcp: self.tcp,
                 udp: self.udp,
+                udp_listen: self.udp_listen,
+                tcp_udp: self.tcp_udp,
+                tcp_udp_data: self.tcp_udp_data,
+                udp_peer_timeout: (self.udp_peer_timeout > 0.0)
+                    .then(|| Duration::from_secs_f64(self.udp_peer_timeout)),
+                idcode: self.idcode,
                 config,
                 header,
                 client_buffer: self.client_buffer,
@@ -274,7 +443,7 @@ impl NodeConfig for PmuServerConfig {
         let writer = writer::PmuWriter::new(
             self.idcode,
             &layout,
-            map,
+            maps,
             ring,
             server,
             Arc::clone(&counters),
@@ -284,5 +453,142 @@ impl NodeConfig for PmuServerConfig {
             writer: Some(Box::new(writer)),
             counters: Some(counters),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridhil_engine::node::ConfigContext;
+    use gridhil_engine::signal::SignalType;
+
+    fn parse(extra: &str) -> Result<PmuServerConfig, String> {
+        let mut config: PmuServerConfig = toml::from_str(&format!(
+            "idcode = 7\nnominal = \"60Hz\"\nrate = 60\n{extra}"
+        ))
+        .map_err(|e| e.to_string())?;
+        config.prepare(&ConfigContext {
+            name: "pmu".into(),
+            config_dir: ".".into(),
+        })?;
+        Ok(config)
+    }
+
+    fn signals() -> Vec<Signal> {
+        vec![
+            Signal::new("va", "V", SignalType::Complex),
+            Signal::new("ia", "A", SignalType::Complex),
+            Signal::new("freq", "Hz", SignalType::F64),
+            Signal::new("rocof", "Hz/s", SignalType::F64),
+            Signal::new("freq_b", "Hz", SignalType::F64),
+            Signal::new("p", "W", SignalType::F64),
+            Signal::new("trip", "", SignalType::Bool),
+        ]
+    }
+
+    const TWO: &str = r#"tcp = "127.0.0.1:0"
+pmus = [
+  { idcode = 11, station = "PMU-A", signals = ["va", "freq", "rocof", "trip"] },
+  { idcode = 12, station = "PMU-B", signals = ["ia", "p"], freq = "freq_b" },
+]"#;
+
+    #[test]
+    fn single_pmu_keys_still_work() {
+        let mut c = parse("station = \"S\"\ntcp = \"127.0.0.1:0\"").unwrap();
+        c.connect_input(&signals()).unwrap();
+        let (cfg, maps) = c.config(&signals()).unwrap();
+        assert_eq!((cfg.pmus.len(), maps.len()), (1, 1));
+        assert_eq!(cfg.pmus[0].idcode, 7);
+        // va, ia → phasors; freq_b and p → analogs; trip → digital.
+        assert_eq!(cfg.pmus[0].phasors.len(), 2);
+        assert_eq!(cfg.pmus[0].analogs.len(), 2);
+        assert_eq!(c.default_header(), "gridhil pmu-server S");
+    }
+
+    #[test]
+    fn pmu_blocks_carry_their_signals() {
+        let mut c = parse(TWO).unwrap();
+        c.connect_input(&signals()).unwrap();
+        let (cfg, _) = c.config(&signals()).unwrap();
+        assert_eq!(cfg.pmus.len(), 2);
+        let (a, b) = (&cfg.pmus[0], &cfg.pmus[1]);
+        assert_eq!((a.idcode, a.station.trimmed()), (11, "PMU-A".to_string()));
+        assert_eq!((b.idcode, b.station.trimmed()), (12, "PMU-B".to_string()));
+        assert_eq!(
+            (a.phasors.len(), a.analogs.len(), a.digitals.len()),
+            (1, 0, 1)
+        );
+        assert_eq!(
+            (b.phasors.len(), b.analogs.len(), b.digitals.len()),
+            (1, 1, 0)
+        );
+        assert!(b.phasors[0].unit.is_current());
+        assert!(c.default_header().contains("PMU-A, PMU-B"));
+    }
+
+    #[test]
+    fn bad_blocks_are_refused_clearly() {
+        let err =
+            |pmus: &str| parse(&format!("tcp = \"127.0.0.1:0\"\npmus = [{pmus}]")).unwrap_err();
+        assert!(
+            err(r#"{ idcode = 1, station = "A", signals = [] }"#).contains("`signals` is empty")
+        );
+        assert!(err(r#"{ idcode = 1, station = "A", signals = ["va"] }, { idcode = 1, station = "B", signals = ["ia"] }"#)
+            .contains("same IDCODE 1"));
+        assert!(
+            err(r#"{ idcode = 1, station = "", signals = ["va"] }"#).contains("pmus[0].station")
+        );
+        assert!(
+            err(r#"{ idcode = 1, station = "A", signals = ["va"], bogus = 1 }"#).contains("bogus")
+        );
+
+        let connect = |pmus: &str| {
+            let mut c = parse(&format!("tcp = \"127.0.0.1:0\"\npmus = [{pmus}]")).unwrap();
+            c.connect_input(&signals()).unwrap_err()
+        };
+        let e = connect(
+            r#"{ idcode = 1, station = "A", signals = ["va"] }, { idcode = 2, station = "B", signals = ["vx"] }"#,
+        );
+        assert!(
+            e.contains("pmus[1] (IDCODE 2)") && e.contains("`vx`"),
+            "{e}"
+        );
+        let e = connect(r#"{ idcode = 1, station = "A", signals = ["va"], freq = "f2" }"#);
+        assert!(e.contains("`f2`"), "{e}");
+        let e = connect(r#"{ idcode = 1, station = "A", signals = ["va", "va"] }"#);
+        assert!(e.contains("twice"), "{e}");
+        let e = connect(r#"{ idcode = 1, station = "A", signals = ["trip"], freq = "trip" }"#);
+        assert!(e.contains("must be a number"), "{e}");
+    }
+
+    #[test]
+    fn transports() {
+        assert!(parse("station = \"S\"").unwrap_err().contains("udp_listen"));
+        assert!(parse("station = \"S\"\nudp_listen = \"127.0.0.1:0\"").is_ok());
+        let c = parse("station = \"S\"\ntcp_udp = \"127.0.0.1:4714\"").unwrap();
+        assert_eq!(c.tcp_udp_data, UdpDataTarget::Port(4713));
+        let c =
+            parse("station = \"S\"\ntcp_udp = \"127.0.0.1:4714\"\ntcp_udp_data = 5000").unwrap();
+        assert_eq!(c.tcp_udp_data, UdpDataTarget::Port(5000));
+        let c = parse(
+            "station = \"S\"\ntcp_udp = \"127.0.0.1:4714\"\ntcp_udp_data = \"10.0.0.5:4713\"",
+        )
+        .unwrap();
+        assert_eq!(
+            c.tcp_udp_data,
+            UdpDataTarget::Address("10.0.0.5:4713".parse().unwrap())
+        );
+        assert!(
+            parse("station = \"S\"\ntcp = \"127.0.0.1:4714\"\ntcp_udp = \"127.0.0.1:4714\"")
+                .is_err()
+        );
+        assert!(
+            parse("station = \"S\"\nudp_listen = \"127.0.0.1:0\"\nudp_peer_timeout = -1").is_err()
+        );
+        assert!(parse("udp_listen = \"127.0.0.1:0\"")
+            .unwrap_err()
+            .contains("station"));
+        let c = parse("station = \"S\"\ntcp = \"127.0.0.1:4712\"\ntcp_udp = \"127.0.0.1:4714\"\nudp_listen = \"127.0.0.1:4713\"").unwrap();
+        assert_eq!(c.resources().len(), 3);
     }
 }

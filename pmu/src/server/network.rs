@@ -1,8 +1,10 @@
 //! The network side of `pmu-server`: a thread (not real-time) that serves commanded TCP
-//! clients and sends spontaneous UDP data frames.
+//! clients, commanded UDP peers and TCP-config/UDP-data clients, and sends spontaneous
+//! UDP data frames.
 
+use super::peers::{Added, UdpPeers};
 use super::ring::FrameRing;
-use super::PmuServerCounters;
+use super::{PmuServerCounters, UdpDataTarget};
 use crate::codec::{
     CommandCode, Config, Config3, FrameHeader, FrameRepr, FrameSplitter, HeaderText, Payload,
 };
@@ -12,7 +14,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// What the network thread serves.
 pub struct ServerSettings {
@@ -20,6 +22,16 @@ pub struct ServerSettings {
     pub tcp: Option<SocketAddr>,
     /// Spontaneous UDP destination.
     pub udp: Option<SocketAddr>,
+    /// Commanded UDP listening address.
+    pub udp_listen: Option<SocketAddr>,
+    /// TCP-config/UDP-data listening address.
+    pub tcp_udp: Option<SocketAddr>,
+    /// Where TCP-config/UDP-data clients get their data frames.
+    pub tcp_udp_data: UdpDataTarget,
+    /// How long a silent commanded UDP peer is kept (`None`: until "data off").
+    pub udp_peer_timeout: Option<Duration>,
+    /// IDCODE of the stream (in the header of every frame the server sends).
+    pub idcode: u16,
     /// The configuration (CFG-2; CFG-1 and CFG-3 are derived from it).
     pub config: Config,
     /// Text of the header frame.
@@ -41,35 +53,41 @@ impl Server {
         ring: Arc<FrameRing>,
         counters: Arc<PmuServerCounters>,
     ) -> Result<Server, NodeError> {
-        let listener = match settings.tcp {
+        let listener = settings.tcp.map(listen).transpose()?;
+        let mixed_listener = settings.tcp_udp.map(listen).transpose()?;
+        let udp = match settings.udp {
+            Some(dest) => Some((unbound_udp(dest)?, dest)),
+            None => None,
+        };
+        let udp_server = match settings.udp_listen {
             Some(addr) => {
-                let listener = TcpListener::bind(addr)
-                    .map_err(|e| NodeError::io(format!("cannot listen on {addr}"), e))?;
-                listener
+                let socket = UdpSocket::bind(addr)
+                    .map_err(|e| NodeError::io(format!("cannot bind UDP {addr}"), e))?;
+                socket
                     .set_nonblocking(true)
                     .map_err(|e| NodeError::io("set_nonblocking", e))?;
-                Some(listener)
+                Some(socket)
             }
             None => None,
         };
-        let udp = match settings.udp {
-            Some(dest) => {
-                let local: SocketAddr = if dest.is_ipv4() {
-                    ([0, 0, 0, 0], 0).into()
-                } else {
-                    (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-                };
-                let socket = UdpSocket::bind(local)
-                    .map_err(|e| NodeError::io("cannot create UDP socket", e))?;
-                Some((socket, dest))
-            }
-            None => None,
+        let data_sockets = match settings.tcp_udp {
+            Some(_) => DataSockets {
+                v4: Some(unbound_udp(([0, 0, 0, 0], 0).into())?),
+                v6: unbound_udp((std::net::Ipv6Addr::UNSPECIFIED, 0).into()).ok(),
+            },
+            None => DataSockets::default(),
         };
         let stop = Arc::new(AtomicBool::new(false));
         let mut worker = Worker {
             listener,
+            mixed_listener,
+            tcp_udp_data: settings.tcp_udp_data,
             udp,
-            responses: Responses::new(settings.config, settings.header),
+            udp_server,
+            peers: UdpPeers::new(),
+            udp_peer_timeout: settings.udp_peer_timeout,
+            data_sockets,
+            responses: Responses::new(settings.idcode, settings.config, settings.header),
             client_buffer: settings.client_buffer,
             clients: Vec::new(),
             ring,
@@ -109,6 +127,42 @@ impl Drop for Server {
     }
 }
 
+fn listen(addr: SocketAddr) -> Result<TcpListener, NodeError> {
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| NodeError::io(format!("cannot listen on {addr}"), e))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| NodeError::io("set_nonblocking", e))?;
+    Ok(listener)
+}
+
+/// A UDP socket on an ephemeral port of the family of `dest`, to send from.
+fn unbound_udp(dest: SocketAddr) -> Result<UdpSocket, NodeError> {
+    let local: SocketAddr = if dest.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    UdpSocket::bind(local).map_err(|e| NodeError::io("cannot create UDP socket", e))
+}
+
+/// Sockets the data frames of TCP-config/UDP-data clients leave from, per family.
+#[derive(Default)]
+struct DataSockets {
+    v4: Option<UdpSocket>,
+    v6: Option<UdpSocket>,
+}
+
+impl DataSockets {
+    fn for_dest(&self, dest: &SocketAddr) -> Option<&UdpSocket> {
+        if dest.is_ipv4() {
+            self.v4.as_ref()
+        } else {
+            self.v6.as_ref()
+        }
+    }
+}
+
 /// Configuration and header frames, encoded on request.
 struct Responses {
     config: Config,
@@ -118,8 +172,7 @@ struct Responses {
 }
 
 impl Responses {
-    fn new(config: Config, header: String) -> Self {
-        let idcode = config.pmus.first().map_or(0, |p| p.idcode);
+    fn new(idcode: u16, config: Config, header: String) -> Self {
         Responses {
             config3: Config3::from_config(&config),
             config,
@@ -164,16 +217,19 @@ struct Client {
     pending: Vec<u8>,
     data_on: bool,
     closed: bool,
+    /// TCP-config/UDP-data client: where its data frames go.
+    udp_data: Option<SocketAddr>,
 }
 
 impl Client {
-    fn new(stream: TcpStream) -> Self {
+    fn new(stream: TcpStream, udp_data: Option<SocketAddr>) -> Self {
         Client {
             stream,
             splitter: FrameSplitter::new(65_535),
             pending: Vec::new(),
             data_on: false,
             closed: false,
+            udp_data,
         }
     }
 
@@ -237,7 +293,13 @@ impl Client {
 
 struct Worker {
     listener: Option<TcpListener>,
+    mixed_listener: Option<TcpListener>,
+    tcp_udp_data: UdpDataTarget,
     udp: Option<(UdpSocket, SocketAddr)>,
+    udp_server: Option<UdpSocket>,
+    peers: UdpPeers,
+    udp_peer_timeout: Option<Duration>,
+    data_sockets: DataSockets,
     responses: Responses,
     client_buffer: usize,
     clients: Vec<Client>,
@@ -251,6 +313,7 @@ impl Worker {
         while !self.stop.load(Ordering::Relaxed) {
             let mut busy = self.accept();
             busy |= self.serve_commands();
+            busy |= self.serve_udp_commands();
             busy |= self.forward_frames();
             for client in &mut self.clients {
                 client.flush();
@@ -276,26 +339,76 @@ impl Worker {
     }
 
     fn accept(&mut self) -> bool {
-        let Some(listener) = &self.listener else {
+        let target = self.tcp_udp_data;
+        let mut accepted = Vec::new();
+        if let Some(listener) = &self.listener {
+            accept_all(listener, &mut accepted, |_| None);
+        }
+        if let Some(listener) = &self.mixed_listener {
+            accept_all(listener, &mut accepted, |peer| {
+                Some(match target {
+                    UdpDataTarget::Port(port) => SocketAddr::new(peer.ip(), port),
+                    UdpDataTarget::Address(addr) => addr,
+                })
+            });
+        }
+        self.counters.clients_accepted.add(accepted.len() as u64);
+        let any = !accepted.is_empty();
+        self.clients.append(&mut accepted);
+        any
+    }
+
+    /// Answers the commands that arrived on the commanded UDP socket.
+    fn serve_udp_commands(&mut self) -> bool {
+        let Some(socket) = &self.udp_server else {
             return false;
         };
-        let mut accepted = false;
+        let now = Instant::now();
+        let mut any = false;
+        let mut buf = [0u8; 2048];
         loop {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    if stream.set_nonblocking(true).is_err() {
-                        continue;
-                    }
-                    let _ = stream.set_nodelay(true);
-                    self.clients.push(Client::new(stream));
-                    self.counters.clients_accepted.inc();
-                    accepted = true;
+            let (n, from) = match socket.recv_from(&mut buf) {
+                Ok(got) => got,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                // WouldBlock, or an ICMP error reported for an earlier send.
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(_) => continue,
+            };
+            any = true;
+            let code = match FrameRepr::parse_bytes(buf.get(..n).unwrap_or(&[]), None) {
+                Ok(FrameRepr {
+                    payload: Payload::Command(command),
+                    ..
+                }) => command.code,
+                _ => {
+                    self.counters.bad_commands.inc();
+                    continue;
                 }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => break,
+            };
+            self.counters.commands.inc();
+            self.peers.touch(from, now);
+            match code {
+                CommandCode::DataOn => match self.peers.data_on(from, now) {
+                    Added::New => self.counters.udp_peers_added.inc(),
+                    Added::Known => {}
+                    Added::Refused => self.counters.udp_peers_refused.inc(),
+                },
+                CommandCode::DataOff => self.peers.data_off(from),
+                other => match self.responses.encode(other) {
+                    Some(bytes) => {
+                        if socket.send_to(&bytes, from).is_err() {
+                            self.counters.send_errors.inc();
+                        }
+                    }
+                    None => self.counters.bad_commands.inc(),
+                },
             }
         }
-        accepted
+        if let Some(timeout) = self.udp_peer_timeout {
+            let forgotten = self.peers.expire(now, timeout);
+            self.counters.udp_peers_forgotten.add(forgotten as u64);
+        }
+        any
     }
 
     fn serve_commands(&mut self) -> bool {
@@ -321,18 +434,54 @@ impl Worker {
         while let Some(buffer) = self.ring.take_filled() {
             any = true;
             let frame = buffer.frame();
+            let send = |socket: &UdpSocket, dest: &SocketAddr| match socket.send_to(frame, dest) {
+                Ok(_) => self.counters.udp_frames_sent.inc(),
+                Err(_) => self.counters.send_errors.inc(),
+            };
             if let Some((socket, dest)) = &self.udp {
-                match socket.send_to(frame, dest) {
-                    Ok(_) => self.counters.udp_frames_sent.inc(),
-                    Err(_) => self.counters.send_errors.inc(),
+                send(socket, dest);
+            }
+            if let Some(socket) = &self.udp_server {
+                for peer in self.peers.addresses() {
+                    send(socket, &peer);
                 }
             }
             for client in self.clients.iter_mut().filter(|c| c.data_on && !c.closed) {
-                client.queue(frame, self.client_buffer);
-                self.counters.tcp_frames_sent.inc();
+                match client.udp_data {
+                    Some(dest) => match self.data_sockets.for_dest(&dest) {
+                        Some(socket) => send(socket, &dest),
+                        None => self.counters.send_errors.inc(),
+                    },
+                    None => {
+                        client.queue(frame, self.client_buffer);
+                        self.counters.tcp_frames_sent.inc();
+                    }
+                }
             }
             self.ring.release(buffer);
         }
         any
+    }
+}
+
+/// Accepts every pending connection of `listener` into `clients`; `udp_data` says where
+/// the data frames of a client from that peer address go (`None`: over its TCP stream).
+fn accept_all(
+    listener: &TcpListener,
+    clients: &mut Vec<Client>,
+    udp_data: impl Fn(SocketAddr) -> Option<SocketAddr>,
+) {
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                if stream.set_nonblocking(true).is_err() {
+                    continue;
+                }
+                let _ = stream.set_nodelay(true);
+                clients.push(Client::new(stream, udp_data(peer)));
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
     }
 }

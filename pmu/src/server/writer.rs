@@ -14,7 +14,7 @@ pub struct PmuWriter {
     idcode: u16,
     layout: DataLayout,
     data: DataFrame,
-    map: SignalMap,
+    maps: Vec<SignalMap>,
     ring: Arc<FrameRing>,
     server: Server,
     counters: Arc<PmuServerCounters>,
@@ -42,7 +42,7 @@ impl PmuWriter {
     pub fn new(
         idcode: u16,
         layout: &DataLayout,
-        map: SignalMap,
+        maps: Vec<SignalMap>,
         ring: Arc<FrameRing>,
         server: Server,
         counters: Arc<PmuServerCounters>,
@@ -51,7 +51,7 @@ impl PmuWriter {
             idcode,
             data: DataFrame::zeroed(layout),
             layout: layout.clone(),
-            map,
+            maps,
             ring,
             server,
             counters,
@@ -66,15 +66,14 @@ impl NodeWriter for PmuWriter {
         _ctx: &WriteContext<'_>,
     ) -> Result<usize, NodeError> {
         for sample in samples {
-            let (Some(block), Some(pmu_layout)) =
-                (self.data.pmus.first_mut(), self.layout.pmus.first())
-            else {
-                break;
-            };
-            if !self.map.fill(sample.values(), block, pmu_layout) {
-                self.counters.encode_errors.inc();
+            let stat = stat_of(sample.flags);
+            let blocks = self.data.pmus.iter_mut().zip(&self.layout.pmus);
+            for ((block, pmu_layout), map) in blocks.zip(&self.maps) {
+                if !map.fill(sample.values(), block, pmu_layout) {
+                    self.counters.encode_errors.inc();
+                }
+                block.stat = stat;
             }
-            block.stat = stat_of(sample.flags);
             let Some(mut buffer) = self.ring.take_free() else {
                 self.counters.queue_full.inc();
                 continue;
