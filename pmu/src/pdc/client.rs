@@ -1,92 +1,82 @@
-//! The client thread of a `pdc` node: connection, commands, decoding, reconnection.
+//! The client thread of one PMU of a `pdc` node: transport, commands, configuration
+//! check, decoding, reconnection with back-off. Decoded data frames go to the aligner
+//! thread as [`Arrival`]s.
 
-use super::reader::{Handoff, Notifier};
-use super::PdcCounters;
+use super::align::Arrival;
+use super::link::{Channel, Link};
+use super::{ConfigFrame, PdcCounters, PmuSpec, Transport};
 use crate::codec::{
     Command, CommandCode, DataError, DataFrame, DataLayout, Error as CodecError, FrameHeader,
-    FrameRepr, FrameSplitter, Payload, StreamDecoder,
+    FrameRepr, Payload, StreamDecoder,
 };
 use gridhil_engine::clock::Clock;
 use gridhil_engine::node::NodeError;
 use gridhil_engine::sample::SampleFlags;
 use gridhil_engine::signal::{Complex, Value};
-use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// What the client connects to and expects.
-#[derive(Debug, Clone)]
-pub struct ClientSettings {
-    /// The PMU's TCP address.
-    pub connect: SocketAddr,
-    /// IDCODE written into commands.
-    pub idcode: u16,
-    /// IDCODE of the PMU block to read.
-    pub pmu: u16,
-    /// Declared phasor count.
-    pub phasors: usize,
-    /// Declared analog count.
-    pub analogs: usize,
-    /// Declared digital word count.
-    pub digitals: usize,
-    /// First reconnection delay, ns.
+/// Delays shared by the PMUs of a node, ns.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// First reconnection delay.
     pub backoff: i64,
-    /// Longest reconnection delay, ns.
+    /// Longest reconnection delay.
     pub max_backoff: i64,
-    /// Longest time without a data frame before reconnecting, ns.
+    /// Longest time without a data frame before reconnecting.
     pub silence: i64,
+    /// Over UDP, time before the configuration request is sent again.
+    pub retry: i64,
 }
 
-/// Handle of the client thread.
+/// Handle of one PMU's client thread.
 pub struct Client {
     thread: Option<JoinHandle<()>>,
-    stop: Arc<AtomicBool>,
+}
+
+/// What a client thread needs besides its PMU.
+pub struct Shared {
+    /// Where decoded frames go.
+    pub arrivals: SyncSender<Arrival>,
+    /// The engine's clock.
+    pub clock: Arc<dyn Clock>,
+    /// The node's counters.
+    pub counters: Arc<PdcCounters>,
+    /// Set when the node stops.
+    pub stop: Arc<AtomicBool>,
 }
 
 impl Client {
-    /// Starts the client thread.
+    /// Starts the client thread of PMU number `index`.
     pub fn start(
-        settings: ClientSettings,
-        handoff: Arc<Handoff>,
-        notifier: Notifier,
-        clock: Arc<dyn Clock>,
-        counters: Arc<PdcCounters>,
+        index: usize,
+        spec: PmuSpec,
+        timing: Timing,
+        shared: Shared,
     ) -> Result<Client, NodeError> {
-        let stop = Arc::new(AtomicBool::new(false));
         let mut worker = Worker {
-            settings,
-            handoff,
-            notifier,
-            clock,
-            counters,
-            stop: Arc::clone(&stop),
-            seq: 0,
+            index,
+            spec,
+            timing,
+            shared,
         };
         let thread = std::thread::Builder::new()
-            .name("pdc".into())
+            .name(format!("pdc-{index}"))
             .spawn(move || worker.run())
-            .map_err(|e| NodeError::io("cannot start the pdc thread", e))?;
+            .map_err(|e| NodeError::io("cannot start a pdc thread", e))?;
         Ok(Client {
             thread: Some(thread),
-            stop,
         })
     }
 
-    /// Stops the thread (turning data off on the connection).
-    pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+    /// Waits for the thread to end (after the stop flag was set).
+    pub fn join(&mut self) {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
@@ -98,28 +88,34 @@ enum SessionEnd {
 }
 
 struct Worker {
-    settings: ClientSettings,
-    handoff: Arc<Handoff>,
-    notifier: Notifier,
-    clock: Arc<dyn Clock>,
-    counters: Arc<PdcCounters>,
-    stop: Arc<AtomicBool>,
-    seq: u64,
+    index: usize,
+    spec: PmuSpec,
+    timing: Timing,
+    shared: Shared,
 }
 
 const POLL: Duration = Duration::from_millis(100);
 
+/// Per-session state.
+struct Session {
+    decoder: StreamDecoder,
+    block: Option<usize>,
+    data_on: bool,
+    last_progress: Instant,
+    last_request: Instant,
+}
+
 impl Worker {
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.shared.stop.load(Ordering::Relaxed)
     }
 
     fn run(&mut self) {
-        let mut backoff = self.settings.backoff;
+        let mut backoff = self.timing.backoff;
         let mut first = true;
         while !self.stopped() {
             if !first {
-                self.counters.reconnects.inc();
+                self.shared.counters.reconnects.inc();
             }
             first = false;
             let mut configured = false;
@@ -128,10 +124,10 @@ impl Worker {
                 SessionEnd::Lost(_why) => {}
             }
             if configured {
-                backoff = self.settings.backoff;
+                backoff = self.timing.backoff;
             }
             self.sleep(backoff);
-            backoff = (backoff * 2).min(self.settings.max_backoff);
+            backoff = (backoff * 2).min(self.timing.max_backoff);
         }
     }
 
@@ -146,15 +142,22 @@ impl Worker {
         }
     }
 
-    fn command(&self, stream: &mut TcpStream, code: CommandCode) -> std::io::Result<()> {
-        let now = u64::try_from(self.clock.wall()).unwrap_or(0);
-        let header = FrameHeader::at_unix_nanos(self.settings.idcode, now, 1_000_000);
+    fn config_request(&self) -> CommandCode {
+        match self.spec.config {
+            ConfigFrame::Cfg2 => CommandCode::SendConfig2,
+            ConfigFrame::Cfg3 => CommandCode::SendConfig3,
+        }
+    }
+
+    fn command(&self, link: &mut Link, code: CommandCode) -> std::io::Result<()> {
+        let now = u64::try_from(self.shared.clock.wall()).unwrap_or(0);
+        let header = FrameHeader::at_unix_nanos(self.spec.idcode, now, 1_000_000);
         let command = Command::new(code);
         let mut buf = vec![0; command.buffer_len()];
         let n = command
             .encode(&header, &mut buf)
-            .map_err(|e| std::io::Error::new(ErrorKind::InvalidData, e.to_string()))?;
-        stream.write_all(buf.get(..n).unwrap_or(&[]))
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+        link.send(buf.get(..n).unwrap_or(&[]))
     }
 
     /// The index of the PMU block to read, when the layout matches the declaration.
@@ -162,122 +165,180 @@ impl Worker {
         let index = layout
             .pmus
             .iter()
-            .position(|p| p.idcode == self.settings.pmu)
+            .position(|p| p.idcode == self.spec.block)
             .unwrap_or(0);
         let pmu = layout.pmus.get(index)?;
-        let s = &self.settings;
-        if pmu.phasors.len() == s.phasors
-            && pmu.analogs.len() == s.analogs
-            && pmu.digital_words == s.digitals
-        {
-            Some(index)
-        } else {
-            None
+        let s = &self.spec;
+        (pmu.phasors.len() == s.phasors.len()
+            && pmu.analogs.len() == s.analogs.len()
+            && pmu.digital_words == s.digitals.len())
+        .then_some(index)
+    }
+
+    /// Commanded transports send commands; `udp-listen` does not.
+    fn commanded(&self) -> bool {
+        self.spec.transport != Transport::UdpListen
+    }
+
+    /// `udp-listen` with `connect`: the configuration, asked once over TCP.
+    fn fetch_config(&self, decoder: &mut StreamDecoder) -> Result<(), String> {
+        let Some(connect) = self.spec.connect else {
+            return Ok(());
+        };
+        let mut link = Link::open_tcp(connect).map_err(|e| format!("connect: {e}"))?;
+        self.command(&mut link, self.config_request())
+            .map_err(|e| format!("configuration request: {e}"))?;
+        let until = Instant::now() + Duration::from_nanos(self.timing.silence.unsigned_abs());
+        let mut frames = Vec::new();
+        while Instant::now() < until && !self.stopped() {
+            link.receive(&mut frames)?;
+            for (frame, _) in frames.drain(..) {
+                self.shared.counters.frames.inc();
+                if let Ok(FrameRepr {
+                    payload: Payload::Config2(_) | Payload::Config3(_),
+                    ..
+                }) = decoder.decode(&frame)
+                {
+                    return Ok(());
+                }
+            }
         }
+        Err("no configuration over TCP".into())
     }
 
     fn session(&mut self, configured: &mut bool) -> SessionEnd {
-        let mut stream =
-            match TcpStream::connect_timeout(&self.settings.connect, Duration::from_secs(2)) {
-                Ok(s) => s,
-                Err(e) => return SessionEnd::Lost(format!("connect: {e}")),
-            };
-        self.counters.connects.inc();
-        let _ = stream.set_nodelay(true);
-        if stream.set_read_timeout(Some(POLL)).is_err() {
-            return SessionEnd::Lost("set_read_timeout".into());
+        let mut state = Session {
+            decoder: StreamDecoder::new(),
+            block: None,
+            data_on: false,
+            last_progress: Instant::now(),
+            last_request: Instant::now(),
+        };
+        if self.spec.transport == Transport::UdpListen {
+            if let Err(why) = self.fetch_config(&mut state.decoder) {
+                return SessionEnd::Lost(why);
+            }
         }
-        if let Err(e) = self.command(&mut stream, CommandCode::SendConfig2) {
-            return SessionEnd::Lost(format!("send CFG-2 request: {e}"));
+        let mut link = match Link::open(&self.spec) {
+            Ok(link) => link,
+            Err(e) => return SessionEnd::Lost(format!("open: {e}")),
+        };
+        self.shared.counters.connects.inc();
+        if self.commanded() {
+            if let Err(e) = self.command(&mut link, self.config_request()) {
+                return SessionEnd::Lost(format!("configuration request: {e}"));
+            }
+        } else if let Some(layout) = state.decoder.layout() {
+            match self.check_layout(layout) {
+                Some(index) => {
+                    state.block = Some(index);
+                    *configured = true;
+                }
+                None => {
+                    self.shared.counters.config_mismatch.inc();
+                    return SessionEnd::Lost("configuration does not match".into());
+                }
+            }
         }
-        let mut decoder = StreamDecoder::new();
-        let mut splitter = FrameSplitter::new(65_535);
-        let mut block: Option<usize> = None;
-        let mut last_progress = Instant::now();
-        let silence = Duration::from_nanos(self.settings.silence.unsigned_abs());
-        let mut buf = vec![0u8; 65_536];
-        let mut frames: Vec<Vec<u8>> = Vec::new();
+        let silence = Duration::from_nanos(self.timing.silence.unsigned_abs());
+        let retry = Duration::from_nanos(self.timing.retry.unsigned_abs());
+        let mut frames: Vec<(Vec<u8>, Channel)> = Vec::new();
         loop {
             if self.stopped() {
-                if block.is_some() {
-                    let _ = self.command(&mut stream, CommandCode::DataOff);
+                if state.data_on {
+                    let _ = self.command(&mut link, CommandCode::DataOff);
                 }
                 return SessionEnd::Stopped;
             }
-            if last_progress.elapsed() > silence {
+            if state.last_progress.elapsed() > silence {
                 return SessionEnd::Lost("no data".into());
             }
-            let n = match stream.read(&mut buf) {
-                Ok(0) => return SessionEnd::Lost("closed by the PMU".into()),
-                Ok(n) => n,
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    continue
+            if self.spec.transport == Transport::Udp
+                && state.block.is_none()
+                && state.last_request.elapsed() > retry
+            {
+                // A datagram may be lost: ask again.
+                self.shared.counters.cfg_retries.inc();
+                state.last_request = Instant::now();
+                if let Err(e) = self.command(&mut link, self.config_request()) {
+                    return SessionEnd::Lost(format!("configuration request: {e}"));
                 }
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return SessionEnd::Lost(format!("read: {e}")),
-            };
-            let received = self.clock.wall();
-            splitter.feed(buf.get(..n).unwrap_or(&[]), |f| frames.push(f.to_vec()));
-            for frame in frames.drain(..) {
-                self.counters.frames.inc();
-                match decoder.decode(&frame) {
-                    Ok(FrameRepr {
-                        payload: Payload::Config2(_) | Payload::Config3(_),
-                        ..
-                    }) => {
-                        let Some(layout) = decoder.layout() else {
-                            continue;
-                        };
-                        match self.check_layout(layout) {
-                            Some(index) => {
-                                if block.is_none() {
-                                    if let Err(e) = self.command(&mut stream, CommandCode::DataOn) {
-                                        return SessionEnd::Lost(format!("data on: {e}"));
-                                    }
-                                }
-                                block = Some(index);
-                                *configured = true;
-                                last_progress = Instant::now();
-                            }
-                            None => {
-                                self.counters.config_mismatch.inc();
-                                return SessionEnd::Lost("configuration does not match".into());
-                            }
-                        }
-                    }
-                    Ok(FrameRepr {
-                        header,
-                        payload: Payload::Data(data),
-                    }) => {
-                        let (Some(index), Some(layout)) = (block, decoder.layout()) else {
-                            continue;
-                        };
-                        last_progress = Instant::now();
-                        self.counters.data_frames.inc();
-                        let ts = header.unix_nanos(layout.time_base);
-                        self.deliver(&data, layout, index, ts, received);
-                    }
-                    Ok(_) => {}
-                    Err(CodecError::CrcMismatch { .. }) => self.counters.crc_errors.inc(),
-                    Err(_) => self.counters.decode_errors.inc(),
+            }
+            if let Err(why) = link.receive(&mut frames) {
+                return SessionEnd::Lost(why);
+            }
+            for (frame, channel) in std::mem::take(&mut frames) {
+                if let Err(end) = self.handle(&frame, channel, &mut state, &mut link, configured) {
+                    return end;
                 }
             }
         }
     }
 
-    fn deliver(
+    fn handle(
         &mut self,
-        data: &DataFrame,
-        layout: &DataLayout,
-        index: usize,
-        ts: u64,
-        received: i64,
-    ) {
+        frame: &[u8],
+        channel: Channel,
+        state: &mut Session,
+        link: &mut Link,
+        configured: &mut bool,
+    ) -> Result<(), SessionEnd> {
+        let counters = &self.shared.counters;
+        counters.frames.inc();
+        match state.decoder.decode(frame) {
+            Ok(FrameRepr {
+                payload: Payload::Config2(_) | Payload::Config3(_),
+                ..
+            }) => {
+                let Some(layout) = state.decoder.layout() else {
+                    return Ok(());
+                };
+                match self.check_layout(layout) {
+                    Some(index) => {
+                        if self.commanded() && !state.data_on {
+                            if let Err(e) = self.command(link, CommandCode::DataOn) {
+                                return Err(SessionEnd::Lost(format!("data on: {e}")));
+                            }
+                            state.data_on = true;
+                        }
+                        state.block = Some(index);
+                        *configured = true;
+                        state.last_progress = Instant::now();
+                    }
+                    None => {
+                        counters.config_mismatch.inc();
+                        return Err(SessionEnd::Lost("configuration does not match".into()));
+                    }
+                }
+            }
+            Ok(FrameRepr {
+                header,
+                payload: Payload::Data(data),
+            }) => {
+                // With tcp-udp, data is taken from UDP only.
+                if self.spec.transport == Transport::TcpUdp && channel == Channel::Tcp {
+                    return Ok(());
+                }
+                let (Some(index), Some(layout)) = (state.block, state.decoder.layout()) else {
+                    counters.no_config.inc();
+                    return Ok(());
+                };
+                state.last_progress = Instant::now();
+                counters.data_frames.inc();
+                let ts = header.unix_nanos(layout.time_base);
+                self.deliver(&data, layout, index, ts);
+            }
+            Ok(_) => {}
+            Err(CodecError::CrcMismatch { .. }) => counters.crc_errors.inc(),
+            // Before any configuration, data frames cannot be decoded.
+            Err(_) if state.decoder.layout().is_none() => counters.no_config.inc(),
+            Err(_) => counters.decode_errors.inc(),
+        }
+        Ok(())
+    }
+
+    fn deliver(&mut self, data: &DataFrame, layout: &DataLayout, index: usize, ts: u64) {
         let (Some(pmu), Some(pmu_layout)) = (data.pmus.get(index), layout.pmus.get(index)) else {
-            return;
-        };
-        let Some(mut record) = self.handoff.take_free() else {
-            self.counters.queue_full.inc();
             return;
         };
         let values = pmu.values(pmu_layout);
@@ -287,7 +348,7 @@ impl Worker {
             DataError::TestMode => flags.set(SampleFlags::TEST, true),
             DataError::PmuError | DataError::DoNotUse => {
                 flags.set(SampleFlags::INVALID, true);
-                self.counters.invalid_data.inc();
+                self.shared.counters.invalid_data.inc();
             }
         }
         flags.set(SampleFlags::UNSYNCED, pmu.stat.sync_lost);
@@ -301,19 +362,25 @@ impl Worker {
         ];
         let analogs = values.analogs.iter().map(|&a| Value::F64(a));
         let digitals = values.digitals.iter().map(|&d| Value::I64(i64::from(d)));
-        for (slot, value) in record
-            .values
-            .iter_mut()
-            .zip(phasors.chain(rest).chain(analogs).chain(digitals))
-        {
-            *slot = value;
+        let stat = self
+            .spec
+            .stat
+            .as_ref()
+            .map(|_| Value::I64(i64::from(pmu.stat.to_bits())));
+        let arrival = Arrival {
+            pmu: self.index,
+            ts: i64::try_from(ts).unwrap_or(i64::MAX),
+            flags: flags.0,
+            values: phasors
+                .chain(rest)
+                .chain(analogs)
+                .chain(digitals)
+                .chain(stat)
+                .collect(),
+        };
+        match self.shared.arrivals.try_send(arrival) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+            Err(TrySendError::Full(_)) => self.shared.counters.queue_full.inc(),
         }
-        record.seq = self.seq;
-        self.seq += 1;
-        record.ts_origin = i64::try_from(ts).unwrap_or(i64::MAX);
-        record.ts_received = received;
-        record.flags = flags.0;
-        self.handoff.submit(record);
-        self.notifier.notify();
     }
 }

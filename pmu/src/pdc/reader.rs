@@ -1,7 +1,7 @@
-//! Hand-over of decoded data frames from the client thread to the node's reader:
+//! Hand-over of aligned rows from the aligner thread to the node's reader:
 //! preallocated records in two lock-free queues, and a socket pair to wake the reader.
 
-use super::client::Client;
+use super::concentrator::Concentrator;
 use crossbeam_queue::ArrayQueue;
 use gridhil_engine::node::{Batch, Due, NodeError, NodeReader, ReadContext};
 use gridhil_engine::signal::Value;
@@ -9,16 +9,16 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 
-/// One decoded data frame.
+/// One aligned row.
 #[derive(Debug)]
 pub struct Record {
-    /// Data-frame counter.
+    /// Row counter.
     pub seq: u64,
-    /// SOC/FRACSEC of the frame, ns since the Unix epoch.
+    /// SOC/FRACSEC of the row, ns since the Unix epoch.
     pub ts_origin: i64,
-    /// When the frame was received, ns since the Unix epoch.
+    /// When the row was completed (or its wait window ended), ns since the Unix epoch.
     pub ts_received: i64,
-    /// Sample flags from STAT.
+    /// Sample flags from the PMUs' STAT (`STALE`: a PMU is missing).
     pub flags: u32,
     /// Values in signal order.
     pub values: Vec<Value>,
@@ -32,7 +32,7 @@ pub struct Handoff {
     wake_rx: UnixStream,
 }
 
-/// The client thread's end of the wake-up socket.
+/// The aligner thread's end of the wake-up socket.
 #[derive(Debug)]
 pub struct Notifier(UnixStream);
 
@@ -87,13 +87,16 @@ impl Handoff {
 /// The reader half of a `pdc` node.
 pub struct PdcReader {
     handoff: Arc<Handoff>,
-    client: Client,
+    concentrator: Concentrator,
 }
 
 impl PdcReader {
-    /// A reader fed by `client` through `handoff`.
-    pub fn new(handoff: Arc<Handoff>, client: Client) -> Self {
-        PdcReader { handoff, client }
+    /// A reader fed by `concentrator` through `handoff`.
+    pub fn new(handoff: Arc<Handoff>, concentrator: Concentrator) -> Self {
+        PdcReader {
+            handoff,
+            concentrator,
+        }
     }
 
     fn drain(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) {
@@ -134,7 +137,7 @@ impl NodeReader for PdcReader {
     }
 
     fn stop(&mut self) -> Result<(), NodeError> {
-        self.client.stop();
+        self.concentrator.stop();
         Ok(())
     }
 }
