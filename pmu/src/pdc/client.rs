@@ -194,12 +194,22 @@ impl Worker {
             link.receive(&mut frames)?;
             for (frame, _) in frames.drain(..) {
                 self.shared.counters.frames.inc();
-                if let Ok(FrameRepr {
-                    payload: Payload::Config2(_) | Payload::Config3(_),
-                    ..
-                }) = decoder.decode(&frame)
-                {
-                    return Ok(());
+                match decoder.decode(&frame) {
+                    Ok(FrameRepr {
+                        payload: Payload::Config2(_),
+                        ..
+                    }) => {
+                        self.shared.counters.cfg2_frames.inc();
+                        return Ok(());
+                    }
+                    Ok(FrameRepr {
+                        payload: Payload::Config3(_),
+                        ..
+                    }) => {
+                        self.shared.counters.cfg3_frames.inc();
+                        return Ok(());
+                    }
+                    _ => {}
                 }
             }
         }
@@ -285,7 +295,19 @@ impl Worker {
     ) -> Result<(), SessionEnd> {
         let counters = &self.shared.counters;
         counters.frames.inc();
-        match state.decoder.decode(frame) {
+        let decoded = state.decoder.decode(frame);
+        match &decoded {
+            Ok(FrameRepr {
+                payload: Payload::Config2(_),
+                ..
+            }) => counters.cfg2_frames.inc(),
+            Ok(FrameRepr {
+                payload: Payload::Config3(_),
+                ..
+            }) => counters.cfg3_frames.inc(),
+            _ => {}
+        }
+        match decoded {
             Ok(FrameRepr {
                 payload: Payload::Config2(_) | Payload::Config3(_),
                 ..
