@@ -22,8 +22,26 @@ fn valid_config_prints_topology() {
     let (ok, out) = check(GOOD);
     assert!(ok, "{out}");
     assert!(out.contains("gen (signal) -> s0:f64, s1:f64"), "{out}");
-    let demo = run(&["check", repo("examples/demo.toml").to_str().unwrap()]);
-    assert!(demo.status.success(), "{}", text(&demo));
+}
+
+#[test]
+fn every_example_passes_check() {
+    let mut examples: Vec<_> = std::fs::read_dir(repo("examples"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 10, "examples found: {examples:?}");
+    for example in examples {
+        let output = run(&["check", example.to_str().unwrap()]);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            example.display(),
+            text(&output)
+        );
+    }
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The configuration loader never panics, whatever the input: mutations of the demo and
+//! The configuration loader never panics, whatever the input: mutations of the signal example and
 //! random bytes go through `load_str` in-process.
 
 use gridhil_engine::Registry;
@@ -22,7 +22,7 @@ impl XorShift {
 #[test]
 fn loader_never_panics_on_mutated_configs() {
     let registry = registry();
-    let base = include_str!("../examples/demo.toml");
+    let base = include_str!("../examples/signals.toml");
     let tokens: [&str; 12] = [
         "\"",
         "=",

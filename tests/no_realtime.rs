@@ -40,10 +40,6 @@ fn demo_runs_without_rt_privileges_and_warns_once() {
             "--quiet",
         ])
         .args(["--log", log.to_str().unwrap()])
-        .args([
-            "--set",
-            &format!("nodes.csv.out={}", dir.path().join("n.csv").display()),
-        ])
         .output()
         .unwrap();
     let out = text(&output);

@@ -1,5 +1,6 @@
-//! Acceptance of the foundation: the demo runs in real time for 3 s and writes an HDF5
-//! run log with the expected rows, sequence numbers, timestamps and waveform values.
+//! Acceptance of the foundation with the signal-generator example (examples/signals.toml):
+//! it runs in real time for 3 s and writes an HDF5 run log with the expected rows, sequence
+//! numbers, timestamps and waveform values.
 
 mod common;
 
@@ -7,11 +8,11 @@ use common::{read_path, repo, run, text};
 use std::f64::consts::PI;
 
 #[test]
-fn demo_writes_a_complete_run_log() {
+fn signal_example_writes_a_complete_run_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("d.h5");
-    let config = repo("examples/demo.toml");
-    let csv = dir.path().join("demo.csv");
+    let config = repo("examples/signals.toml");
+    let csv = dir.path().join("signals.csv");
     let output = run(&[
         "run",
         config.to_str().unwrap(),
@@ -29,7 +30,7 @@ fn demo_writes_a_complete_run_log() {
     ]);
     assert!(output.status.success(), "{}", text(&output));
 
-    let path = read_path(&log, "demo");
+    let path = read_path(&log, "signals");
     let rows = path.seq.len();
     assert!((29_400..=30_600).contains(&rows), "rows {rows}");
     assert_eq!(path.seq[0], 0);
@@ -114,7 +115,7 @@ fn run_log_opens_in_h5py() {
     let log = dir.path().join("v.h5");
     let output = run(&[
         "run",
-        repo("examples/demo.toml").to_str().unwrap(),
+        repo("examples/signals.toml").to_str().unwrap(),
         "--virtual-time",
         "--duration",
         "1s",
@@ -128,7 +129,7 @@ fn run_log_opens_in_h5py() {
     let script = r#"
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
-g = f["paths/demo"]
+g = f["paths/signals"]
 seq = g["seq"][:]
 vals = g["values"][:]
 assert vals.shape == (10000, 8), vals.shape

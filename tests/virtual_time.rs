@@ -24,10 +24,10 @@ fn two_virtual_runs_are_identical() {
     let dir = tempfile::tempdir().unwrap();
     let csv = format!("nodes.csv.out={}", dir.path().join("x.csv").display());
     let (a, b) = (dir.path().join("a.h5"), dir.path().join("b.h5"));
-    let demo = repo("examples/demo.toml");
+    let demo = repo("examples/signals.toml");
     run_virtual(&demo, &a, &["--duration", "2s", "--set", &csv]);
     run_virtual(&demo, &b, &["--duration", "2s", "--set", &csv]);
-    let (pa, pb) = (read_path(&a, "demo"), read_path(&b, "demo"));
+    let (pa, pb) = (read_path(&a, "signals"), read_path(&b, "signals"));
     assert_eq!(
         pa.seq.len(),
         20_000,

@@ -324,11 +324,12 @@ pub fn run(
             settings.realtime.busy_wait.as_nanos(),
         ))
     };
-    // Real time starts 20 ms from now, on a whole millisecond, so threads are ready.
+    // Real time starts 100 ms from now, on a whole millisecond, so that memory is locked,
+    // nodes are built and threads are started and pinned before the first deadline.
     let start = if virtual_time {
         0
     } else {
-        let now = clock.monotonic() + 20_000_000;
+        let now = clock.monotonic() + 100_000_000;
         now - now % 1_000_000
     };
     let wall_offset = if virtual_time {

@@ -7,13 +7,23 @@
 //! stepping. A late wake-up runs every step that is due, so `seq` never has gaps and a
 //! virtual-time run is deterministic.
 //!
+//! With `lookahead`, the reader computes steps up to that far ahead of the wall clock
+//! into a preallocated ring ([`ahead`]) and releases each sample at its instant: a host
+//! that stalls the thread for less than the lookahead then delays no step past its
+//! deadline. Only for open-loop runs: a node with set-point inputs refuses it.
+//!
+//! Either way the node counts `late_steps`: steps whose computation ended after the end
+//! of their time slot (`start + (n + 1)·step`), the real-time simulator's overrun.
+//!
 //! A path may write to the node: each incoming signal named like a simulator input
 //! (`inv1.p_ref`, `brk1.closed`) sets that input. The writer posts the values into
 //! lock-free single-slot mailboxes; the reader applies a value at its next step when it
 //! differs from the previous value received for that input.
 
+mod ahead;
 mod mailbox;
 
+use ahead::AheadRing;
 use gridhil_engine::node::{
     Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo,
     NodeReader, NodeWriter, ReadContext, WriteContext,
@@ -74,6 +84,10 @@ pub struct GridsimConfig {
     /// Initial state: `"steady-state"` or `"rest"`.
     #[serde(default)]
     pub start: StartMode,
+    /// Compute up to this far ahead of the wall clock and release each sample at its
+    /// instant (`"0s"`: one step per wake-up). Not allowed with set-point inputs.
+    #[serde(default)]
+    pub lookahead: Duration,
     /// The model and the resolved outputs, filled by `prepare`.
     #[serde(skip)]
     loaded: Option<LoadedModel>,
@@ -88,6 +102,15 @@ fn default_step() -> Duration {
 
 fn default_decimation() -> u64 {
     1
+}
+
+/// Longest `lookahead` accepted.
+const MAX_LOOKAHEAD_NS: Nanos = 10_000_000_000;
+
+/// Rows of the lookahead ring: enough for `lookahead` plus one decimated step.
+fn ahead_rows(lookahead: Nanos, step: Nanos, decimation: u64) -> usize {
+    let period = step.saturating_mul(i64::try_from(decimation).unwrap_or(i64::MAX));
+    usize::try_from(lookahead / period.max(1)).unwrap_or(0) + 2
 }
 
 /// What `prepare` learned from the model file.
@@ -117,6 +140,9 @@ impl GridsimConfig {
         }
         if self.step.as_nanos() <= 0 {
             return Err("`step` must be positive, e.g. \"50us\"".into());
+        }
+        if !(0..=MAX_LOOKAHEAD_NS).contains(&self.lookahead.as_nanos()) {
+            return Err("`lookahead` must be between 0s and 10s".into());
         }
         let path = ctx.resolve(&self.model);
         let model = NetworkModel::from_file(&path).map_err(|e| format!("`model`: {e}"))?;
@@ -198,6 +224,14 @@ impl NodeConfig for GridsimConfig {
             .loaded
             .as_ref()
             .ok_or_else(|| "the model is not loaded".to_string())?;
+        if self.lookahead.as_nanos() > 0 && !signals.is_empty() {
+            return Err(
+                "`lookahead` computes steps ahead of the wall clock, so set-points written \
+                 to the node could not apply at the next step: remove `lookahead` or the \
+                 path that writes to the node"
+                    .into(),
+            );
+        }
         let targets = signals
             .iter()
             .map(|s| {
@@ -227,12 +261,20 @@ impl NodeConfig for GridsimConfig {
         let sim = Simulator::new(&loaded.model, self.options())
             .map_err(|e| NodeError::Config(format!("{}: {e}", loaded.model.file())))?;
         let (targets, slot_of_signal) = self.slots();
+        let lookahead = self.lookahead.as_nanos();
+        let ahead = (lookahead > 0).then(|| {
+            AheadRing::new(
+                ahead_rows(lookahead, sim.step_ns(), self.decimation),
+                loaded.output_indices.len(),
+            )
+        });
         let shared = Arc::new(Shared {
             mailbox: Mailbox::new(targets.len()),
             steps: Counter::default(),
             setpoints: Counter::default(),
             rejected: Counter::default(),
             lost: Counter::default(),
+            late: Counter::default(),
         });
         let writer: Option<Box<dyn NodeWriter>> = if targets.is_empty() {
             None
@@ -255,6 +297,8 @@ impl NodeConfig for GridsimConfig {
                 start: ctx.start,
                 wall_offset: ctx.wall_offset,
                 next: 0,
+                lookahead,
+                ahead,
                 file: loaded.model.file().to_string(),
             })),
             writer,
@@ -270,6 +314,7 @@ struct Shared {
     setpoints: Counter,
     rejected: Counter,
     lost: Counter,
+    late: Counter,
 }
 
 impl NodeCounters for Shared {
@@ -279,6 +324,7 @@ impl NodeCounters for Shared {
             ("setpoints_applied", self.setpoints.get()),
             ("setpoints_rejected", self.rejected.get()),
             ("samples_lost", self.lost.get()),
+            ("late_steps", self.late.get()),
         ]
     }
 }
@@ -300,6 +346,10 @@ struct GridsimReader {
     wall_offset: Nanos,
     /// Index of the next step (0: the initial state, emitted without stepping).
     next: u64,
+    /// How far ahead of the clock steps are computed (0: one step per wake-up).
+    lookahead: Nanos,
+    /// Rows computed ahead and not yet released (`Some` when `lookahead > 0`).
+    ahead: Option<AheadRing>,
     /// Model file, for error messages.
     file: String,
 }
@@ -335,15 +385,104 @@ impl GridsimReader {
         }
     }
 
-    /// Fills a sample with the published outputs of the current step.
-    fn fill(&self, sample: &mut SampleRef, seq: u64) {
-        sample.seq = seq;
-        sample.ts_origin = self.start + self.sim.time_ns() + self.wall_offset;
+    /// Runs step `self.next` (step 0 is the initial state) and counts it late when it
+    /// ends after its time slot. Returns the step's index.
+    fn advance(&mut self, clock: &dyn gridhil_engine::clock::Clock) -> Result<u64, NodeError> {
+        let step = self.next;
+        if step > 0 {
+            self.apply_setpoints();
+            self.sim
+                .step()
+                .map_err(|e| NodeError::Protocol(format!("gridsim ({}): {e}", self.file)))?;
+            self.shared.steps.inc();
+            if clock.monotonic() > self.due_at(step + 1) {
+                self.shared.late.inc();
+            }
+        }
+        self.next += 1;
+        Ok(step)
+    }
+
+    /// Whether step `step` publishes a sample.
+    fn emits(&self, step: u64) -> bool {
+        step.checked_rem(self.decimation) == Some(0)
+    }
+
+    /// The published outputs of the current step.
+    fn published(&self) -> impl Iterator<Item = f64> + '_ {
         let values = self.sim.outputs();
-        for &i in &self.output_indices {
-            let v = values.get(i).copied().unwrap_or(f64::NAN);
+        self.output_indices
+            .iter()
+            .map(move |&i| values.get(i).copied().unwrap_or(f64::NAN))
+    }
+
+    /// Puts one published row into a pool sample and the batch.
+    fn emit(
+        &self,
+        ctx: &ReadContext<'_>,
+        out: &mut Batch,
+        seq: u64,
+        sim_ns: Nanos,
+        values: impl Iterator<Item = f64>,
+    ) {
+        let Some(mut sample) = ctx.pool.alloc() else {
+            // Pool empty: the sample is lost (the engine counts pool exhaustion too).
+            self.shared.lost.inc();
+            return;
+        };
+        sample.seq = seq;
+        sample.ts_origin = self.start + sim_ns + self.wall_offset;
+        for v in values {
             if sample.push(Value::F64(v)).is_err() {
                 break;
+            }
+        }
+        if out.push(sample).is_err() {
+            self.shared.lost.inc();
+        }
+    }
+
+    /// One step per wake-up: runs every step that is due and emits the decimated ones.
+    fn read_stepwise(&mut self, ctx: &ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
+        let now = ctx.clock.monotonic();
+        while self.due_at(self.next) <= now {
+            if self.emits(self.next) && out.is_full() {
+                break;
+            }
+            let step = self.advance(ctx.clock)?;
+            if self.emits(step) {
+                let sim_ns = self.sim.time_ns();
+                self.emit(ctx, out, step / self.decimation, sim_ns, self.published());
+            }
+        }
+        Ok(())
+    }
+
+    /// Lookahead: releases the rows whose instant has come, and between releases computes
+    /// steps up to `lookahead` ahead of the clock into the ring.
+    fn read_ahead(
+        &mut self,
+        ring: &mut AheadRing,
+        ctx: &ReadContext<'_>,
+        out: &mut Batch,
+    ) -> Result<(), NodeError> {
+        loop {
+            let now = ctx.clock.monotonic();
+            while let Some(row) = ring.front() {
+                if self.start + row.sim_ns > now || out.is_full() {
+                    break;
+                }
+                self.emit(ctx, out, row.seq, row.sim_ns, row.values.iter().copied());
+                ring.pop();
+            }
+            if out.is_full() || ring.is_full() || self.due_at(self.next) > now + self.lookahead {
+                return Ok(());
+            }
+            let step = self.advance(ctx.clock)?;
+            if self.emits(step) {
+                let seq = step / self.decimation;
+                let sim_ns = self.sim.time_ns();
+                ring.push(seq, sim_ns, self.published());
             }
         }
     }
@@ -351,40 +490,30 @@ impl GridsimReader {
 
 impl NodeReader for GridsimReader {
     fn due(&self) -> Due {
-        Due::At(self.due_at(self.next))
+        let step_due = self.due_at(self.next);
+        let Some(ring) = &self.ahead else {
+            return Due::At(step_due);
+        };
+        let release = ring.front().map(|row| self.start + row.sim_ns);
+        // Computing needs no wake-up of its own until half the lookahead is used up:
+        // the release wake-ups refill it.
+        let compute = (!ring.is_full()).then(|| step_due - self.lookahead / 2);
+        match (release, compute) {
+            (Some(r), Some(c)) => Due::At(r.min(c)),
+            (Some(t), None) | (None, Some(t)) => Due::At(t),
+            (None, None) => Due::At(step_due),
+        }
     }
 
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        let now = ctx.clock.monotonic();
-        while self.due_at(self.next) <= now {
-            let step = self.next;
-            let emits = step.checked_rem(self.decimation) == Some(0);
-            if emits && out.is_full() {
-                break;
-            }
-            if step > 0 {
-                self.apply_setpoints();
-                self.sim
-                    .step()
-                    .map_err(|e| NodeError::Protocol(format!("gridsim ({}): {e}", self.file)))?;
-                self.shared.steps.inc();
-            }
-            self.next += 1;
-            if !emits {
-                continue;
-            }
-            let Some(mut sample) = ctx.pool.alloc() else {
-                // Pool empty: the sample is lost (the engine counts pool exhaustion too).
-                self.shared.lost.inc();
-                continue;
-            };
-            self.fill(&mut sample, step / self.decimation);
-            if out.push(sample).is_err() {
-                self.shared.lost.inc();
-                break;
+        match self.ahead.take() {
+            None => self.read_stepwise(ctx, out),
+            Some(mut ring) => {
+                let result = self.read_ahead(&mut ring, ctx, out);
+                self.ahead = Some(ring);
+                result
             }
         }
-        Ok(())
     }
 }
 
@@ -512,6 +641,99 @@ mod tests {
         assert_eq!(origins, vec![1_000, 101_000, 201_000]);
         assert_eq!(reader.due(), Due::At(300_000));
         assert!(out.as_slice().iter().all(|s| s.values().len() == 1));
+    }
+
+    fn counter(io: &NodeIo, name: &str) -> u64 {
+        let counters = io.counters.as_ref().unwrap().snapshot();
+        counters.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    /// Builds the node and splits off its reader.
+    fn build_reader(
+        config: &GridsimConfig,
+    ) -> (
+        Box<dyn NodeReader>,
+        NodeIo,
+        Arc<VirtualClock>,
+        Arc<SamplePool>,
+    ) {
+        let (mut io, clock, pool) = build(config);
+        let reader = io.reader.take().unwrap();
+        (reader, io, clock, pool)
+    }
+
+    /// Reads at each instant; returns (seq, ts_origin, value bits) of every sample.
+    fn read_at(
+        reader: &mut dyn NodeReader,
+        clock: &VirtualClock,
+        pool: &Arc<SamplePool>,
+        instants: &[i64],
+    ) -> Vec<(u64, i64, Vec<u64>)> {
+        let mut rows = Vec::new();
+        for &t in instants {
+            clock.advance_to(t);
+            let mut out = Batch::with_capacity(16);
+            let mut ctx = ReadContext {
+                clock,
+                pool,
+                timeout: 0,
+            };
+            reader.read(&mut ctx, &mut out).unwrap();
+            rows.extend(out.as_slice().iter().map(|s| {
+                let bits = s.values().iter().map(|v| v.as_f64().to_bits()).collect();
+                (s.seq, s.ts_origin, bits)
+            }));
+        }
+        rows
+    }
+
+    #[test]
+    fn late_steps_are_those_that_end_after_their_slot() {
+        let config = prepared("model = \"feeder10.toml\"\noutputs = [\"mv0.va\"]\n").unwrap();
+        let (mut reader, io, clock, pool) = build_reader(&config);
+        // Woken at 250 us: steps 1-5 run then; steps 1, 2 and 3 end after their slots.
+        let rows = read_at(reader.as_mut(), &clock, &pool, &[250_000]);
+        assert_eq!(rows.len(), 6);
+        assert_eq!(counter(&io, "late_steps"), 3);
+    }
+
+    #[test]
+    fn lookahead_releases_the_same_samples_at_their_instants() {
+        let text =
+            "model = \"feeder10.toml\"\ndecimation = 2\noutputs = [\"mv0.va\", \"grid.ia\"]\n";
+        let stepwise = prepared(text).unwrap();
+        let ahead = prepared(&format!("{text}lookahead = \"1ms\"\n")).unwrap();
+        let instants: Vec<i64> = (0..40).map(|k| k * 70_000).collect();
+        let (mut reader_a, _io_a, clock_a, pool_a) = build_reader(&stepwise);
+        let (mut reader_b, io_b, clock_b, pool_b) = build_reader(&ahead);
+        let a = read_at(reader_a.as_mut(), &clock_a, &pool_a, &instants);
+        let b = read_at(reader_b.as_mut(), &clock_b, &pool_b, &[0]);
+        // At 0 only the initial state is released, while 1 ms is computed ahead.
+        assert_eq!(b.len(), 1);
+        assert_eq!(reader_b.due(), Due::At(100_000), "next release");
+        let b: Vec<_> = b
+            .into_iter()
+            .chain(read_at(
+                reader_b.as_mut(),
+                &clock_b,
+                &pool_b,
+                &instants[1..],
+            ))
+            .collect();
+        assert_eq!(a.len(), 28);
+        assert_eq!(a, b, "same rows, same instants, same values");
+        assert_eq!(counter(&io_b, "late_steps"), 0);
+    }
+
+    #[test]
+    fn lookahead_is_refused_with_setpoint_inputs_or_out_of_range() {
+        let mut config = prepared("model = \"feeder10.toml\"\nlookahead = \"50ms\"\n").unwrap();
+        let err = config
+            .connect_input(&[Signal::f64("pv7.p_ref")])
+            .unwrap_err();
+        assert!(err.contains("lookahead"), "{err}");
+        let err = prepared("model = \"feeder10.toml\"\nlookahead = \"11s\"\n").unwrap_err();
+        assert!(err.contains("lookahead"), "{err}");
     }
 
     #[test]
