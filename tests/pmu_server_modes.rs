@@ -3,6 +3,8 @@
 //! UDP by our own codec and checked by tshark on a capture of the exchange, read by
 //! pypmu's PDC (a third-party implementation) over TCP, served in TCP-config/UDP-data
 //! mode; and a 240 frames/s stream whose FRACSEC follows the 1/240 s grid exactly.
+//! In process, a counting allocator shows that the path thread running the `pmu` hook
+//! and the multi-PMU writer allocates nothing.
 
 mod common;
 
@@ -10,11 +12,44 @@ use common::{gridhil, repo};
 use gridhil_pmu::codec::{
     Command, CommandCode, Config, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Counts allocations on threads the engine marked real-time (path workers, readers);
+/// the other tests of this file run the binary in child processes and are not counted.
+struct CountingAllocator;
+
+static RT_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if gridhil_engine::is_rt_thread() {
+            RT_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if gridhil_engine::is_rt_thread() {
+            RT_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// A free local TCP port (the kernel's choice, released again).
 fn free_tcp_port() -> u16 {
@@ -745,4 +780,49 @@ fn multi_pmu_example_passes_check_and_bad_blocks_are_refused() {
     );
     let text = bad(r#"[{idcode=1,station="A",signals=[]}]"#);
     assert!(text.contains("`signals` is empty"), "{text}");
+}
+
+/// In process, real time: 10 kHz → `pmu` hook → multi-PMU `pmu-server` (three blocks,
+/// every transport on port 0) for one second; the path thread that runs the hook and
+/// encodes the three-block data frames allocates nothing.
+#[test]
+fn multi_pmu_writer_does_not_allocate() {
+    let mut registry = gridhil_engine::Registry::with_builtin_hooks();
+    gridhil_nodes::register(&mut registry);
+    gridhil_pmu::register(&mut registry);
+    let example = std::fs::read_to_string(repo("examples/pmu-server-multi.toml")).unwrap();
+    let config = example
+        .replace("127.0.0.1:4712", "127.0.0.1:0")
+        .replace("127.0.0.1:4713", "127.0.0.1:0")
+        .replace("127.0.0.1:4714", "127.0.0.1:0");
+    let dir = tempfile::tempdir().unwrap();
+    let spec = gridhil_engine::load_str(&config, "multi.toml", dir.path(), &[], &registry)
+        .expect("the example loads");
+    let options = gridhil_engine::RunOptions {
+        duration: Some(gridhil_engine::units::parse_duration("1s").unwrap()),
+        ..gridhil_engine::RunOptions::default()
+    };
+    let before = RT_ALLOCATIONS.load(Ordering::Relaxed);
+    let report = gridhil_engine::run(spec, options, Arc::new(AtomicBool::new(false))).unwrap();
+    let allocations = RT_ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let encoded = report
+        .nodes
+        .iter()
+        .find(|n| n.name == "pmu")
+        .and_then(|n| n.counters.iter().find(|(k, _)| k == "frames_encoded"))
+        .map(|(_, v)| *v);
+    assert!(encoded.is_some_and(|n| n >= 40), "{report:?}");
+    assert_eq!(
+        allocations, 0,
+        "real-time threads allocated {allocations} times"
+    );
+    // The counter does see allocations made on a thread marked real-time.
+    std::thread::spawn(|| {
+        gridhil_engine::runtime::mark_rt_thread(true);
+        std::hint::black_box(Vec::<u64>::with_capacity(16));
+        gridhil_engine::runtime::mark_rt_thread(false);
+    })
+    .join()
+    .unwrap();
+    assert!(RT_ALLOCATIONS.load(Ordering::Relaxed) > before + allocations);
 }

@@ -337,7 +337,7 @@ impl PmuServerConfig {
             );
         }
         if let (Some(a), Some(b)) = (self.tcp, self.tcp_udp) {
-            if a == b {
+            if a == b && a.port() != 0 {
                 return Err("`tcp` and `tcp_udp` must listen on different addresses".into());
             }
         }
@@ -582,6 +582,7 @@ pmus = [
             parse("station = \"S\"\ntcp = \"127.0.0.1:4714\"\ntcp_udp = \"127.0.0.1:4714\"")
                 .is_err()
         );
+        assert!(parse("station = \"S\"\ntcp = \"127.0.0.1:0\"\ntcp_udp = \"127.0.0.1:0\"").is_ok());
         assert!(
             parse("station = \"S\"\nudp_listen = \"127.0.0.1:0\"\nudp_peer_timeout = -1").is_err()
         );
