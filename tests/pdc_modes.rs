@@ -1,8 +1,10 @@
 //! The `pdc` node's other modes, end to end with the real binary and its HDF5 run log:
 //! two pypmu PMUs aligned in one node (one skips time stamps and stops early: its
 //! values NaN and its status -1 in those rows), a UDP PMU and a TCP + UDP PMU written
-//! here with pypmu's frame classes (an independent encoder), and our `pmu-server`
-//! read with a CFG-3 request and by listening to its spontaneous UDP stream.
+//! here with pypmu's frame classes (an independent encoder), our `pmu-server` read
+//! with a CFG-3 request and by listening to its spontaneous UDP stream, and its
+//! multi-PMU example read as three tables on one connection, over commanded UDP and
+//! over TCP-config/UDP-data.
 
 mod common;
 
@@ -531,4 +533,176 @@ fn pdc_examples_check() {
         let output = common::run(&["check", repo(example).to_str().unwrap()]);
         assert!(output.status.success(), "{example}: {}", text(&output));
     }
+}
+
+/// Our `pmu-server` multi-PMU example (stream IDCODE 10, blocks 11 "FEEDER-V", 12
+/// "FEEDER-I", 13 "FEEDER-SEQ") read three ways: the three blocks as three PMU tables
+/// sharing one TCP connection; block 13 over commanded UDP; block 12 over
+/// TCP-config/UDP-data.
+#[test]
+fn pdc_reads_the_multi_pmu_stream_of_pmu_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tcp, udp_listen, tcp_udp, data) = (free_tcp(), free_udp(), free_tcp(), free_udp());
+    let server = gridhil()
+        .arg("run")
+        .arg(repo("examples/pmu-server-multi.toml"))
+        .args(["--duration", "6s"])
+        .args(["--set", &format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\"")])
+        .args([
+            "--set",
+            &format!("nodes.pmu.udp_listen=\"127.0.0.1:{udp_listen}\""),
+        ])
+        .args([
+            "--set",
+            &format!("nodes.pmu.tcp_udp=\"127.0.0.1:{tcp_udp}\""),
+        ])
+        .args(["--set", &format!("nodes.pmu.tcp_udp_data={data}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the pmu-server-multi example");
+    let config = write_config(
+        dir.path(),
+        "pdc.toml",
+        &format!(
+            r#"
+[nodes.tcp]
+type = "pdc"
+backoff = "50ms"
+
+[[nodes.tcp.pmus]]
+name = "v"
+connect = "127.0.0.1:{tcp}"
+idcode = 10
+pmu = 11
+phasors = ["v_va", "v_vb", "v_vc", "v_v1"]
+
+[[nodes.tcp.pmus]]
+name = "i"
+connect = "127.0.0.1:{tcp}"
+idcode = 10
+pmu = 12
+phasors = ["i_ia", "i_ib", "i_ic", "i_i1"]
+
+[[nodes.tcp.pmus]]
+name = "seq"
+connect = "127.0.0.1:{tcp}"
+idcode = 10
+pmu = 13
+phasors = ["seq_v1", "seq_i1"]
+
+[nodes.udp]
+type = "pdc"
+transport = "udp"
+connect = "127.0.0.1:{udp_listen}"
+idcode = 10
+pmu = 13
+retry = "200ms"
+backoff = "50ms"
+phasors = ["v1", "i1"]
+stat = "stat"
+
+[nodes.tcpudp]
+type = "pdc"
+transport = "tcp-udp"
+connect = "127.0.0.1:{tcp_udp}"
+udp_bind = "127.0.0.1:{data}"
+idcode = 10
+pmu = 12
+backoff = "50ms"
+phasors = ["ia", "ib", "ic", "i1"]
+stat = "stat"
+
+[[paths]]
+name = "tcp"
+in = ["tcp"]
+
+[[paths]]
+name = "udp"
+in = ["udp"]
+
+[[paths]]
+name = "tcpudp"
+in = ["tcpudp"]
+"#
+        ),
+    );
+    let log = dir.path().join("pdc.h5");
+    std::thread::sleep(Duration::from_millis(300));
+    let output = start_run(&config, "4s", &log).wait_with_output().unwrap();
+    let server = server.wait_with_output().unwrap();
+    let out = text(&output);
+    assert!(output.status.success(), "{out}\nserver: {}", text(&server));
+    let magnitude = |path: &PathLog, row: &[f64], name: &str| {
+        let re = column(path, &format!("{name}.re"));
+        row[re].hypot(row[re + 1])
+    };
+    let check = |node: &str, checks: &[(&str, f64, f64)], freqs: &[&str], stats: &[&str]| {
+        assert_eq!(
+            node_counter(&log, node, "config_mismatch"),
+            0,
+            "{node}\n{out}"
+        );
+        assert_eq!(node_counter(&log, node, "crc_errors"), 0, "{node}\n{out}");
+        let path = read_path(&log, node);
+        assert!(
+            path.seq.len() >= 20,
+            "{node}: {} rows\n{out}",
+            path.seq.len()
+        );
+        for row in &path.values {
+            for &(name, expected, tolerance) in checks {
+                let m = magnitude(&path, row, name);
+                assert!(
+                    (m - expected).abs() < tolerance,
+                    "{node}.{name} = {m}: {row:?}"
+                );
+            }
+            for freq in freqs {
+                let f = row[column(&path, freq)];
+                assert!((f - 50.0).abs() < 0.01, "{node}.{freq} = {f}");
+            }
+            for stat in stats {
+                assert!(row[column(&path, stat)] >= 0.0, "{node}.{stat}: {row:?}");
+            }
+        }
+        for pair in path.ts_origin.windows(2) {
+            assert_eq!(pair[1] - pair[0], 20_000_000, "{node}: 20 ms steps");
+        }
+    };
+    check(
+        "tcp",
+        &[
+            ("v_va", 230.0, 0.3),
+            ("v_v1", 230.0, 0.3),
+            ("i_ib", 100.0, 0.1),
+            ("i_i1", 100.0, 0.1),
+            ("seq_v1", 230.0, 0.3),
+            ("seq_i1", 100.0, 0.1),
+        ],
+        &["v_freq", "i_freq", "seq_freq"],
+        &["v_stat", "i_stat", "seq_stat"],
+    );
+    // One client thread and connection for the three tables (three threads would
+    // connect three times without a reconnection).
+    let (connects, reconnects) = (
+        node_counter(&log, "tcp", "connects"),
+        node_counter(&log, "tcp", "reconnects"),
+    );
+    assert!(connects <= 1 + reconnects, "{connects} connects\n{out}");
+    // The three blocks come in one data frame: every row is complete.
+    assert_eq!(node_counter(&log, "tcp", "partial_rows"), 0, "{out}");
+    assert_eq!(node_counter(&log, "tcp", "missing"), 0, "{out}");
+    check(
+        "udp",
+        &[("v1", 230.0, 0.3), ("i1", 100.0, 0.1)],
+        &["freq"],
+        &["stat"],
+    );
+    check(
+        "tcpudp",
+        &[("ia", 100.0, 0.1), ("i1", 100.0, 0.1)],
+        &["freq"],
+        &["stat"],
+    );
 }

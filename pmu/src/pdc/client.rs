@@ -1,6 +1,7 @@
-//! The client thread of one PMU of a `pdc` node: transport, commands, configuration
-//! check, decoding, reconnection with back-off. Decoded data frames go to the aligner
-//! thread as [`Arrival`]s.
+//! The client thread of one connection of a `pdc` node: transport, commands,
+//! configuration check, decoding, reconnection with back-off. The connection serves one
+//! or several PMU tables (several blocks of one multi-PMU stream); each decoded data
+//! frame goes to the aligner thread as one [`Arrival`] per table, in one batch.
 
 use super::align::Arrival;
 use super::link::{Channel, Link};
@@ -32,15 +33,24 @@ pub struct Timing {
     pub retry: i64,
 }
 
-/// Handle of one PMU's client thread.
+/// One PMU table served by a connection.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Index of the table (its place in the row).
+    pub index: usize,
+    /// The table.
+    pub spec: PmuSpec,
+}
+
+/// Handle of one connection's client thread.
 pub struct Client {
     thread: Option<JoinHandle<()>>,
 }
 
 /// What a client thread needs besides its PMU.
 pub struct Shared {
-    /// Where decoded frames go.
-    pub arrivals: SyncSender<Arrival>,
+    /// Where decoded frames go (one batch per data frame).
+    pub arrivals: SyncSender<Vec<Arrival>>,
     /// The engine's clock.
     pub clock: Arc<dyn Clock>,
     /// The node's counters.
@@ -50,16 +60,20 @@ pub struct Shared {
 }
 
 impl Client {
-    /// Starts the client thread of PMU number `index`.
+    /// Starts the client thread of a connection serving `members` (at least one; the
+    /// first one's connection keys are used).
     pub fn start(
-        index: usize,
-        spec: PmuSpec,
+        members: Vec<Member>,
         timing: Timing,
         shared: Shared,
     ) -> Result<Client, NodeError> {
+        let Some(first) = members.first() else {
+            return Err(NodeError::Config("a connection without PMU".into()));
+        };
+        let (index, spec) = (first.index, first.spec.clone());
         let mut worker = Worker {
-            index,
             spec,
+            members,
             timing,
             shared,
         };
@@ -88,8 +102,9 @@ enum SessionEnd {
 }
 
 struct Worker {
-    index: usize,
+    /// Connection keys (the first member's table).
     spec: PmuSpec,
+    members: Vec<Member>,
     timing: Timing,
     shared: Shared,
 }
@@ -99,7 +114,8 @@ const POLL: Duration = Duration::from_millis(100);
 /// Per-session state.
 struct Session {
     decoder: StreamDecoder,
-    block: Option<usize>,
+    /// Block index of each member in the data frames; `None` before a configuration.
+    blocks: Option<Vec<usize>>,
     data_on: bool,
     last_progress: Instant,
     last_request: Instant,
@@ -160,19 +176,25 @@ impl Worker {
         link.send(buf.get(..n).unwrap_or(&[]))
     }
 
-    /// The index of the PMU block to read, when the layout matches the declaration.
-    fn check_layout(&self, layout: &DataLayout) -> Option<usize> {
-        let index = layout
-            .pmus
+    /// The index of the block each member reads, when the layout matches every
+    /// member's declaration.
+    fn check_layout(&self, layout: &DataLayout) -> Option<Vec<usize>> {
+        self.members
             .iter()
-            .position(|p| p.idcode == self.spec.block)
-            .unwrap_or(0);
-        let pmu = layout.pmus.get(index)?;
-        let s = &self.spec;
-        (pmu.phasors.len() == s.phasors.len()
-            && pmu.analogs.len() == s.analogs.len()
-            && pmu.digital_words == s.digitals.len())
-        .then_some(index)
+            .map(|member| {
+                let s = &member.spec;
+                let index = layout
+                    .pmus
+                    .iter()
+                    .position(|p| p.idcode == s.block)
+                    .unwrap_or(0);
+                let pmu = layout.pmus.get(index)?;
+                (pmu.phasors.len() == s.phasors.len()
+                    && pmu.analogs.len() == s.analogs.len()
+                    && pmu.digital_words == s.digitals.len())
+                .then_some(index)
+            })
+            .collect()
     }
 
     /// Commanded transports send commands; `udp-listen` does not.
@@ -219,7 +241,7 @@ impl Worker {
     fn session(&mut self, configured: &mut bool) -> SessionEnd {
         let mut state = Session {
             decoder: StreamDecoder::new(),
-            block: None,
+            blocks: None,
             data_on: false,
             last_progress: Instant::now(),
             last_request: Instant::now(),
@@ -240,8 +262,8 @@ impl Worker {
             }
         } else if let Some(layout) = state.decoder.layout() {
             match self.check_layout(layout) {
-                Some(index) => {
-                    state.block = Some(index);
+                Some(blocks) => {
+                    state.blocks = Some(blocks);
                     *configured = true;
                 }
                 None => {
@@ -264,7 +286,7 @@ impl Worker {
                 return SessionEnd::Lost("no data".into());
             }
             if self.spec.transport == Transport::Udp
-                && state.block.is_none()
+                && state.blocks.is_none()
                 && state.last_request.elapsed() > retry
             {
                 // A datagram may be lost: ask again.
@@ -316,14 +338,14 @@ impl Worker {
                     return Ok(());
                 };
                 match self.check_layout(layout) {
-                    Some(index) => {
+                    Some(blocks) => {
                         if self.commanded() && !state.data_on {
                             if let Err(e) = self.command(link, CommandCode::DataOn) {
                                 return Err(SessionEnd::Lost(format!("data on: {e}")));
                             }
                             state.data_on = true;
                         }
-                        state.block = Some(index);
+                        state.blocks = Some(blocks);
                         *configured = true;
                         state.last_progress = Instant::now();
                     }
@@ -341,14 +363,23 @@ impl Worker {
                 if self.spec.transport == Transport::TcpUdp && channel == Channel::Tcp {
                     return Ok(());
                 }
-                let (Some(index), Some(layout)) = (state.block, state.decoder.layout()) else {
+                let (Some(blocks), Some(layout)) = (&state.blocks, state.decoder.layout()) else {
                     counters.no_config.inc();
                     return Ok(());
                 };
                 state.last_progress = Instant::now();
                 counters.data_frames.inc();
                 let ts = header.unix_nanos(layout.time_base);
-                self.deliver(&data, layout, index, ts);
+                let batch = self
+                    .members
+                    .iter()
+                    .zip(blocks)
+                    .filter_map(|(member, &block)| self.arrival(member, &data, layout, block, ts))
+                    .collect();
+                match self.shared.arrivals.try_send(batch) {
+                    Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+                    Err(TrySendError::Full(_)) => counters.queue_full.inc(),
+                }
             }
             Ok(_) => {}
             Err(CodecError::CrcMismatch { .. }) => counters.crc_errors.inc(),
@@ -359,10 +390,16 @@ impl Worker {
         Ok(())
     }
 
-    fn deliver(&mut self, data: &DataFrame, layout: &DataLayout, index: usize, ts: u64) {
-        let (Some(pmu), Some(pmu_layout)) = (data.pmus.get(index), layout.pmus.get(index)) else {
-            return;
-        };
+    /// One member's values from block `block` of a data frame.
+    fn arrival(
+        &self,
+        member: &Member,
+        data: &DataFrame,
+        layout: &DataLayout,
+        block: usize,
+        ts: u64,
+    ) -> Option<Arrival> {
+        let (pmu, pmu_layout) = (data.pmus.get(block)?, layout.pmus.get(block)?);
         let values = pmu.values(pmu_layout);
         let mut flags = SampleFlags::default();
         match pmu.stat.data_error {
@@ -384,13 +421,13 @@ impl Worker {
         ];
         let analogs = values.analogs.iter().map(|&a| Value::F64(a));
         let digitals = values.digitals.iter().map(|&d| Value::I64(i64::from(d)));
-        let stat = self
+        let stat = member
             .spec
             .stat
             .as_ref()
             .map(|_| Value::I64(i64::from(pmu.stat.to_bits())));
-        let arrival = Arrival {
-            pmu: self.index,
+        Some(Arrival {
+            pmu: member.index,
             ts: i64::try_from(ts).unwrap_or(i64::MAX),
             flags: flags.0,
             values: phasors
@@ -399,10 +436,6 @@ impl Worker {
                 .chain(digitals)
                 .chain(stat)
                 .collect(),
-        };
-        match self.shared.arrivals.try_send(arrival) {
-            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
-            Err(TrySendError::Full(_)) => self.shared.counters.queue_full.inc(),
-        }
+        })
     }
 }

@@ -1,9 +1,10 @@
-//! The background threads of a `pdc` node: one client thread per PMU and the aligner
+//! The background threads of a `pdc` node: one client thread per connection (PMU
+//! tables with the same connection keys share one, see [`PmuSpec::same_connection`]) and the aligner
 //! thread, which aligns their frames ([`Aligner`]) and hands the rows to the reader
 //! through preallocated records.
 
 use super::align::{Accepted, Aligner, Arrival, Row, Slot};
-use super::client::{Client, Shared, Timing};
+use super::client::{Client, Member, Shared, Timing};
 use super::reader::{Handoff, Notifier};
 use super::{PdcCounters, PmuSpec};
 use gridhil_engine::clock::Clock;
@@ -15,7 +16,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Frames queued from the client threads to the aligner thread.
+/// Data frames (batches of arrivals) queued from the client threads to the aligner
+/// thread.
 const ARRIVALS: usize = 4096;
 /// Rows the aligner holds at most (older ones go out incomplete).
 const MAX_PENDING: usize = 1024;
@@ -41,7 +43,7 @@ fn missing_values(spec: &PmuSpec) -> Vec<Value> {
 }
 
 impl Concentrator {
-    /// Starts one client thread per PMU and the aligner thread.
+    /// Starts one client thread per connection and the aligner thread.
     pub fn start(
         specs: Vec<PmuSpec>,
         timing: Timing,
@@ -85,7 +87,7 @@ impl Concentrator {
                 .spawn(move || thread.run())
                 .map_err(|e| NodeError::io("cannot start the pdc aligner thread", e))?,
         );
-        for (index, spec) in specs.into_iter().enumerate() {
+        for members in connections(specs) {
             let shared = Shared {
                 arrivals: tx.clone(),
                 clock: Arc::clone(&clock),
@@ -95,7 +97,7 @@ impl Concentrator {
             // On error, `concentrator` is dropped and stops the threads already started.
             concentrator
                 .clients
-                .push(Client::start(index, spec, timing, shared)?);
+                .push(Client::start(members, timing, shared)?);
         }
         Ok(concentrator)
     }
@@ -118,9 +120,25 @@ impl Drop for Concentrator {
     }
 }
 
+/// The PMU tables grouped by connection, in table order.
+fn connections(specs: Vec<PmuSpec>) -> Vec<Vec<Member>> {
+    let mut groups: Vec<Vec<Member>> = Vec::new();
+    for (index, spec) in specs.into_iter().enumerate() {
+        let member = Member { index, spec };
+        match groups.iter_mut().find(|g| {
+            g.first()
+                .is_some_and(|m| m.spec.same_connection(&member.spec))
+        }) {
+            Some(group) => group.push(member),
+            None => groups.push(vec![member]),
+        }
+    }
+    groups
+}
+
 struct AlignerThread {
     aligner: Aligner,
-    arrivals: Receiver<Arrival>,
+    arrivals: Receiver<Vec<Arrival>>,
     handoff: Arc<Handoff>,
     notifier: Notifier,
     clock: Arc<dyn Clock>,
@@ -152,12 +170,17 @@ impl AlignerThread {
             } = self;
             let mut emit = |row: &Row| emit_row(row, wall, handoff, notifier, counters, seq);
             match received {
-                Ok(arrival) => match aligner.insert(&arrival, now, &mut emit) {
-                    Accepted::Stored => {}
-                    Accepted::Late => counters.late.inc(),
-                    Accepted::Duplicate => counters.duplicates.inc(),
-                    Accepted::Malformed => counters.decode_errors.inc(),
-                },
+                // The blocks of one data frame go in together, before any expiry.
+                Ok(batch) => {
+                    for arrival in &batch {
+                        match aligner.insert(arrival, now, &mut emit) {
+                            Accepted::Stored => {}
+                            Accepted::Late => counters.late.inc(),
+                            Accepted::Duplicate => counters.duplicates.inc(),
+                            Accepted::Malformed => counters.decode_errors.inc(),
+                        }
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -198,8 +221,22 @@ mod tests {
     use crate::pdc::{ConfigFrame, Transport};
 
     #[test]
-    fn missing_values_follow_the_signal_order() {
-        let spec = PmuSpec {
+    fn tables_with_the_same_connection_keys_share_a_thread() {
+        let spec = |idcode: u16, block: u16| PmuSpec {
+            idcode,
+            block,
+            ..sample_spec()
+        };
+        let groups = connections(vec![spec(10, 11), spec(20, 20), spec(10, 12)]);
+        let indexes: Vec<Vec<usize>> = groups
+            .iter()
+            .map(|g| g.iter().map(|m| m.index).collect())
+            .collect();
+        assert_eq!(indexes, vec![vec![0, 2], vec![1]]);
+    }
+
+    fn sample_spec() -> PmuSpec {
+        PmuSpec {
             name: "a".into(),
             connect: None,
             idcode: 1,
@@ -213,7 +250,12 @@ mod tests {
             freq: "f".into(),
             rocof: "r".into(),
             stat: Some("s".into()),
-        };
+        }
+    }
+
+    #[test]
+    fn missing_values_follow_the_signal_order() {
+        let spec = sample_spec();
         let values = missing_values(&spec);
         assert_eq!(values.len(), spec.signals().len());
         assert!(matches!(values[0], Value::Complex(c) if c.re.is_nan() && c.im.is_nan()));

@@ -199,6 +199,17 @@ impl PmuSpec {
         signals
     }
 
+    /// Whether `self` and `other` are read through one connection (several blocks of
+    /// one multi-PMU stream): same transport, addresses, command IDCODE and
+    /// configuration frame.
+    pub fn same_connection(&self, other: &PmuSpec) -> bool {
+        self.transport == other.transport
+            && self.connect == other.connect
+            && self.udp_bind == other.udp_bind
+            && self.idcode == other.idcode
+            && self.config == other.config
+    }
+
     fn check(&self) -> Result<(), String> {
         let who = &self.name;
         match self.transport {
@@ -431,9 +442,18 @@ impl PdcConfig {
                 stat: Some(pmu.stat.clone().unwrap_or_else(|| format!("{name}_stat"))),
             };
             spec.check()?;
-            if let Some(bind) = spec.udp_bind.filter(|b| b.port() != 0) {
-                if specs.iter().any(|s: &PmuSpec| s.udp_bind == Some(bind)) {
-                    return Err(format!("`udp_bind` {bind} is used by two PMUs"));
+            for other in &specs {
+                if spec.same_connection(other) {
+                    if spec.block == other.block {
+                        return Err(format!(
+                            "PMUs `{}` and `{name}` read the same block (IDCODE {}) of one stream",
+                            other.name, spec.block
+                        ));
+                    }
+                } else if let Some(bind) = spec.udp_bind.filter(|b| b.port() != 0) {
+                    if other.udp_bind == Some(bind) {
+                        return Err(format!("`udp_bind` {bind} is used by two connections"));
+                    }
                 }
             }
             specs.push(spec);
@@ -486,12 +506,15 @@ impl NodeConfig for PdcConfig {
     }
 
     fn resources(&self) -> Vec<Resource> {
-        self.specs()
+        let mut binds: Vec<SocketAddr> = self
+            .specs()
             .unwrap_or_default()
             .iter()
             .filter_map(|s| s.udp_bind.filter(|b| b.port() != 0))
-            .map(Resource::UdpPort)
-            .collect()
+            .collect();
+        binds.sort_unstable();
+        binds.dedup();
+        binds.into_iter().map(Resource::UdpPort).collect()
     }
 
     fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
@@ -702,7 +725,7 @@ name = "b"
 transport = "udp-listen"
 udp_bind = "127.0.0.1:5000"
 idcode = 2"#,
-                "used by two PMUs",
+                "used by two connections",
             ),
             // Zero wait window.
             (
@@ -716,6 +739,41 @@ wait = "0s""#,
             let err = parse(text).expect_err(text);
             assert!(err.contains(expected), "{text}\n→ {err}");
         }
+    }
+
+    #[test]
+    fn blocks_of_one_stream_share_a_connection() {
+        let two_blocks = |second: u16| {
+            format!(
+                r#"
+[[pmus]]
+name = "v"
+transport = "tcp-udp"
+connect = "127.0.0.1:4714"
+udp_bind = "127.0.0.1:4715"
+idcode = 10
+pmu = 11
+[[pmus]]
+name = "i"
+transport = "tcp-udp"
+connect = "127.0.0.1:4714"
+udp_bind = "127.0.0.1:4715"
+idcode = 10
+pmu = {second}
+"#
+            )
+        };
+        let config = parse(&two_blocks(12)).unwrap();
+        let specs = config.specs().unwrap();
+        assert!(specs[0].same_connection(&specs[1]));
+        assert_eq!((specs[0].block, specs[1].block), (11, 12));
+        // One UDP port, declared once.
+        assert_eq!(
+            config.resources(),
+            vec![Resource::UdpPort("127.0.0.1:4715".parse().unwrap())]
+        );
+        let err = parse(&two_blocks(11)).unwrap_err();
+        assert!(err.contains("same block"), "{err}");
     }
 
     #[test]
