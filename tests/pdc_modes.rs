@@ -53,7 +53,8 @@ os._exit(0)
 /// data frame every 20 ms while data is on. In `udp` mode commands and frames use one
 /// UDP socket on PORT and the first CFG-2 request is ignored (the PDC must ask again);
 /// in `tcp-udp` mode commands and CFG-2 go over a TCP server on PORT and data frames to
-/// UDP port DATA_PORT.
+/// UDP port DATA_PORT; in `spont` mode nothing is listened to: data frames go to UDP
+/// port DATA_PORT from the start, with the CFG-2 in-band before every 50th.
 /// Arguments: MODE PORT DURATION [DATA_PORT].
 const FRAME_PMU: &str = r#"
 import sys, socket, select, time
@@ -72,13 +73,16 @@ udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 if mode == "udp":
     udp.bind(("127.0.0.1", port))
     listener = None
+elif mode == "spont":
+    listener = None
+    data_to = ("127.0.0.1", int(sys.argv[4]))
 else:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
     listener.listen(4)
     data_to = ("127.0.0.1", int(sys.argv[4]))
-conn, peer, sending, ignored = None, None, False, False
+conn, peer, sending, ignored = None, None, mode == "spont", False
 t0 = int(time.time())
 stop = time.time() + duration
 k = 0
@@ -117,6 +121,8 @@ while time.time() < stop:
     if time.time() >= next_t:
         next_t += 0.02
         if sending:
+            if mode == "spont" and k % 50 == 0:
+                udp.sendto(cfg.convert2bytes(), data_to)
             data.set_soc(t0 + k // 50)
             data.set_frasec((k % 50) * 20000)
             udp.sendto(data.convert2bytes(), peer if mode == "udp" else data_to)
@@ -342,7 +348,8 @@ in = ["pdc"]
     );
 }
 
-/// Runs the frame-class PMU in `mode` and a `pdc` node with `transport` reading it.
+/// Runs the frame-class PMU in `mode` and a `pdc` node reading it with the matching
+/// transport (`spont` → `udp-listen`, no `connect`); checks every logged row.
 fn pdc_reads_frame_pmu(mode: &str, extra: &str, port: u16, data_port: Option<u16>) -> PathLog {
     let python = python().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -355,9 +362,9 @@ fn pdc_reads_frame_pmu(mode: &str, extra: &str, port: u16, data_port: Option<u16
             r#"
 [nodes.pdc]
 type = "pdc"
-connect = "127.0.0.1:{port}"
+{connect}
 idcode = 1411
-transport = "{mode}"
+transport = "{transport}"
 retry = "200ms"
 backoff = "50ms"
 max_backoff = "200ms"
@@ -369,7 +376,13 @@ stat = "stat"
 name = "pdc"
 in = ["pdc"]
 "#,
-            signals = ieee_signals("")
+            signals = ieee_signals(""),
+            connect = if mode == "spont" {
+                String::new()
+            } else {
+                format!(r#"connect = "127.0.0.1:{port}""#)
+            },
+            transport = if mode == "spont" { "udp-listen" } else { mode },
         ),
     );
     let mut pmu = Command::new(&python);
@@ -431,6 +444,20 @@ fn pdc_over_tcp_with_udp_data() {
         .filter(|p| p[1] - p[0] == 20_000_000)
         .count();
     assert!(steady > 0);
+}
+
+#[test]
+fn pdc_listens_to_spontaneous_udp_with_in_band_cfg() {
+    if python().is_none() {
+        return;
+    }
+    let data_port = free_udp();
+    pdc_reads_frame_pmu(
+        "spont",
+        &format!(r#"udp_bind = "127.0.0.1:{data_port}""#),
+        0,
+        Some(data_port),
+    );
 }
 
 /// Our `pmu-server` example read by two `pdc` nodes: one asks for CFG-3 over TCP, the
