@@ -1,0 +1,92 @@
+//! Counters of a `pdc` node.
+
+use super::PmuSpec;
+use gridhil_engine::node::NodeCounters;
+use gridhil_engine::stats::Counter;
+
+/// Counters of a `pdc` node (summed over its PMUs, except `missing_<pmu>`).
+#[derive(Debug, Default)]
+pub struct PdcCounters {
+    pub(super) connects: Counter,
+    pub(super) reconnects: Counter,
+    pub(super) frames: Counter,
+    pub(super) data_frames: Counter,
+    pub(super) crc_errors: Counter,
+    pub(super) decode_errors: Counter,
+    pub(super) config_mismatch: Counter,
+    pub(super) cfg2_frames: Counter,
+    pub(super) cfg3_frames: Counter,
+    pub(super) cfg_retries: Counter,
+    pub(super) no_config: Counter,
+    pub(super) queue_full: Counter,
+    pub(super) invalid_data: Counter,
+    pub(super) rows: Counter,
+    pub(super) partial_rows: Counter,
+    pub(super) missing: Counter,
+    pub(super) late: Counter,
+    pub(super) duplicates: Counter,
+    pub(super) per_pmu_missing: Vec<(&'static str, Counter)>,
+}
+
+impl PdcCounters {
+    /// Counters with a `missing_<name>` counter per PMU when there are several.
+    pub(super) fn for_pmus(specs: &[PmuSpec]) -> Self {
+        let per_pmu_missing = if specs.len() > 1 {
+            specs
+                .iter()
+                // Counter names are `&'static str`: built once per node at build time.
+                .map(|s| {
+                    let name: &'static str = Box::leak(format!("missing_{}", s.name).into());
+                    (name, Counter::default())
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        PdcCounters {
+            per_pmu_missing,
+            ..PdcCounters::default()
+        }
+    }
+
+    /// Counts a row with the PMUs of `missing` (one bit each) absent.
+    pub(super) fn count_row(&self, missing: u64) {
+        self.rows.inc();
+        if missing != 0 {
+            self.partial_rows.inc();
+            self.missing.add(u64::from(missing.count_ones()));
+            for (index, (_, counter)) in self.per_pmu_missing.iter().enumerate() {
+                if index < 64 && missing & (1 << index) != 0 {
+                    counter.inc();
+                }
+            }
+        }
+    }
+}
+
+impl NodeCounters for PdcCounters {
+    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+        let mut all = vec![
+            ("connects", self.connects.get()),
+            ("reconnects", self.reconnects.get()),
+            ("frames", self.frames.get()),
+            ("data_frames", self.data_frames.get()),
+            ("crc_errors", self.crc_errors.get()),
+            ("decode_errors", self.decode_errors.get()),
+            ("config_mismatch", self.config_mismatch.get()),
+            ("cfg2_frames", self.cfg2_frames.get()),
+            ("cfg3_frames", self.cfg3_frames.get()),
+            ("cfg_retries", self.cfg_retries.get()),
+            ("no_config", self.no_config.get()),
+            ("queue_full", self.queue_full.get()),
+            ("invalid_data", self.invalid_data.get()),
+            ("rows", self.rows.get()),
+            ("partial_rows", self.partial_rows.get()),
+            ("missing", self.missing.get()),
+            ("late", self.late.get()),
+            ("duplicates", self.duplicates.get()),
+        ];
+        all.extend(self.per_pmu_missing.iter().map(|(n, c)| (*n, c.get())));
+        all
+    }
+}
