@@ -1,7 +1,8 @@
 //! `sv-publisher` → `sv-subscriber` over a veth pair, with the real binary and the
 //! shipped examples: two processes, zero loss, values equal within half the scaling
 //! quantum, smpCnt derived from the sample time and wrapping at 4000; tshark dissects
-//! a capture of the published frames without a malformed mark.
+//! a capture of the published frames without a malformed mark; the grid simulator's
+//! outputs published as sampled values.
 //!
 //! Needs root (raw sockets, creating interfaces) and `ip`; prints `skipped: ...`
 //! and passes otherwise. Each test creates its own uniquely named veth pair and
@@ -244,6 +245,152 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
         wraps >= 2,
         "3 s of samples wrap smpCnt at least twice, saw {wraps}"
     );
+}
+
+/// The grid simulator as a merging unit: the feeder of examples/grids/feeder10.toml in real
+/// time (50 µs step, every 5th step published = 4000 samples/s, 100 ms lookahead) →
+/// `sv-publisher` (9-2LE) → veth → `sv-subscriber`. Channels: the grid infeed currents,
+/// the fault current at mv4 (in the neutral-current slot: the earth-fault current), the
+/// mv0 phase voltages and mv4's phase-a voltage (in the neutral-voltage slot). Every sample
+/// arrives once with the simulated values within half the scaling quantum, and the fault
+/// at 0.3 s is in the received stream.
+#[test]
+fn gridsim_feeds_the_sv_publisher() {
+    let Some(veth) = VethPair::create("g") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rx_log = dir.path().join("rx.h5");
+    let tx_log = dir.path().join("tx.h5");
+    let config = dir.path().join("grid-sv.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[engine]
+realtime = {{ priority = 80, lock_memory = true }}
+
+[nodes.grid]
+type = "gridsim"
+model = "{model}"
+step = "50us"
+decimation = 5
+lookahead = "100ms"
+outputs = ["grid.ia", "grid.ib", "grid.ic", "f4.ia", "mv0.va", "mv0.vb", "mv0.vc", "mv4.va"]
+
+[nodes.mu1]
+type = "sv-publisher"
+interface = "{interface}"
+sv_id = "GRIDSIM_MU01"
+app_id = 0x4000
+dst = "01:0C:CD:04:00:01"
+profile = "9-2LE"
+samples_per_cycle = 80
+frequency = 50
+smp_synch = "global"
+
+[[paths]]
+name = "grid"
+in = ["grid"]
+out = ["mu1"]
+queue = 16384
+"#,
+            model = repo("examples/grids/feeder10.toml").display(),
+            interface = veth.a,
+        ),
+    )
+    .unwrap();
+    let subscriber = gridhil()
+        .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
+        .args(["--set", &format!("nodes.sub.interface={}", veth.b)])
+        .args(["--set", "paths.0.queue=16384"])
+        .args(["--duration", "12s", "--log", rx_log.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_sv_socket(&veth.b),
+        "subscriber never opened its socket on {}",
+        veth.b
+    );
+    let publisher = gridhil()
+        .args(["run", config.to_str().unwrap(), "--duration", "1s"])
+        .args(["--log", tx_log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        publisher.status.success(),
+        "publisher: {}",
+        text(&publisher)
+    );
+    // The last frames are on the wire; the subscriber drains and stops on SIGINT.
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .args(["-INT", &subscriber.id().to_string()])
+        .status();
+    let subscriber = subscriber.wait_with_output().unwrap();
+    assert!(
+        subscriber.status.success(),
+        "subscriber: {}",
+        text(&subscriber)
+    );
+    let summaries = format!(
+        "publisher: {}\nsubscriber: {}",
+        text(&publisher),
+        text(&subscriber)
+    );
+
+    let sent = read_path(&tx_log, "grid");
+    let received = read_path(&rx_log, "sub");
+    assert_eq!(sent.seq.len(), 4000, "1 s at 4 kHz: {summaries}");
+    assert_eq!(sent.seq, (0..4000).collect::<Vec<u64>>(), "no gap");
+    assert_eq!(
+        node_counter(&tx_log, "mu1", "frames_sent"),
+        4000,
+        "{summaries}"
+    );
+    for counter in ["lost", "duplicates", "out_of_order", "malformed"] {
+        assert_eq!(
+            node_counter(&rx_log, "sub", counter),
+            0,
+            "subscriber counter {counter}: {summaries}"
+        );
+    }
+    assert_eq!(
+        received.seq.len(),
+        4000,
+        "every sample arrives once: {summaries}"
+    );
+    for (i, (rx, tx)) in received.values.iter().zip(&sent.values).enumerate() {
+        for (k, (got, want)) in rx.iter().zip(tx).take(8).enumerate() {
+            let quantum = if k < 4 { 0.001 } else { 0.01 };
+            assert!(
+                (got - want).abs() <= quantum / 2.0 + 1e-9,
+                "sample {i} channel {k}: received {got}, simulated {want}"
+            );
+        }
+        assert_eq!(
+            rx[8] as i64,
+            expected_smp_cnt(sent.ts_origin[i]),
+            "sample {i}: smpCnt"
+        );
+    }
+    // The simulated feeder, as received: 20 kV-class voltages, and the earth-fault current
+    // only from the fault at 0.3 s (sample 1200) until the breaker opens.
+    let peak = |channel: usize, from: usize, to: usize| {
+        received.values[from..to]
+            .iter()
+            .map(|row| row[channel].abs())
+            .fold(0.0, f64::max)
+    };
+    let mv0_peak = peak(4, 0, 1000);
+    assert!(
+        (15_000.0..17_500.0).contains(&mv0_peak),
+        "mv0 phase-a peak {mv0_peak} V"
+    );
+    assert!(peak(3, 0, 1190) < 1.0, "no fault current before 0.3 s");
+    assert!(peak(3, 1210, 1400) > 500.0, "fault current after 0.3 s");
 }
 
 /// The kernel drops the 802.1Q tag of SV frames before an 0x88BA-bound socket sees
