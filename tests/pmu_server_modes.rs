@@ -670,6 +670,128 @@ fn multi_pmu_stream_read_by_pypmu_pdc() {
     }
 }
 
+/// pypmu's frame classes (a third-party encoder and decoder) over the two UDP modes:
+/// commands by UDP datagram to `udp_listen`, and commands over TCP with data by UDP.
+const PYPMU_UDP_MODES: &str = r#"
+import sys, json, socket, time
+import collections, collections.abc
+collections.Sequence = collections.abc.Sequence  # pypmu 1.0.0a0 on Python >= 3.10
+from synchrophasor.frame import CommandFrame, CommonFrame, ConfigFrame2, DataFrame
+udp_listen, tcp_udp, data_port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+server = ("127.0.0.1", udp_listen)
+
+def report(mode, cfg, frames):
+    print(json.dumps({"mode": mode, "num_pmu": cfg.get_num_pmu(), "ids": cfg.get_stream_id_code(),
+          "stations": [s.strip() for s in cfg.get_station_name()],
+          "frames": [[f.get_soc() * 1000000 + f.get_frasec()[0],
+                      [[b["stream_id"], b["stat"], round(b["frequency"], 3)] for b in f.get_measurements()["measurements"]]]
+                     for f in frames]}), flush=True)
+
+def data_frames(sock, cfg, n):
+    frames = []
+    while len(frames) < n:
+        frame = CommonFrame.convert2frame(sock.recv(65535), cfg)
+        if isinstance(frame, DataFrame):
+            frames.append(frame)
+    return frames
+
+# Commanded UDP.
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.settimeout(0.2)
+cfg = None
+for attempt in range(100):
+    udp.sendto(CommandFrame(10, "cfg2").convert2bytes(), server)
+    try:
+        cfg = CommonFrame.convert2frame(udp.recv(65535))
+        break
+    except (socket.timeout, ConnectionRefusedError):
+        time.sleep(0.1)
+assert isinstance(cfg, ConfigFrame2), cfg
+udp.settimeout(10)
+udp.sendto(CommandFrame(10, "start").convert2bytes(), server)
+report("udp", cfg, data_frames(udp, cfg, 10))
+udp.sendto(CommandFrame(10, "stop").convert2bytes(), server)
+
+# TCP commands, UDP data to our data port.
+rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+rx.bind(("127.0.0.1", data_port))
+rx.settimeout(10)
+tcp = socket.create_connection(("127.0.0.1", tcp_udp), timeout=10)
+tcp.sendall(CommandFrame(10, "cfg2").convert2bytes())
+raw = b""
+while len(raw) < 4 or len(raw) < int.from_bytes(raw[2:4], "big"):
+    raw += tcp.recv(65535)
+cfg = CommonFrame.convert2frame(raw)
+assert isinstance(cfg, ConfigFrame2), cfg
+tcp.sendall(CommandFrame(10, "start").convert2bytes())
+report("tcp_udp", cfg, data_frames(rx, cfg, 10))
+tcp.sendall(CommandFrame(10, "stop").convert2bytes())
+tcp.close()
+"#;
+
+#[test]
+fn pypmu_frames_over_commanded_udp_and_tcp_config_udp_data() {
+    let Some(python) = venv_python() else {
+        eprintln!("skipped: no .venv with pypmu (run setup.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("udp_modes.py");
+    std::fs::write(&script, PYPMU_UDP_MODES).unwrap();
+    let (udp_listen, tcp_udp, data_port) = (free_udp_port(), free_tcp_port(), free_udp_port());
+    let server = start_multi(
+        free_tcp_port(),
+        udp_listen,
+        tcp_udp,
+        data_port,
+        &["nodes.pmu.format.freq=\"int\""],
+    );
+    let output = Process::new(python)
+        .arg(&script)
+        .args([udp_listen, tcp_udp, data_port].map(|p| p.to_string()))
+        .output()
+        .expect("run python");
+    let server_output = server.finish();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "pypmu client failed:\n{stdout}\n{}\nserver:\n{server_output}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    for (line, mode) in lines.iter().zip(["udp", "tcp_udp"]) {
+        assert_eq!(line["mode"], mode);
+        assert_eq!(line["num_pmu"], 3, "{line}");
+        assert_eq!(line["ids"], serde_json::json!([11, 12, 13]), "{line}");
+        assert_eq!(
+            line["stations"],
+            serde_json::json!(["FEEDER-V", "FEEDER-I", "FEEDER-SEQ"]),
+            "{line}"
+        );
+        let frames = line["frames"].as_array().unwrap();
+        assert_eq!(frames.len(), 10, "{line}");
+        let stamps: Vec<u64> = frames.iter().map(|f| f[0].as_u64().unwrap()).collect();
+        assert!(stamps.windows(2).all(|p| p[1] - p[0] == 20_000), "{line}");
+        for frame in frames {
+            let blocks = frame[1].as_array().unwrap();
+            assert_eq!(blocks.len(), 3, "{line}");
+            for (block, id) in blocks.iter().zip([11, 12, 13]) {
+                assert_eq!(block[0], id, "{line}");
+                assert_eq!(block[1], "ok", "{line}");
+                assert!((block[2].as_f64().unwrap() - 50.0).abs() < 0.01, "{line}");
+            }
+        }
+    }
+    assert!(
+        server_output.contains("udp_peers_added 1"),
+        "{server_output}"
+    );
+}
+
 /// 240 frames/s: 12 kHz samples → `pmu` hook (60 Hz, P class, 240 frames/s) →
 /// `pmu-server`. FRACSEC (TIME_BASE 1 000 000) is the 1/240 s grid rounded to the
 /// microsecond: 0, 4167, 8333, 12500, … — every report exactly one grid step after the
