@@ -733,3 +733,79 @@ in = ["tcpudp"]
         &["stat"],
     );
 }
+
+/// `examples/pdc-multi.toml` against two copies of `examples/pmu-server.toml` (IDCODE 1
+/// and 2), all on free ports: the two PMUs in one row, PMU 2 read with CFG-3.
+#[test]
+fn pdc_multi_example_reads_two_pmu_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = |idcode: u16, tcp: u16| {
+        gridhil()
+            .arg("run")
+            .arg(repo("examples/pmu-server.toml"))
+            .args(["--duration", "6s"])
+            .args(["--set", &format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\"")])
+            .args([
+                "--set",
+                &format!("nodes.pmu.udp=\"127.0.0.1:{}\"", free_udp()),
+            ])
+            .args(["--set", &format!("nodes.pmu.idcode={idcode}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the pmu-server example")
+    };
+    let (tcp1, tcp2) = (free_tcp(), free_tcp());
+    let (server1, server2) = (server(1, tcp1), server(2, tcp2));
+    std::thread::sleep(Duration::from_millis(300));
+    let log = dir.path().join("pdc.h5");
+    let output = gridhil()
+        .arg("run")
+        .arg(repo("examples/pdc-multi.toml"))
+        .args(["--duration", "4s", "--log"])
+        .arg(&log)
+        .args([
+            "--set",
+            &format!("nodes.pdc.pmus.0.connect=\"127.0.0.1:{tcp1}\""),
+        ])
+        .args([
+            "--set",
+            &format!("nodes.pdc.pmus.1.connect=\"127.0.0.1:{tcp2}\""),
+        ])
+        // A wide window: two separate processes on a busy machine.
+        .args(["--set", "nodes.pdc.wait=\"500ms\""])
+        .output()
+        .expect("run the pdc-multi example");
+    let servers = [server1, server2].map(|s| text(&s.wait_with_output().unwrap()));
+    let out = text(&output);
+    assert!(output.status.success(), "{out}\nservers: {servers:?}");
+    assert_eq!(node_counter(&log, "pdc", "config_mismatch"), 0, "{out}");
+    assert!(node_counter(&log, "pdc", "cfg2_frames") >= 1, "{out}");
+    assert!(node_counter(&log, "pdc", "cfg3_frames") >= 1, "{out}");
+    let path = read_path(&log, "pdc");
+    assert!(path.seq.len() >= 20, "{} rows\n{out}", path.seq.len());
+    let mut complete = 0;
+    for (ts, row) in path.ts_origin.iter().zip(&path.values) {
+        assert_eq!(ts % 20_000_000, 0, "{ts} is off the 20 ms grid");
+        let mut present = 0;
+        for pmu in ["pmu1", "pmu2"] {
+            let stat = row[column(&path, &format!("{pmu}_stat"))];
+            let v1 = column(&path, &format!("{pmu}_v1.re"));
+            let freq = row[column(&path, &format!("{pmu}_freq"))];
+            if stat >= 0.0 {
+                present += 1;
+                assert!((row[v1].hypot(row[v1 + 1]) - 230.0).abs() < 0.3, "{row:?}");
+                assert!((freq - 50.0).abs() < 0.01, "{row:?}");
+            } else {
+                assert_eq!(stat, -1.0, "{row:?}");
+                assert!(row[v1].is_nan() && freq.is_nan(), "{row:?}");
+            }
+        }
+        complete += usize::from(present == 2);
+    }
+    for pair in path.ts_origin.windows(2) {
+        assert!(pair[0] < pair[1], "rows out of order: {pair:?}");
+    }
+    eprintln!("{} rows, {complete} with both PMUs", path.seq.len());
+    assert!(complete > 0, "no row with both PMUs\n{out}");
+}
