@@ -16,6 +16,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// Most datagrams read from the commanded UDP socket per round of the network loop.
+const UDP_COMMANDS_PER_ROUND: usize = 256;
+
 /// What the network thread serves.
 pub struct ServerSettings {
     /// Commanded TCP listening address.
@@ -366,13 +369,13 @@ impl Worker {
         let now = Instant::now();
         let mut any = false;
         let mut buf = [0u8; 2048];
-        loop {
+        // Bounded per round, so a flood of datagrams cannot starve the data frames.
+        for _ in 0..UDP_COMMANDS_PER_ROUND {
             let (n, from) = match socket.recv_from(&mut buf) {
                 Ok(got) => got,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                // WouldBlock, or an ICMP error reported for an earlier send.
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(_) => continue,
+                // WouldBlock: nothing more; any other error is retried on the next round.
+                Err(_) => break,
             };
             any = true;
             let code = match FrameRepr::parse_bytes(buf.get(..n).unwrap_or(&[]), None) {
