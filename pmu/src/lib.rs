@@ -4,7 +4,7 @@
 //! * [`estimator`]: C37.118.1 P/M-class phasor estimator and compliance harness.
 //! * [`hook`]: the `pmu` hook (waveforms → synchrophasor reports).
 //! * [`pdc`]: the `pdc` node (IEEE C37.118.2 client of a PMU).
-//! * [`server`]: the `pmu-server` node (IEEE C37.118.2 PMU over TCP and UDP).
+//! * [`server`]: the `pmu-server` node (IEEE C37.118.2 PMU or multi-PMU stream over TCP and UDP).
 #![forbid(unsafe_code)]
 
 pub mod codec;
@@ -23,7 +23,7 @@ pub fn register(registry: &mut Registry) {
     );
     registry.add_node::<server::PmuServerConfig>(
         "pmu-server",
-        "IEEE C37.118.2 PMU: data frames over commanded TCP and spontaneous UDP",
+        "IEEE C37.118.2 PMU (one or several PMU blocks): commanded TCP or UDP, TCP-config/UDP-data, spontaneous UDP",
     );
     registry.add_node::<pdc::PdcConfig>(
         "pdc",
