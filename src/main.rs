@@ -82,6 +82,24 @@ enum RtCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Measure timer wake-up latency and thread stalls on this host (is a 50 us step possible?).
+    Probe {
+        /// CPU to pin the probing thread to.
+        #[arg(long)]
+        cpu: Option<usize>,
+        /// SCHED_FIFO priority (0: default scheduler).
+        #[arg(long, default_value_t = 80)]
+        priority: u8,
+        /// Timer period, e.g. 50us.
+        #[arg(long, default_value = "50us", value_parser = parse_duration_arg)]
+        period: Duration,
+        /// Length of each of the two phases (timer, busy loop).
+        #[arg(long, default_value = "5s", value_parser = parse_duration_arg)]
+        duration: Duration,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_duration_arg(text: &str) -> Result<Duration, String> {
@@ -133,6 +151,35 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&checks)?);
             } else {
                 print!("{}", gridhil_rt::render_text(&checks));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rt {
+            command:
+                RtCommand::Probe {
+                    cpu,
+                    priority,
+                    period,
+                    duration,
+                    json,
+                },
+        } => {
+            if period.as_nanos() <= 0 || duration.as_nanos() < period.as_nanos() {
+                bail!("--period must be positive and --duration at least one period");
+            }
+            if priority > 99 {
+                bail!("--priority must be 0 (default scheduler) to 99");
+            }
+            let report = gridhil_rt::probe(&gridhil_rt::ProbeSettings {
+                cpu,
+                priority: (priority > 0).then_some(priority),
+                period_ns: period.as_nanos(),
+                phase_ns: duration.as_nanos(),
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", gridhil_rt::render_probe(&report));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -11,6 +11,10 @@
 //!   lock memory. Failures are returned as values; nothing panics and nothing is logged,
 //!   so the caller decides how to report missing privileges.
 //!
+//! - **Probe** ([`probe`], [`render_probe`]): what `gridhil rt probe` measures — timer
+//!   wake-up latency at a given period and stalls of a busy thread (interrupts, RT
+//!   throttling, a hypervisor descheduling the virtual CPU).
+//!
 //! See `docs/realtime.md` for what each check means and how to fix it.
 
 #![warn(missing_docs)]
@@ -22,6 +26,7 @@ mod cpus;
 mod error;
 mod host;
 mod memory;
+mod probe;
 mod render;
 mod sys;
 mod thread;
@@ -32,6 +37,7 @@ pub use cpu_list::{format_cpu_list, parse_cpu_list, MAX_CPU_INDEX};
 pub use cpus::{cpu_exists, online_cpu_list, online_cpus};
 pub use error::RtError;
 pub use memory::{lock_memory, unlock_memory};
+pub use probe::{probe, render_probe, ProbeReport, ProbeSettings, Spread, STALL_THRESHOLDS_NS};
 pub use render::render_text;
 pub use sys::{current_thread_affinity, current_timer_slack_ns};
 pub use thread::{apply_to_current_thread, ThreadRt, ThreadRtOutcome};
