@@ -97,7 +97,7 @@ fn monotonic_ns() -> i64 {
     };
     // SAFETY: `ts` is a valid, writable timespec; clock_gettime only writes into it.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 }
 
 fn sleep_until(deadline: i64) {
