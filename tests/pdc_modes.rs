@@ -51,7 +51,8 @@ os._exit(0)
 /// A PMU over UDP or TCP + UDP written with pypmu's frame classes: answers "send
 /// CFG-2" with the IEEE sample CFG-2 (IDCODE 1411) and "data on" / "data off"; sends a
 /// data frame every 20 ms while data is on. In `udp` mode commands and frames use one
-/// UDP socket on PORT and the first CFG-2 request is ignored (the PDC must ask again);
+/// UDP socket on PORT and the first CFG-2 request and the first "data on" are ignored
+/// (the PDC must send them again);
 /// in `tcp-udp` mode commands and CFG-2 go over a TCP server on PORT and data frames to
 /// UDP port DATA_PORT; in `spont` mode nothing is listened to: data frames go to UDP
 /// port DATA_PORT from the start, with the CFG-2 in-band before every 50th.
@@ -82,13 +83,13 @@ else:
     listener.bind(("127.0.0.1", port))
     listener.listen(4)
     data_to = ("127.0.0.1", int(sys.argv[4]))
-conn, peer, sending, ignored = None, None, mode == "spont", False
+conn, peer, sending, ignored, ignored_start = None, None, mode == "spont", False, False
 t0 = int(time.time())
 stop = time.time() + duration
 k = 0
 next_t = time.time()
 def command(msg, reply):
-    global sending, ignored
+    global sending, ignored, ignored_start
     cmd = CommandFrame.convert2frame(msg).get_command()
     if cmd == "cfg2":
         if mode == "udp" and not ignored:
@@ -96,6 +97,9 @@ def command(msg, reply):
             return
         reply(cfg.convert2bytes())
     elif cmd == "start":
+        if mode == "udp" and not ignored_start:
+            ignored_start = True
+            return
         sending = True
     elif cmd == "stop":
         sending = False
@@ -400,8 +404,9 @@ in = ["pdc"]
     assert_eq!(counter(&out, "crc_errors"), 0, "{out}");
     assert_eq!(counter(&out, "config_mismatch"), 0, "{out}");
     if mode == "udp" {
-        // The PMU ignored the first CFG-2 request.
+        // The PMU ignored the first CFG-2 request and the first "data on".
         assert!(node_counter(&log, "pdc", "cfg_retries") >= 1, "{out}");
+        assert!(node_counter(&log, "pdc", "data_on_retries") >= 1, "{out}");
     }
     let path = read_path(&log, "pdc");
     assert!(path.seq.len() >= 20, "{} rows\n{out}", path.seq.len());

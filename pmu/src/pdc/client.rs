@@ -29,7 +29,7 @@ pub struct Timing {
     pub max_backoff: i64,
     /// Longest time without a data frame before reconnecting.
     pub silence: i64,
-    /// Over UDP, time before the configuration request is sent again.
+    /// Over UDP, time before the configuration request or "data on" is sent again.
     pub retry: i64,
 }
 
@@ -117,6 +117,8 @@ struct Session {
     /// Block index of each member in the data frames; `None` before a configuration.
     blocks: Option<Vec<usize>>,
     data_on: bool,
+    /// A data frame has arrived since "data on".
+    data_seen: bool,
     last_progress: Instant,
     last_request: Instant,
 }
@@ -243,6 +245,7 @@ impl Worker {
             decoder: StreamDecoder::new(),
             blocks: None,
             data_on: false,
+            data_seen: false,
             last_progress: Instant::now(),
             last_request: Instant::now(),
         };
@@ -285,15 +288,22 @@ impl Worker {
             if state.last_progress.elapsed() > silence {
                 return SessionEnd::Lost("no data".into());
             }
-            if self.spec.transport == Transport::Udp
-                && state.blocks.is_none()
-                && state.last_request.elapsed() > retry
-            {
+            if self.spec.transport == Transport::Udp && state.last_request.elapsed() > retry {
                 // A datagram may be lost: ask again.
-                self.shared.counters.cfg_retries.inc();
-                state.last_request = Instant::now();
-                if let Err(e) = self.command(&mut link, self.config_request()) {
-                    return SessionEnd::Lost(format!("configuration request: {e}"));
+                let again = if state.blocks.is_none() {
+                    self.shared.counters.cfg_retries.inc();
+                    Some(self.config_request())
+                } else if !state.data_seen {
+                    self.shared.counters.data_on_retries.inc();
+                    Some(CommandCode::DataOn)
+                } else {
+                    None
+                };
+                if let Some(code) = again {
+                    state.last_request = Instant::now();
+                    if let Err(e) = self.command(&mut link, code) {
+                        return SessionEnd::Lost(format!("command again: {e}"));
+                    }
                 }
             }
             if let Err(why) = link.receive(&mut frames) {
@@ -344,6 +354,7 @@ impl Worker {
                                 return Err(SessionEnd::Lost(format!("data on: {e}")));
                             }
                             state.data_on = true;
+                            state.last_request = Instant::now();
                         }
                         state.blocks = Some(blocks);
                         *configured = true;
@@ -368,6 +379,7 @@ impl Worker {
                     return Ok(());
                 };
                 state.last_progress = Instant::now();
+                state.data_seen = true;
                 counters.data_frames.inc();
                 let ts = header.unix_nanos(layout.time_base);
                 let batch = self

@@ -122,7 +122,8 @@ pub struct PdcConfig {
     /// A connection that brings no data frame for this long is dropped and reopened.
     #[serde(default = "default_silence")]
     pub silence: Duration,
-    /// Over UDP, the configuration request is sent again after this long without answer.
+    /// Over UDP, the configuration request or "data on" is sent again after this long
+    /// without answer.
     #[serde(default = "default_retry")]
     pub retry: Duration,
     /// Rows queued towards the reader before new ones are dropped.
