@@ -365,6 +365,65 @@ mod tests {
         assert_eq!(a.pending(), 0);
     }
 
+    /// Random arrivals (3 PMUs, jittered time stamps, duplicates, late frames, random
+    /// expiries): rows strictly increasing, each PMU's values in a row are the ones it
+    /// sent for that time stamp (or the missing values), no row emitted twice.
+    #[test]
+    fn random_arrivals_keep_the_invariants() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let slot = |i: usize| Slot {
+            offset: 2 * i,
+            width: 2,
+        };
+        let mut a = Aligner::new(
+            vec![slot(0), slot(1), slot(2)],
+            [Value::F64(f64::NAN), Value::I64(-1)].repeat(3),
+            50 * MS,
+            16,
+        );
+        let mut rows: Vec<Row> = Vec::new();
+        let mut now = 0;
+        for step in 0..20_000i64 {
+            now += i64::try_from(next(10)).unwrap() * MS;
+            let pmu = usize::try_from(next(3)).unwrap();
+            // Time stamps around the current step, some of them old.
+            let ts = (step / 3 - i64::try_from(next(8)).unwrap()) * 20 * MS;
+            let value = (ts / MS) as f64 + pmu as f64 / 10.0;
+            let arrival = Arrival {
+                pmu,
+                ts,
+                flags: 0,
+                values: vec![Value::F64(value), Value::I64(pmu as i64)],
+            };
+            a.insert(&arrival, now, &mut collect(&mut rows));
+            if next(4) == 0 {
+                a.expire(now, &mut collect(&mut rows));
+            }
+        }
+        a.expire(i64::MAX, &mut collect(&mut rows));
+        assert!(rows.len() > 1000, "{} rows", rows.len());
+        assert!(rows.windows(2).all(|w| w[0].ts < w[1].ts));
+        for row in &rows {
+            for pmu in 0..3 {
+                let values = &row.values[2 * pmu..2 * pmu + 2];
+                if row.missing & (1 << pmu) == 0 {
+                    let expected = (row.ts / MS) as f64 + pmu as f64 / 10.0;
+                    assert_eq!(values, [Value::F64(expected), Value::I64(pmu as i64)]);
+                } else {
+                    assert!(matches!(values[0], Value::F64(x) if x.is_nan()));
+                    assert_eq!(values[1], Value::I64(-1));
+                }
+            }
+            assert_eq!(row.flags & SampleFlags::STALE != 0, row.missing != 0);
+        }
+    }
+
     #[test]
     fn one_pmu_passes_every_frame_through() {
         let mut a = Aligner::new(
