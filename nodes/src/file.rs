@@ -5,17 +5,20 @@
 //! ns since the Unix epoch; complex signals take two columns `<name>.re,<name>.im`.
 //! Lines starting with `#` are comments.
 
+mod record;
+
 use gridhil_engine::node::{
-    Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeError, NodeIo, NodeReader, NodeWriter,
-    ReadContext, Resource, WriteContext,
+    Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo,
+    NodeReader, NodeWriter, ReadContext, Resource,
 };
-use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::{Complex, Signal, SignalType, Value};
 use gridhil_engine::units::{Nanos, Rate};
+use record::Record;
 use serde::Deserialize;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How a replay is timed.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -158,32 +161,28 @@ impl NodeConfig for FileConfig {
             )?)),
             None => None,
         };
-        let writer: Option<Box<dyn NodeWriter>> = match &self.output {
-            Some(path) => {
-                let file = File::create(path)
-                    .map_err(|e| NodeError::io(format!("cannot create `{}`", path.display()), e))?;
-                let mut out = BufWriter::with_capacity(1 << 16, file);
-                let mut header = String::from("seq,ts_origin,ts_received");
-                for s in &self.record_signals {
-                    if s.ty == SignalType::Complex {
-                        header.push_str(&format!(",{0}.re,{0}.im", s.name));
-                    } else {
-                        header.push_str(&format!(",{}", s.name));
-                    }
+        let mut writer: Option<Box<dyn NodeWriter>> = None;
+        let mut counters: Option<Arc<dyn NodeCounters>> = None;
+        if let Some(path) = &self.output {
+            let mut header = String::from("seq,ts_origin,ts_received");
+            let mut columns = 0;
+            for s in &self.record_signals {
+                if s.ty == SignalType::Complex {
+                    header.push_str(&format!(",{0}.re,{0}.im", s.name));
+                    columns += 2;
+                } else {
+                    header.push_str(&format!(",{}", s.name));
+                    columns += 1;
                 }
-                writeln!(out, "{header}")
-                    .map_err(|e| NodeError::io(format!("cannot write `{}`", path.display()), e))?;
-                Some(Box::new(Record {
-                    out,
-                    path: path.clone(),
-                }))
             }
-            None => None,
-        };
+            let (record, record_counters) = Record::start(path.clone(), &header, columns)?;
+            writer = Some(Box::new(record));
+            counters = Some(record_counters);
+        }
         Ok(NodeIo {
             reader,
             writer,
-            counters: None,
+            counters,
         })
     }
 }
@@ -348,50 +347,6 @@ impl NodeReader for Replay {
             }
         }
         Ok(())
-    }
-}
-
-struct Record {
-    out: BufWriter<File>,
-    path: PathBuf,
-}
-
-impl Record {
-    fn write_one(&mut self, sample: &SampleRef) -> std::io::Result<()> {
-        write!(
-            self.out,
-            "{},{},{}",
-            sample.seq, sample.ts_origin, sample.ts_received
-        )?;
-        for value in sample.values() {
-            match value {
-                Value::F64(v) => write!(self.out, ",{v}")?,
-                Value::I64(v) => write!(self.out, ",{v}")?,
-                Value::Bool(v) => write!(self.out, ",{}", u8::from(*v))?,
-                Value::Complex(c) => write!(self.out, ",{},{}", c.re, c.im)?,
-            }
-        }
-        self.out.write_all(b"\n")
-    }
-}
-
-impl NodeWriter for Record {
-    fn write(
-        &mut self,
-        samples: &[SampleRef],
-        _ctx: &WriteContext<'_>,
-    ) -> Result<usize, NodeError> {
-        for sample in samples {
-            self.write_one(sample)
-                .map_err(|e| NodeError::io(format!("cannot write `{}`", self.path.display()), e))?;
-        }
-        Ok(samples.len())
-    }
-
-    fn stop(&mut self) -> Result<(), NodeError> {
-        self.out
-            .flush()
-            .map_err(|e| NodeError::io(format!("cannot flush `{}`", self.path.display()), e))
     }
 }
 
