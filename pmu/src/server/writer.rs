@@ -20,8 +20,8 @@ pub struct PmuWriter {
     counters: Arc<PmuServerCounters>,
 }
 
-/// STAT of a sample: invalid values → "do not use", unsynchronised → sync lost, test →
-/// test mode.
+/// STAT of a sample: invalid values → "do not use", unsynchronised → sync lost with
+/// PMU time quality 7 (time error > 10 ms or unknown), test → test mode.
 pub fn stat_of(flags: SampleFlags) -> Stat {
     let data_error = if flags.contains(SampleFlags::INVALID) {
         DataError::DoNotUse
@@ -33,8 +33,30 @@ pub fn stat_of(flags: SampleFlags) -> Stat {
     Stat {
         data_error,
         sync_lost: flags.contains(SampleFlags::UNSYNCED),
+        time_quality: if flags.contains(SampleFlags::UNSYNCED) {
+            UNKNOWN_PMU_TIME_QUALITY
+        } else {
+            0
+        },
         ..Stat::default()
     }
+}
+
+/// STAT bits 8–6 for an unsynchronised PMU: time error > 10 ms or unknown.
+const UNKNOWN_PMU_TIME_QUALITY: u8 = 7;
+/// FRACSEC message time quality for an unsynchronised PMU: clock failure, time not
+/// reliable.
+const UNRELIABLE_MESSAGE_TIME_QUALITY: u8 = 0xF;
+
+/// The frame header of a sample: its time, and FRACSEC's time quality code 0xF when the
+/// sample is not synchronised (0, locked to UTC, otherwise).
+pub fn header_of(idcode: u16, ts_origin: i64, flags: SampleFlags, time_base: u32) -> FrameHeader {
+    let ts = u64::try_from(ts_origin).unwrap_or(0);
+    let mut header = FrameHeader::at_unix_nanos(idcode, ts, time_base);
+    if flags.contains(SampleFlags::UNSYNCED) {
+        header.fracsec.time_quality.quality_code = UNRELIABLE_MESSAGE_TIME_QUALITY;
+    }
+    header
 }
 
 impl PmuWriter {
@@ -78,8 +100,12 @@ impl NodeWriter for PmuWriter {
                 self.counters.queue_full.inc();
                 continue;
             };
-            let ts = u64::try_from(sample.ts_origin).unwrap_or(0);
-            let header = FrameHeader::at_unix_nanos(self.idcode, ts, self.layout.time_base);
+            let header = header_of(
+                self.idcode,
+                sample.ts_origin,
+                sample.flags,
+                self.layout.time_base,
+            );
             match self.data.encode(&header, buffer.space()) {
                 Ok(len) => {
                     buffer.set_len(len);
@@ -112,9 +138,26 @@ mod tests {
         let invalid = stat_of(SampleFlags(SampleFlags::INVALID | SampleFlags::UNSYNCED));
         assert_eq!(invalid.data_error, DataError::DoNotUse);
         assert!(invalid.sync_lost);
+        assert_eq!(invalid.time_quality, 7);
+        assert_eq!(stat_of(SampleFlags::default()).time_quality, 0);
         assert_eq!(
             stat_of(SampleFlags(SampleFlags::TEST)).data_error,
             DataError::TestMode
         );
+    }
+
+    #[test]
+    fn unsynchronised_samples_mark_fracsec_unreliable() {
+        let synced = header_of(1, 1_500_000_000, SampleFlags::default(), 1_000_000);
+        assert_eq!((synced.soc, synced.fracsec.fraction), (1, 500_000));
+        assert_eq!(synced.fracsec.time_quality.quality_code, 0);
+        let unsynced = header_of(
+            1,
+            1_500_000_000,
+            SampleFlags(SampleFlags::UNSYNCED),
+            1_000_000,
+        );
+        assert_eq!(unsynced.fracsec.time_quality.quality_code, 0xF);
+        assert_eq!(header_of(1, -5, SampleFlags::default(), 1_000_000).soc, 0);
     }
 }
