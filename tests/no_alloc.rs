@@ -4,37 +4,12 @@
 //! a CSV writer and the HDF5 run log.
 
 use gridhil_engine::{is_rt_thread, Registry, RunOptions};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use gridhil_test_support::alloc::{allocations, CountingAllocator};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-struct CountingAllocator;
-
-static RT_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if is_rt_thread() {
-            RT_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if is_rt_thread() {
-            RT_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: CountingAllocator = CountingAllocator::new(is_rt_thread);
 
 const CONFIG: &str = r#"
 [engine]
@@ -81,7 +56,7 @@ hooks = [{ type = "decimate", ratio = 2 }]
 "#;
 
 fn counting_allocator_sees_rt_allocations() {
-    let before = RT_ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     std::thread::spawn(|| {
         gridhil_engine::runtime::mark_rt_thread(true);
         let v: Vec<u64> = Vec::with_capacity(16);
@@ -90,10 +65,7 @@ fn counting_allocator_sees_rt_allocations() {
     })
     .join()
     .unwrap();
-    assert!(
-        RT_ALLOCATIONS.load(Ordering::Relaxed) > before,
-        "the counter must see allocations"
-    );
+    assert!(allocations() > before, "the counter must see allocations");
 }
 
 /// One test, so that nothing else runs in this process while allocations are counted.
@@ -109,9 +81,9 @@ fn realtime_path_does_not_allocate() {
         log: Some(dir.path().join("run.h5")),
         ..RunOptions::default()
     };
-    let before = RT_ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let report = gridhil_engine::run(spec, options, Arc::new(AtomicBool::new(false))).unwrap();
-    let allocations = RT_ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let counted = allocations() - before;
     let hooks = &report.paths[0];
     assert_eq!(hooks.received, 10_000, "{report:?}");
     assert!(
@@ -119,9 +91,6 @@ fn realtime_path_does_not_allocate() {
         "the chain through the loopback ran: {report:?}"
     );
     assert!(report.paths[2].sent > 100, "the rate path ran: {report:?}");
-    assert_eq!(
-        allocations, 0,
-        "real-time threads allocated {allocations} times"
-    );
+    assert_eq!(counted, 0, "real-time threads allocated {counted} times");
     counting_allocator_sees_rt_allocations();
 }

@@ -12,44 +12,19 @@ use common::{gridhil, repo};
 use gridhil_pmu::codec::{
     Command, CommandCode, Config, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
+use gridhil_test_support::alloc::{allocations, CountingAllocator};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Counts allocations on threads the engine marked real-time (path workers, readers);
 /// the other tests of this file run the binary in child processes and are not counted.
-struct CountingAllocator;
-
-static RT_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if gridhil_engine::is_rt_thread() {
-            RT_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if gridhil_engine::is_rt_thread() {
-            RT_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: CountingAllocator = CountingAllocator::new(gridhil_engine::is_rt_thread);
 
 /// A free local TCP port (the kernel's choice, released again).
 fn free_tcp_port() -> u16 {
@@ -924,9 +899,9 @@ fn multi_pmu_writer_does_not_allocate() {
         duration: Some(gridhil_engine::units::parse_duration("1s").unwrap()),
         ..gridhil_engine::RunOptions::default()
     };
-    let before = RT_ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let report = gridhil_engine::run(spec, options, Arc::new(AtomicBool::new(false))).unwrap();
-    let allocations = RT_ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let counted = allocations() - before;
     let encoded = report
         .nodes
         .iter()
@@ -934,10 +909,7 @@ fn multi_pmu_writer_does_not_allocate() {
         .and_then(|n| n.counters.iter().find(|(k, _)| k == "frames_encoded"))
         .map(|(_, v)| *v);
     assert!(encoded.is_some_and(|n| n >= 40), "{report:?}");
-    assert_eq!(
-        allocations, 0,
-        "real-time threads allocated {allocations} times"
-    );
+    assert_eq!(counted, 0, "real-time threads allocated {counted} times");
     // The counter does see allocations made on a thread marked real-time.
     std::thread::spawn(|| {
         gridhil_engine::runtime::mark_rt_thread(true);
@@ -946,5 +918,5 @@ fn multi_pmu_writer_does_not_allocate() {
     })
     .join()
     .unwrap();
-    assert!(RT_ALLOCATIONS.load(Ordering::Relaxed) > before + allocations);
+    assert!(allocations() > before + counted);
 }

@@ -6,48 +6,15 @@ use gridhil_engine::node::Batch;
 use gridhil_engine::sample::SamplePool;
 use gridhil_formats::build;
 use gridhil_formats::fixtures;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use gridhil_test_support::alloc::{count_on_this_thread, watching, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+static ALLOCATOR: CountingAllocator = CountingAllocator::new(watching);
 
 #[test]
 fn encode_and_decode_do_not_allocate() {
-    let probe = allocations();
-    drop(std::hint::black_box(vec![0u8; 16]));
-    assert!(
-        allocations() > probe,
-        "the counting allocator sees this thread"
-    );
+    let ((), probe) = count_on_this_thread(|| drop(std::hint::black_box(vec![0u8; 16])));
+    assert!(probe > 0, "the counting allocator sees this thread");
     for (config, precision) in fixtures::every_format() {
         for n in [8, 64] {
             let signals = if matches!(config, gridhil_formats::FormatConfig::OpalAsyncip(_)) {
@@ -66,23 +33,23 @@ fn encode_and_decode_do_not_allocate() {
             let mut garbage = vec![b'#'; 40];
             garbage.extend_from_slice(b"\n1(x\t{[");
 
-            let before = allocations();
-            for _ in 0..10 {
-                let len = format.encode(&samples, &signals, &mut buf).unwrap();
-                assert_eq!(
-                    format.decode(&buf[..len], &signals, &pool, &mut out),
-                    Ok(count)
-                );
-                out.clear();
-                assert!(format
-                    .decode(&buf[..len / 2], &signals, &pool, &mut out)
-                    .is_err());
-                let _ = format.decode(&garbage, &signals, &pool, &mut out);
-                out.clear();
-            }
-            let after = allocations();
+            let ((), allocations) = count_on_this_thread(|| {
+                for _ in 0..10 {
+                    let len = format.encode(&samples, &signals, &mut buf).unwrap();
+                    assert_eq!(
+                        format.decode(&buf[..len], &signals, &pool, &mut out),
+                        Ok(count)
+                    );
+                    out.clear();
+                    assert!(format
+                        .decode(&buf[..len / 2], &signals, &pool, &mut out)
+                        .is_err());
+                    let _ = format.decode(&garbage, &signals, &pool, &mut out);
+                    out.clear();
+                }
+            });
             assert_eq!(
-                after - before,
+                allocations,
                 0,
                 "{} allocated with {n} values",
                 config.name()

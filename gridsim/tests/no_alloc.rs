@@ -5,47 +5,11 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use gridhil_gridsim::{Event, EventAction, NetworkModel, SimOptions, Simulator};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static WATCH: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if WATCH.with(Cell::get) {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-// SAFETY: forwards to the system allocator; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
+use gridhil_test_support::alloc::{count_on_this_thread, watching, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator::new(watching);
 
 #[test]
 fn step_does_not_allocate() {
@@ -65,23 +29,21 @@ fn step_does_not_allocate() {
     let closed = sim.output_index("brk1.closed").unwrap();
 
     // Self-check: the counter sees allocations on this thread.
-    WATCH.with(|w| w.set(true));
-    let probe = vec![1u8; 16];
-    WATCH.with(|w| w.set(false));
+    let (probe, n) = count_on_this_thread(|| vec![1u8; 16]);
     drop(probe);
-    assert_eq!(ALLOCATIONS.swap(0, Ordering::SeqCst), 1);
+    assert_eq!(n, 1);
 
-    let mut saw_open = false;
-    WATCH.with(|w| w.set(true));
-    for k in 0..16_000 {
-        if k == 5000 {
-            sim.set_input(p, 300e3).unwrap();
+    let (saw_open, n) = count_on_this_thread(|| {
+        let mut saw_open = false;
+        for k in 0..16_000 {
+            if k == 5000 {
+                sim.set_input(p, 300e3).unwrap();
+            }
+            sim.step().unwrap();
+            saw_open |= sim.outputs()[closed] == 0.0;
         }
-        sim.step().unwrap();
-        saw_open |= sim.outputs()[closed] == 0.0;
-    }
-    WATCH.with(|w| w.set(false));
-    let n = ALLOCATIONS.load(Ordering::SeqCst);
+        saw_open
+    });
     assert!(saw_open, "the breaker should have opened during the run");
     assert_eq!(n, 0, "step() allocated {n} times");
 }

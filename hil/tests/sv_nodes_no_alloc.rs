@@ -11,39 +11,14 @@ use gridhil_engine::node::{
 use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_engine::units::Nanos;
 use gridhil_engine::{is_rt_thread, Registry, RunOptions};
+use gridhil_test_support::alloc::{allocations, CountingAllocator};
 use serde::Deserialize;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-struct CountingAllocator;
-
-static RT_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if is_rt_thread() {
-            RT_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if is_rt_thread() {
-            RT_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: CountingAllocator = CountingAllocator::new(is_rt_thread);
 
 /// A minimal timed source (this crate does not depend on `gridhil-nodes`): eight
 /// values per sample at `rate` Hz on absolute deadlines.
@@ -191,20 +166,17 @@ in = ["sub"]
         duration: Some(gridhil_engine::units::parse_duration("1s").unwrap()),
         ..RunOptions::default()
     };
-    let before = RT_ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let report = gridhil_engine::run(spec, options, Arc::new(AtomicBool::new(false))).unwrap();
-    let allocations = RT_ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let counted = allocations() - before;
     let tx = report.paths.iter().find(|p| p.name == "tx").unwrap();
     let rx = report.paths.iter().find(|p| p.name == "rx").unwrap();
     assert!(tx.sent > 3_000, "the publisher path ran: {report:?}");
     assert!(rx.received > 3_000, "the subscriber received: {report:?}");
-    assert_eq!(
-        allocations, 0,
-        "real-time threads allocated {allocations} times"
-    );
+    assert_eq!(counted, 0, "real-time threads allocated {counted} times");
 
     // The counter works: an allocation on a thread marked real-time is seen.
-    let before = RT_ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     std::thread::spawn(|| {
         gridhil_engine::runtime::mark_rt_thread(true);
         let v: Vec<u64> = Vec::with_capacity(16);
@@ -213,5 +185,5 @@ in = ["sub"]
     })
     .join()
     .unwrap();
-    assert!(RT_ALLOCATIONS.load(Ordering::Relaxed) > before);
+    assert!(allocations() > before);
 }

@@ -8,32 +8,11 @@ use gridhil_pmu::codec::{
     FrameRepr, FrameType, HeaderText, NominalFrequency, Payload, PhasorChannel3, PhasorScale,
     PhasorUnit, PmuConfig, PmuConfig3, RawPhasor, RawValue, StreamDecoder, TimeQuality, VarName,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use gridhil_test_support::alloc::{count_on_this_thread, watching, CountingAllocator};
 
 /// Counts allocations per thread, so that tests running in parallel do not interfere.
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+static ALLOCATOR: CountingAllocator = CountingAllocator::new(watching);
 
 fn header() -> FrameHeader {
     FrameHeader {
@@ -290,17 +269,19 @@ fn encoding_a_data_frame_does_not_allocate() {
     let mut data = DataFrame::zeroed(&layout);
     let mut buf = [0u8; 512];
     let hdr = header();
-    let before = allocations();
-    let mut total = 0;
-    for i in 0..100 {
-        let a = &layout.pmus[0];
-        data.pmus[0]
-            .set_phasor(0, Complex::new(f64::from(i), 1.0), a)
-            .expect("phasor");
-        data.pmus[0].set_frequency_hz(50.0 + f64::from(i) * 1e-3, a);
-        total += data.encode(&hdr, &mut buf).expect("encode");
-    }
-    assert_eq!(allocations(), before, "encode allocated");
+    let (total, allocations) = count_on_this_thread(|| {
+        let mut total = 0;
+        for i in 0..100 {
+            let a = &layout.pmus[0];
+            data.pmus[0]
+                .set_phasor(0, Complex::new(f64::from(i), 1.0), a)
+                .expect("phasor");
+            data.pmus[0].set_frequency_hz(50.0 + f64::from(i) * 1e-3, a);
+            total += data.encode(&hdr, &mut buf).expect("encode");
+        }
+        total
+    });
+    assert_eq!(allocations, 0, "encode allocated");
     assert_eq!(total, 100 * layout.frame_len());
 }
 

@@ -1,0 +1,6 @@
+//! Helpers shared by gridhil's tests (a dev-only crate, never published).
+//!
+//! [`alloc`] holds the counting global allocator that the "does not allocate" tests of the
+//! workspace install in their test binaries.
+
+pub mod alloc;
