@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod limits;
+mod provenance;
 mod report;
 pub mod signal;
 pub mod simulate;

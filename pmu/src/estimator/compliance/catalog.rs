@@ -207,7 +207,7 @@ impl Context {
             );
         }
         let note = format!("10 %–200 % of nominal, {} levels", levels.len());
-        Ok(self.outcome("magnitude range", TestFamily::SteadyState, &worst, note))
+        Ok(self.outcome("magnitude range", TestFamily::MagnitudeRange, &worst, note))
     }
 
     fn phase_range(&self) -> Result<Outcome, ConfigError> {

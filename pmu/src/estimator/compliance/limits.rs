@@ -1,7 +1,12 @@
 //! Limits of IEEE C37.118.1-2011 and of its 2014 amendment
-//! (C37.118.1a-2014, carried into IEC/IEEE 60255-118-1:2018), as collected
-//! in `shared/standards/README.md`. Values marked "recalled" in
-//! `docs/pmu-compliance.md` could not be checked against a primary text.
+//! (C37.118.1a-2014, carried into IEC/IEEE 60255-118-1:2018).
+//!
+//! The 2014/2018 limits are checked against NIST's specification files
+//! (`usnistgov/PMUCalPostProcessing`, `Specifications/spec_<F0>F0_<Fs>Fs_<P|M>.csv`,
+//! commit e0f583b7): every value those files hold is used as given. The
+//! 2011 limits come from `shared/standards/README.md`; the ones marked
+//! "recalled" in `docs/pmu-compliance.md` ("Limits used") could not be
+//! checked against a primary text.
 
 use crate::estimator::PmuClass;
 
@@ -30,8 +35,11 @@ impl Edition {
 /// The family a test belongs to (decides which limits apply).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TestFamily {
-    /// Steady state: frequency range, magnitude, phase angle.
+    /// Steady state: frequency range and phase angle (TVE, FE and RFE).
     SteadyState,
+    /// Steady state over the magnitude range (the 2014/2018 edition sets a
+    /// TVE limit only).
+    MagnitudeRange,
     /// Harmonic distortion.
     Harmonics,
     /// Out-of-band interference (M class).
@@ -118,7 +126,8 @@ impl Setting {
         }
     }
 
-    /// Highest modulation frequency, Hz.
+    /// Highest modulation frequency, Hz: min(Fs/10, 2) for P and
+    /// min(Fs/5, 5) for M.
     pub fn max_modulation_hz(&self) -> f64 {
         match self.class {
             PmuClass::P => (self.rate() / 10.0).min(2.0),
@@ -159,6 +168,36 @@ impl Setting {
         }
     }
 
+    /// 2014/2018 modulation limits `(FE Hz, RFE Hz/s)`.
+    ///
+    /// The values of NIST's specification files for every rate they list
+    /// (P: 10, 12, 15 and ≥ 20 fps; M: 10, 12, 15, 20 and ≥ 25 fps). They are
+    /// FE = 0.03·fm (P) / 0.06·fm (M) and RFE = 0.18·π·fm², fm the highest
+    /// modulation frequency, rounded to two digits — so the table, not the
+    /// formula, is used; the unrounded formula only covers rates the files
+    /// do not list (below 10 fps or between the listed ones).
+    fn modulation_2014(&self) -> (f64, f64) {
+        match (self.class, self.fs) {
+            (PmuClass::P, fs) if fs >= 20 => (0.06, 2.3),
+            (PmuClass::P, 15) => (0.05, 1.3),
+            (PmuClass::P, 12) => (0.04, 0.8),
+            (PmuClass::P, 10) => (0.03, 0.6),
+            (PmuClass::M, fs) if fs >= 25 => (0.3, 14.0),
+            (PmuClass::M, 20) => (0.24, 9.0),
+            (PmuClass::M, 15) => (0.18, 5.1),
+            (PmuClass::M, 12) => (0.14, 3.3),
+            (PmuClass::M, 10) => (0.12, 2.3),
+            (class, _) => {
+                let fm = self.max_modulation_hz();
+                let k = match class {
+                    PmuClass::P => 0.03,
+                    PmuClass::M => 0.06,
+                };
+                (k * fm, 0.18 * core::f64::consts::PI * fm * fm)
+            }
+        }
+    }
+
     /// 2011 Table 11 M-class TVE response times by reporting rate (s).
     fn m_tve_response_2011(&self) -> f64 {
         match self.fs {
@@ -184,20 +223,32 @@ impl Setting {
         let rate = self.rate();
         let f0 = self.f0;
         match (family, quantity) {
-            (SteadyState, MaxTve) | (Harmonics, MaxTve) | (Ramp, MaxTve) => Some(1.0),
+            (SteadyState, MaxTve)
+            | (MagnitudeRange, MaxTve)
+            | (Harmonics, MaxTve)
+            | (Ramp, MaxTve) => Some(1.0),
             (SteadyState, MaxFe) => Some(0.005),
             (SteadyState, MaxRfe) => Some(self.steady_rfe(edition)),
+            (MagnitudeRange, MaxFe) => match edition {
+                Ieee2011 => Some(0.005),
+                Ieee2014 => None,
+            },
+            (MagnitudeRange, MaxRfe) => match edition {
+                Ieee2011 => Some(self.steady_rfe(edition)),
+                Ieee2014 => None,
+            },
             (Harmonics, MaxFe) => Some(match self.class {
                 P => 0.005,
                 M if self.fs > 20 => 0.025,
                 M => 0.005,
             }),
-            (Harmonics, MaxRfe) => Some(match (self.class, edition) {
-                (P, Ieee2011) => 0.01,
-                (P, Ieee2014) => 0.4,
-                (M, _) if self.fs > 20 => 6.0,
-                (M, _) => 2.0,
-            }),
+            (Harmonics, MaxRfe) => match (self.class, edition) {
+                (P, Ieee2011) => Some(0.01),
+                (P, Ieee2014) => Some(0.4),
+                (M, Ieee2011) if self.fs > 20 => Some(6.0),
+                (M, Ieee2011) => Some(2.0),
+                (M, Ieee2014) => None,
+            },
             (OutOfBand, MaxTve) => Some(1.3),
             (OutOfBand, MaxFe) => Some(0.01),
             (OutOfBand, MaxRfe) => match edition {
@@ -205,13 +256,15 @@ impl Setting {
                 Ieee2014 => None,
             },
             (Modulation, MaxTve) => Some(3.0),
-            (Modulation, MaxFe) => Some(match self.class {
-                P => 0.06,
-                M => 0.3,
+            (Modulation, MaxFe) => Some(match (self.class, edition) {
+                (P, Ieee2011) => 0.06,
+                (M, Ieee2011) => 0.3,
+                (_, Ieee2014) => self.modulation_2014().0,
             }),
-            (Modulation, MaxRfe) => Some(match self.class {
-                P => 3.0,
-                M => 30.0,
+            (Modulation, MaxRfe) => Some(match (self.class, edition) {
+                (P, Ieee2011) => 3.0,
+                (M, Ieee2011) => 30.0,
+                (_, Ieee2014) => self.modulation_2014().1,
             }),
             (Ramp, MaxFe) => Some(match (self.class, edition) {
                 (P, _) => 0.01,

@@ -1,6 +1,7 @@
 //! Markdown rendering of a compliance run.
 
 use super::limits::{Edition, Quantity};
+use super::provenance::limits_section;
 use super::{Mode, Outcome};
 use crate::estimator::{Estimator, EstimatorConfig, PmuClass};
 use core::fmt::Write;
@@ -80,7 +81,8 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
     let _ = writeln!(
         s,
         "Limits: IEEE C37.118.1-2011 (\"2011\") and C37.118.1a-2014 / IEC/IEEE 60255-118-1:2018 \
-         (\"2014/2018\"), as listed under \"Limits used\" at the end.\n"
+         (\"2014/2018\"), as listed under \"Limits used\" at the end with their sources (the \
+         2014/2018 ones checked against NIST's 60255-118-1 specification files).\n"
     );
 
     // Summary.
@@ -237,44 +239,6 @@ pub fn render_markdown(outcomes: &[Outcome], mode: Mode, command: &str) -> Strin
         }
         let _ = writeln!(s);
     }
-    s.push_str(LIMITS_TEXT);
+    s.push_str(&limits_section());
     s
 }
-
-/// The limits applied, with their provenance.
-const LIMITS_TEXT: &str = "## Limits used\n\n\
-Source: `shared/standards/README.md` (collected from public sources); values marked \
-*recalled* could not be checked against a primary text here and are to be confirmed.\n\n\
-| test | quantity | P class | M class |\n\
-|---|---|---|---|\n\
-| frequency range, magnitude, phase | TVE | 1 % | 1 % |\n\
-| ″ | FE | 0.005 Hz | 0.005 Hz |\n\
-| ″ | RFE | 0.01 Hz/s (2011) → 0.4 Hz/s (2014) | 0.01 Hz/s (2011) → 0.1 Hz/s (2014) |\n\
-| frequency range covered | | f0 ± 2 Hz | ±2 Hz (Fs<10), ±Fs/5 (10≤Fs<25), ±5 Hz (Fs≥25) |\n\
-| harmonics 2..50 (1 % P, 10 % M) | TVE | 1 % | 1 % |\n\
-| ″ | FE | 0.005 Hz | 0.025 Hz (Fs>20), 0.005 Hz (Fs≤20) |\n\
-| ″ | RFE | 0.01 Hz/s (2011) → 0.4 Hz/s (2014, *recalled*) | 6 Hz/s (Fs>20), 2 Hz/s (Fs≤20), both editions (2014 *assumed unchanged*) |\n\
-| out-of-band 10 %, \\|f−f0\\| ≥ Fs/2 | TVE | — | 1.3 % |\n\
-| ″ | FE | — | 0.01 Hz (*recalled*) |\n\
-| ″ | RFE | — | 0.1 Hz/s (2011, *recalled*); none (2014, *recalled*: suspended) |\n\
-| modulation kx = 0.1, ka = 0.1 rad | fm range | 0.1…min(Fs/10, 2) Hz | 0.1…min(Fs/5, 5) Hz |\n\
-| ″ | TVE | 3 % | 3 % |\n\
-| ″ | FE / RFE | 0.06 Hz / 3 Hz/s | 0.3 Hz / 30 Hz/s (README gives them for Fs>20; applied at every rate) |\n\
-| ramp ±1 Hz/s | range | ±2 Hz | ±min(Fs/5, 5) Hz |\n\
-| ″ | TVE | 1 % | 1 % |\n\
-| ″ | FE | 0.01 Hz | 0.005 Hz (2011) → 0.01 Hz (2014) |\n\
-| ″ | RFE | 0.1 Hz/s (2011) → 0.4 Hz/s (2014) | 0.1 Hz/s (2011) → 0.2 Hz/s (2014) |\n\
-| ″ | exclusion after start / before end | 2/Fs | 2/Fs (2011) → 7/Fs (2014) |\n\
-| steps ±10 %, ±10° | TVE response | 1.7/f0 (2011) → 2/f0 (2014) | 2011 Table 11 (10: 0.595, 12: 0.493, 15: 0.394, 20: 0.282, 25: 0.231, 30: 0.182, 50: 0.199, 60: 0.079 s; *recalled* except 50 fps) → 7/Fs (2014) |\n\
-| ″ | FE response | 3.5/f0 (2011) → 4.5/f0 (2014) | 14/Fs |\n\
-| ″ | RFE response | 4/f0 (2011) → 6/f0 (2014) | 14/Fs |\n\
-| ″ | \\|delay\\| | 1/(4·Fs) | 1/(4·Fs) |\n\
-| ″ | overshoot | 5 % | 10 % |\n\
-| reporting latency | | 2/Fs | 5/Fs |\n\n\
-Response times use the steady-state FE (0.005 Hz) and RFE limits of the same edition as \
-thresholds; TVE threshold 1 %. A response time is the span from the first to the last \
-equivalent-time sample above the threshold, plus one resolution step. Delay is the \
-interpolated 50 % crossing of the positive-sequence magnitude (or phase) relative to the \
-step; its resolution is bounded by the sample period (the sampled step lies up to one \
-sample after the nominal step instant). Latency is measured: time from the report instant \
-to the time stamp of the sample whose push returned the report (computation time excluded).\n";
