@@ -237,6 +237,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     })
 }
 
+/// Node counters printed even when zero: a zero there is the news (e.g. no simulation
+/// step missed its deadline).
+const SHOWN_WHEN_ZERO: &[&str] = &["late_steps"];
+
 fn print_report(report: &RunReport) {
     println!(
         "run finished after {:.3} s ({}); real time: {}",
@@ -268,7 +272,7 @@ fn print_report(report: &RunReport) {
         let counters: Vec<String> = n
             .counters
             .iter()
-            .filter(|(_, v)| *v > 0)
+            .filter(|(k, v)| *v > 0 || SHOWN_WHEN_ZERO.contains(&k.as_str()))
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
         if !counters.is_empty() {

@@ -280,10 +280,10 @@ fn run_demo_real_time(dir: &Path, lookahead: &str) -> (usize, String) {
     // Every step up to the last published sample ran (lookahead runs a little further).
     assert!(steps + 1 >= 2 * path.seq.len() as u64 - 1, "steps {steps}");
     let summary = format!(
-        "lookahead {lookahead}: {} rows, late_steps {:?}, engine overruns {:?}, steps {steps}",
+        "lookahead {lookahead}: {} rows, late_steps {:?}, late_wakeups {:?}, steps {steps}",
         path.seq.len(),
         counter("late_steps"),
-        counter("overruns"),
+        counter("late_wakeups"),
     );
     (path.seq.len(), summary)
 }
@@ -293,7 +293,7 @@ fn demo_runs_in_real_time_with_and_without_lookahead() {
     let dir = tempfile::tempdir().unwrap();
     for lookahead in ["100ms", "0s"] {
         let (rows, summary) = run_demo_real_time(dir.path(), lookahead);
-        // Not asserted: late steps and overruns depend on the host (a loaded 2-core VM in
+        // Not asserted: late steps and late wake-ups depend on the host (a loaded 2-core VM in
         // CI); docs/benchmarks.md has figures measured on an idle machine.
         println!("real time, 1 s at 50 us, {summary}");
         assert!((9_000..=10_000).contains(&rows), "rows {rows}");

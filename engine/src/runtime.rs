@@ -553,7 +553,7 @@ pub fn run(
         let mut counters = vec![
             ("read".to_string(), run.read.get()),
             ("pool_exhausted".to_string(), run.pool_exhausted.get()),
-            ("overruns".to_string(), run.overruns.get()),
+            ("late_wakeups".to_string(), run.late_wakeups.get()),
             ("read_errors".to_string(), run.read_errors.get()),
         ];
         if let Some(extra) = &node_counters[index] {
@@ -1133,7 +1133,7 @@ fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
                 }
                 if let Due::At(next) = reader.reader.due() {
                     if next <= clock.monotonic() {
-                        reader.counters.overruns.inc();
+                        reader.counters.late_wakeups.inc();
                     }
                 }
             }

@@ -168,8 +168,9 @@ pub struct NodeRunCounters {
     pub read: Counter,
     /// Samples not delivered to a path because the pool was empty.
     pub pool_exhausted: Counter,
-    /// Timed reads that found the next sample already overdue (the reader is behind).
-    pub overruns: Counter,
+    /// Timed wake-ups after which the next sample was already overdue (the reader is
+    /// behind its schedule; it catches up without losing samples).
+    pub late_wakeups: Counter,
     /// Read errors.
     pub read_errors: Counter,
 }
