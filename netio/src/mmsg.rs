@@ -152,29 +152,48 @@ impl Receiver {
 
     /// Receives up to `max` messages without blocking; `Ok(0)` when none is waiting.
     pub fn receive(&mut self, max: usize) -> io::Result<usize> {
+        match self.receive_raw(max, false) {
+            Ok(n) => Ok(n),
+            Err(error) => match error.kind() {
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(0),
+                // ICMP errors queued on a UDP socket (e.g. port unreachable): not fatal.
+                io::ErrorKind::ConnectionRefused => Ok(0),
+                _ => Err(error),
+            },
+        }
+    }
+
+    /// Receives up to `max` messages with one `recvmmsg` and returns every failure as the
+    /// kernel reported it: nothing waiting is a `WouldBlock` error, a queued ICMP error a
+    /// `ConnectionRefused` one, a signal `Interrupted` ([`Receiver::receive`] turns these
+    /// into `Ok(0)`). With `wait_for_first` (`MSG_WAITFORONE`) a blocking socket waits for
+    /// the first message, at most its receive timeout (`SO_RCVTIMEO`), then takes whatever
+    /// else is queued; otherwise the call never blocks (`MSG_DONTWAIT`). `Ok(0)` only for
+    /// `max == 0`.
+    pub fn receive_raw(&mut self, max: usize, wait_for_first: bool) -> io::Result<usize> {
         let count = max.min(self.headers.len());
         if count == 0 {
             return Ok(0);
         }
         self.reset_headers(count);
-        // SAFETY: `headers[..count]` are initialised and point into live buffers owned by self.
+        let flags = if wait_for_first {
+            libc::MSG_WAITFORONE
+        } else {
+            libc::MSG_DONTWAIT
+        };
+        // SAFETY: `headers[..count]` are initialised and point into live buffers owned by
+        // self; a null timeout is allowed.
         let n = unsafe {
             libc::recvmmsg(
                 self.fd,
                 self.headers.as_mut_ptr(),
                 count as libc::c_uint,
-                libc::MSG_DONTWAIT,
+                flags as _,
                 std::ptr::null_mut(),
             )
         };
         if n < 0 {
-            let error = io::Error::last_os_error();
-            return match error.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(0),
-                // ICMP errors queued on a UDP socket (e.g. port unreachable): not fatal.
-                io::ErrorKind::ConnectionRefused => Ok(0),
-                _ => Err(error),
-            };
+            return Err(io::Error::last_os_error());
         }
         Ok(n as usize)
     }
@@ -454,10 +473,20 @@ impl Sender {
     /// batch is emptied either way: an error after some messages went out returns their
     /// count, an error before any did returns the error.
     pub fn flush(&mut self) -> io::Result<usize> {
+        match self.flush_with_error() {
+            (0, Some(error)) => Err(error),
+            (sent, _) => Ok(sent),
+        }
+    }
+
+    /// Like [`Sender::flush`], and also returns the error that stopped the batch, even
+    /// after some of its messages went out: `(sent, None)` with `sent` below the batch
+    /// only when the kernel took no more without reporting an error.
+    pub fn flush_with_error(&mut self) -> (usize, Option<io::Error>) {
         let count = self.pending;
         self.pending = 0;
         if count == 0 {
-            return Ok(0);
+            return (0, None);
         }
         let (name, name_len) = self.destination_raw();
         if count == 1 {
@@ -475,11 +504,11 @@ impl Sender {
                     )
                 };
                 if n >= 0 {
-                    return Ok(1);
+                    return (1, None);
                 }
                 let error = io::Error::last_os_error();
                 if error.kind() != io::ErrorKind::Interrupted {
-                    return Err(error);
+                    return (0, Some(error));
                 }
             }
         }
@@ -513,14 +542,14 @@ impl Sender {
                 if error.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
-                return if sent > 0 { Ok(sent) } else { Err(error) };
+                return (sent, Some(error));
             }
             if n == 0 {
                 break;
             }
             sent += n as usize;
         }
-        Ok(sent)
+        (sent, None)
     }
 }
 
@@ -629,6 +658,96 @@ mod tests {
         assert_eq!(receiver.receive(4).expect("no error"), 0);
         assert_eq!(receiver.receive(0).expect("no error"), 0);
         assert!(!wait_readable(&rx, 0).expect("poll"));
+    }
+
+    #[test]
+    fn receive_raw_reports_what_receive_hides_and_can_wait_for_the_first() {
+        let rx = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        rx.set_read_timeout(Some(std::time::Duration::from_millis(1)))
+            .expect("SO_RCVTIMEO");
+        let mut receiver = Receiver::new(&rx, 4, 32);
+        for wait_for_first in [false, true] {
+            let error = receiver
+                .receive_raw(4, wait_for_first)
+                .expect_err("nothing is waiting");
+            assert_eq!(error.kind(), io::ErrorKind::WouldBlock, "{wait_for_first}");
+        }
+        assert_eq!(receiver.receive_raw(0, true).expect("nothing asked"), 0);
+
+        let tx = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        for k in 0..3u8 {
+            tx.send_to(&[k], rx.local_addr().expect("address"))
+                .expect("send");
+        }
+        let mut got = Vec::new();
+        for _ in 0..100 {
+            if got.len() >= 3 {
+                break;
+            }
+            let Ok(n) = receiver.receive_raw(4, true) else {
+                continue;
+            };
+            got.extend((0..n).map(|i| receiver.message(i).expect("inside").data.to_vec()));
+        }
+        assert_eq!(got, vec![vec![0u8], vec![1], vec![2]]);
+
+        // An ICMP port unreachable queued on a connected socket: an error for
+        // `receive_raw`, nothing for `receive`.
+        let closed = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let closed_address = closed.local_addr().expect("address");
+        drop(closed);
+        let refused = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        refused.connect(closed_address).expect("connect");
+        refused
+            .set_read_timeout(Some(std::time::Duration::from_millis(10)))
+            .expect("SO_RCVTIMEO");
+        let mut receiver = Receiver::new(&refused, 1, 32);
+        let mut kinds = Vec::new();
+        for _ in 0..50 {
+            refused.send(&[1]).expect("send");
+            kinds.push(receiver.receive_raw(1, true).map_err(|e| e.kind()));
+            if kinds.contains(&Err(io::ErrorKind::ConnectionRefused)) {
+                break;
+            }
+        }
+        assert!(
+            kinds.contains(&Err(io::ErrorKind::ConnectionRefused)),
+            "{kinds:?}"
+        );
+        for _ in 0..3 {
+            refused.send(&[1]).expect("send");
+            assert_eq!(receiver.receive(1).expect("refusal hidden"), 0);
+        }
+    }
+
+    #[test]
+    fn flush_with_error_returns_the_error_flush_returns() {
+        // No destination on an unconnected socket: sendto and sendmmsg both fail.
+        let tx = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        for batch in [1, 3] {
+            let mut sender = Sender::new(&tx, batch, 8);
+            for _ in 0..batch {
+                sender.next_buffer().expect("room")[0] = 1;
+                sender.commit(1);
+            }
+            let (sent, error) = sender.flush_with_error();
+            assert_eq!(sent, 0, "batch of {batch}");
+            assert!(error.is_some(), "batch of {batch}");
+            assert_eq!(sender.pending(), 0, "the batch is emptied");
+            sender.next_buffer().expect("room")[0] = 1;
+            sender.commit(1);
+            assert!(sender.flush().is_err(), "batch of {batch}");
+        }
+        let rx = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let destination = SocketAddress::from(rx.local_addr().expect("address"));
+        let mut sender = Sender::to(&tx, destination, 2, 8);
+        for _ in 0..2 {
+            sender.next_buffer().expect("room")[0] = 2;
+            sender.commit(1);
+        }
+        let (sent, error) = sender.flush_with_error();
+        assert_eq!(sent, 2);
+        assert!(error.is_none(), "{error:?}");
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 mod args;
 mod h5log;
-mod mmsg;
 mod realtime;
 mod receiver;
 mod report;

@@ -2,7 +2,6 @@
 //! sequence number it was sent with, and records the round trip.
 
 use super::args::Plan;
-use super::mmsg::BatchReceiver;
 use super::realtime::setup_thread;
 use super::socket::ProbeSocket;
 use super::timeline::{Timeline, NO_TIME};
@@ -11,6 +10,7 @@ use gridhil_engine::node::Batch;
 use gridhil_engine::sample::SamplePool;
 use gridhil_engine::stats::LatencyHistogram;
 use gridhil_engine::units::Nanos;
+use gridhil_netio::mmsg::Receiver;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -69,7 +69,7 @@ pub fn run_receiver(
     let mut format = gridhil_formats::build(&plan.format);
     let pool = SamplePool::new(DECODE_BATCH + 1, plan.values().max(1));
     let mut batch = Batch::with_capacity(DECODE_BATCH);
-    let mut batch_rx = BatchReceiver::new(RECEIVE_SLOTS, RECEIVE_BUFFER_BYTES);
+    let mut batch_rx = Receiver::new(socket, RECEIVE_SLOTS, RECEIVE_BUFFER_BYTES);
     let mut state = ReceiverResult {
         rtt: LatencyHistogram::new(),
         receive_times: vec![NO_TIME; timeline.len()],
@@ -103,7 +103,9 @@ pub fn run_receiver(
                 }
             }
         }
-        let count = match batch_rx.receive(socket.raw_fd(), plan.busy_poll) {
+        // Busy-poll never blocks; otherwise wait for the first datagram (at most the
+        // socket's receive timeout), then take whatever else is queued.
+        let count = match batch_rx.receive_raw(RECEIVE_SLOTS, !plan.busy_poll) {
             Ok(count) => {
                 spins = 0;
                 count
@@ -130,10 +132,10 @@ pub fn run_receiver(
             }
         };
         for i in 0..count {
-            let Some((got, datagram)) = batch_rx.get(i) else {
+            let Some(got) = batch_rx.message(i) else {
                 break;
             };
-            let received_at = match got.kernel_ns {
+            let received_at = match got.kernel_ts {
                 Some(t) => {
                     state.kernel_stamped += 1;
                     t
@@ -148,7 +150,7 @@ pub fn run_receiver(
                 continue;
             }
             if format
-                .decode(datagram, &plan.signals, &pool, &mut batch)
+                .decode(got.data, &plan.signals, &pool, &mut batch)
                 .is_err()
             {
                 state.invalid += 1;

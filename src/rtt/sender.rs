@@ -3,7 +3,6 @@
 //! sample's send time and its own wake-up jitter.
 
 use super::args::Plan;
-use super::mmsg::{raw_address, send_batch, CHUNK};
 use super::realtime::setup_thread;
 use super::timeline::Timeline;
 use anyhow::{anyhow, Result};
@@ -12,12 +11,15 @@ use gridhil_engine::sample::SamplePool;
 use gridhil_engine::signal::Value;
 use gridhil_engine::stats::LatencyHistogram;
 use gridhil_engine::units::{Nanos, NANOS_PER_SEC};
+use gridhil_netio::mmsg::{Sender, SocketAddress};
 use std::net::UdpSocket;
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Time between starting the threads and the first deadline.
 const START_DELAY_NS: Nanos = 20_000_000;
+
+/// Most samples per `sendmmsg` (`--batch` is capped at this too).
+const MAX_BATCH: usize = 64;
 
 /// What the sender did.
 pub struct SenderResult {
@@ -79,10 +81,13 @@ fn send_all(
         *value = Value::F64(i as f64 * 0.25);
     }
     let datagram_len = format.max_encoded_len(&plan.signals).max(1);
-    let batch = plan.batch.clamp(1, CHUNK);
-    let mut buffers = vec![0u8; datagram_len * batch];
-    let mut lens = [0usize; CHUNK];
-    let address = raw_address(plan.target);
+    let batch = plan.batch.clamp(1, MAX_BATCH);
+    let mut datagrams = Sender::to(
+        &socket,
+        SocketAddress::from(plan.target),
+        batch,
+        datagram_len,
+    );
     let mut result = SenderResult {
         jitter: LatencyHistogram::new(),
         sent: 0,
@@ -107,48 +112,28 @@ fn send_all(
             result.jitter.record(woke - deadline);
         }
         let n = usize::try_from(total - first).map_or(batch, |left| left.min(batch));
-        for (i, (buf, len)) in buffers
-            .chunks_exact_mut(datagram_len)
-            .zip(lens.iter_mut())
-            .take(n)
-            .enumerate()
-        {
-            let seq = first + i as u64;
+        for seq in first..first + n as u64 {
+            let buf = datagrams
+                .next_buffer()
+                .ok_or_else(|| anyhow!("no room for sample {seq} in the batch"))?;
             plan.seq.stamp(&mut sample, seq);
             sample.ts_origin = clock.wall();
-            *len = format
+            let len = format
                 .encode(std::slice::from_ref(&sample), &plan.signals, buf)
                 .map_err(|e| anyhow!("encoding sample {seq}: {e}"))?;
+            datagrams.commit(len);
         }
         let wall = clock.wall();
         for seq in first..first + n as u64 {
             timeline.publish_send(seq, wall);
         }
-        let outcome = if n == 1 {
-            let datagram = buffers.get(..lens[0]).unwrap_or(&[]);
-            socket
-                .send_to(datagram, plan.target)
-                .map(|_| 1)
-                .map_err(|e| (0, e))
-        } else {
-            let mut datagrams: [&[u8]; CHUNK] = [&[]; CHUNK];
-            for ((slot, buf), len) in datagrams
-                .iter_mut()
-                .zip(buffers.chunks_exact(datagram_len))
-                .zip(&lens)
-                .take(n)
-            {
-                *slot = buf.get(..*len).unwrap_or(&[]);
+        // One `sendto` for a single sample, else `sendmmsg` (more calls if the kernel
+        // takes fewer).
+        let (done, error) = match datagrams.flush_with_error() {
+            (done, None) if done < n => {
+                (done, Some(std::io::Error::other("sendmmsg sent nothing")))
             }
-            send_all_of(
-                socket.as_raw_fd(),
-                &address,
-                datagrams.get(..n).unwrap_or(&[]),
-            )
-        };
-        let (done, error) = match outcome {
-            Ok(done) => (done, None),
-            Err((done, error)) => (done, Some(error)),
+            outcome => outcome,
         };
         if let Some(error) = error {
             for seq in first + done as u64..first + n as u64 {
@@ -170,23 +155,4 @@ fn send_all(
         first += n as u64;
     }
     Ok(result)
-}
-
-/// Sends every datagram with `sendmmsg` (several calls if the kernel takes fewer); on an
-/// error, how many left before it.
-fn send_all_of(
-    fd: std::os::fd::RawFd,
-    to: &(libc::sockaddr_storage, libc::socklen_t),
-    datagrams: &[&[u8]],
-) -> Result<usize, (usize, std::io::Error)> {
-    let mut done = 0;
-    while let Some(rest) = datagrams.get(done..).filter(|rest| !rest.is_empty()) {
-        match send_batch(fd, to, rest) {
-            Ok(0) => return Err((done, std::io::Error::other("sendmmsg sent nothing"))),
-            Ok(n) => done += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err((done, e)),
-        }
-    }
-    Ok(done)
 }

@@ -1,9 +1,9 @@
-//! The probe's UDP socket: kernel receive timestamps (`SO_TIMESTAMPNS`, read from the
-//! control messages of each received datagram), larger socket buffers, and a short receive
-//! timeout so the receiver can notice the end of the run.
+//! The probe's UDP socket: kernel receive timestamps (`SO_TIMESTAMPNS`, which
+//! `gridhil_netio::mmsg::Receiver` reads from each received datagram's control messages),
+//! larger socket buffers, and a short receive timeout so the receiver can notice the end of
+//! the run.
 
 use anyhow::{Context, Result};
-use gridhil_engine::units::{Nanos, NANOS_PER_SEC};
 use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
@@ -51,9 +51,11 @@ impl ProbeSocket {
     pub fn try_clone(&self) -> Result<UdpSocket> {
         self.socket.try_clone().context("duplicating the socket")
     }
+}
 
-    /// The socket's file descriptor (for `recvmmsg`/`sendmmsg`).
-    pub fn raw_fd(&self) -> RawFd {
+impl AsRawFd for ProbeSocket {
+    /// The socket's file descriptor (for `recvmmsg`).
+    fn as_raw_fd(&self) -> RawFd {
         self.socket.as_raw_fd()
     }
 }
@@ -71,32 +73,6 @@ fn set_int_option(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc:
         )
     };
     rc == 0
-}
-
-/// The `SCM_TIMESTAMPNS` time of a received message header, if any.
-pub fn find_timestamp(msg: &libc::msghdr) -> Option<Nanos> {
-    // SAFETY: `msg` was filled by recvmsg; the CMSG_* macros stay inside its control
-    // buffer (msg_controllen was set by the kernel) and return null at its end.
-    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(msg) };
-    while !cmsg.is_null() {
-        // SAFETY: non-null pointers from CMSG_FIRSTHDR/NXTHDR point at a complete header.
-        let header = unsafe { &*cmsg };
-        if header.cmsg_level == libc::SOL_SOCKET && header.cmsg_type == libc::SCM_TIMESTAMPNS {
-            let expected = std::mem::size_of::<libc::timespec>();
-            // SAFETY: CMSG_LEN only computes a length.
-            let full = unsafe { libc::CMSG_LEN(expected as u32) } as usize;
-            if header.cmsg_len as usize >= full {
-                // SAFETY: the payload holds a timespec (length checked above); it may be
-                // unaligned, so it is read unaligned.
-                let ts: libc::timespec =
-                    unsafe { std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast()) };
-                return Some(ts.tv_sec as Nanos * NANOS_PER_SEC + ts.tv_nsec as Nanos);
-            }
-        }
-        // SAFETY: as above.
-        cmsg = unsafe { libc::CMSG_NXTHDR(msg, cmsg) };
-    }
-    None
 }
 
 #[cfg(test)]
