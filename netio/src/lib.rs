@@ -1,6 +1,6 @@
-//! Batched socket I/O shared by gridhil's UDP node (`gridhil-nodes`) and its raw Ethernet
-//! interfaces (`gridhil-hil`): one `recvmmsg`/`sendmmsg` implementation for `AF_INET`,
-//! `AF_INET6` and `AF_PACKET` sockets, see [`mmsg`].
+//! Batched socket I/O shared by gridhil's UDP node (`gridhil-nodes`), its raw Ethernet
+//! interfaces (`gridhil-hil`) and the `gridhil rtt` probe: one `recvmmsg`/`sendmmsg`
+//! implementation for `AF_INET`, `AF_INET6` and `AF_PACKET` sockets, see [`mmsg`].
 //!
 //! Buffers, iovecs, message headers, source-address and control-message areas are allocated
 //! once when a [`mmsg::Receiver`] or [`mmsg::Sender`] is created; receiving and sending
