@@ -3,37 +3,11 @@
 //! configurations, and no allocation in `push`.
 
 use gridhil_pmu::estimator::{Complex, ConfigError, Estimator, EstimatorConfig, PmuClass};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use gridhil_test_support::alloc::{count_on_this_thread, watching, CountingAllocator};
 use std::f64::consts::{PI, SQRT_2};
 
-struct CountingAllocator;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards every call unchanged to the system allocator; only counts.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNTING.try_with(|c| {
-            if c.get() {
-                let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-            }
-        });
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+static GLOBAL: CountingAllocator = CountingAllocator::new(watching);
 
 const EPOCH_NS: i64 = 1_700_000_000 * 1_000_000_000;
 
@@ -216,18 +190,19 @@ fn push_does_not_allocate() {
             Ok(e) => e,
             Err(e) => panic!("{e}"),
         };
-        let mut reports = 0;
-        COUNTING.with(|c| c.set(true));
-        for n in 0..8000i64 {
-            let ts = EPOCH_NS + n * 250_000;
-            let values = sample(n as f64 / 4000.0, 50.3, 0.1);
-            if est.push(ts, &values).is_some() {
-                reports += 1;
+        let (reports, allocations) = count_on_this_thread(|| {
+            let mut reports = 0;
+            for n in 0..8000i64 {
+                let ts = EPOCH_NS + n * 250_000;
+                let values = sample(n as f64 / 4000.0, 50.3, 0.1);
+                if est.push(ts, &values).is_some() {
+                    reports += 1;
+                }
             }
-        }
-        COUNTING.with(|c| c.set(false));
+            reports
+        });
         assert!(reports > 80);
-        assert_eq!(ALLOCATIONS.with(Cell::get), 0, "{class:?}: push allocated");
+        assert_eq!(allocations, 0, "{class:?}: push allocated");
     }
 }
 
