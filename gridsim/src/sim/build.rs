@@ -5,6 +5,7 @@ use std::f64::consts::TAU;
 
 use super::companion::{Branch, Companion};
 use super::elements::*;
+use super::factor_cache::FactorCache;
 use super::lu::DenseLu;
 use super::meter::{Pll, RmsWindow};
 use super::outputs::Out;
@@ -386,9 +387,12 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         outs: bld.outs,
         dirty: true,
         factorisations: 0,
+        factor_cache: FactorCache::new(n, opts.factor_cache),
     };
     sim.refactor()?;
     sim.lu.prepare_sparse(2);
+    sim.factor_cache.reserve_like(&sim.lu);
+    sim.factor_cache.refresh_latest(&sim.lu);
     if opts.start == Start::SteadyState && init::applicable(&sim) {
         init::steady_state(&mut sim)?;
     }

@@ -44,6 +44,13 @@ impl Rows {
         true
     }
 
+    /// Copies `other`; allocates nothing when `self` has at least `other`'s capacities.
+    fn copy_from(&mut self, other: &Rows) {
+        self.ptr.clone_from(&other.ptr);
+        self.idx.clone_from(&other.idx);
+        self.val.clone_from(&other.val);
+    }
+
     fn reserve(&mut self, rows: usize, entries: usize) {
         self.ptr.reserve(rows + 1);
         self.idx.reserve(entries);
@@ -103,6 +110,35 @@ impl DenseLu {
         self.lower.reserve(self.n, room);
         self.upper.reserve(self.n, room);
         self.extract();
+    }
+
+    /// The matrix as stamped (before [`DenseLu::factor`]) or its factors (after).
+    pub fn matrix(&self) -> &[f64] {
+        &self.a
+    }
+
+    /// Reserves in `self` (same size) the capacities of `other`, so that later
+    /// [`DenseLu::copy_from`] calls allocate nothing (allocates; call at set-up).
+    pub fn reserve_like(&mut self, other: &DenseLu) {
+        for (mine, theirs) in [
+            (&mut self.lower, &other.lower),
+            (&mut self.upper, &other.upper),
+        ] {
+            mine.ptr.reserve(theirs.ptr.capacity());
+            mine.idx.reserve(theirs.idx.capacity());
+            mine.val.reserve(theirs.val.capacity());
+        }
+    }
+
+    /// Makes `self` an exact copy of `other` (same size): matrix, permutation and
+    /// factors. Allocates nothing after [`DenseLu::reserve_like`].
+    pub fn copy_from(&mut self, other: &DenseLu) {
+        self.a.clone_from(&other.a);
+        self.perm.clone_from(&other.perm);
+        self.lower.copy_from(&other.lower);
+        self.upper.copy_from(&other.upper);
+        self.inv_diag.clone_from(&other.inv_diag);
+        self.sparse = other.sparse;
     }
 
     /// Whether the last factorisation is solved with the sparse factors.

@@ -8,6 +8,7 @@
 mod build;
 mod companion;
 mod elements;
+mod factor_cache;
 mod init;
 mod lu;
 mod meter;
@@ -15,6 +16,7 @@ mod outputs;
 
 use companion::Branch;
 use elements::*;
+use factor_cache::FactorCache;
 use lu::DenseLu;
 use meter::{Pll, RmsWindow};
 use outputs::{power, Out};
@@ -47,6 +49,10 @@ pub struct SimOptions {
     /// those of the model file; scheduling more still works but may
     /// allocate (default 1024).
     pub event_capacity: usize,
+    /// Factorisations of earlier network states kept for reuse when a switching event
+    /// returns to one of them (default 8; 0 turns the cache off; fewer for networks
+    /// whose matrices would take more than 32 MiB).
+    pub factor_cache: usize,
 }
 
 impl Default for SimOptions {
@@ -55,6 +61,7 @@ impl Default for SimOptions {
             step_ns: 50_000,
             start: Start::SteadyState,
             event_capacity: 1024,
+            factor_cache: 8,
         }
     }
 }
@@ -119,6 +126,7 @@ pub struct Simulator {
     outs: Vec<Out>,
     dirty: bool,
     factorisations: u64,
+    factor_cache: FactorCache,
 }
 
 impl Simulator {
@@ -239,6 +247,12 @@ impl Simulator {
     /// one per step that changed the network matrix).
     pub fn factorisations(&self) -> u64 {
         self.factorisations
+    }
+
+    /// Number of network-matrix changes served from the factorisation cache (a state
+    /// seen before, e.g. a breaker reclosing) instead of a new factorisation.
+    pub fn factorisations_reused(&self) -> u64 {
+        self.factor_cache.reused()
     }
 
     /// Non-zeros of the L and U factors used by the per-step solve (`None`
@@ -494,6 +508,10 @@ impl Simulator {
                 }
             }
         }
+        if self.factor_cache.restore_or_begin_store(&mut self.lu) {
+            self.dirty = false;
+            return Ok(());
+        }
         self.factorisations += 1;
         self.lu.factor().map_err(|col| SimError::Singular {
             unknown: self
@@ -502,6 +520,7 @@ impl Simulator {
                 .cloned()
                 .unwrap_or_else(|| format!("#{col}")),
         })?;
+        self.factor_cache.finish_store(&self.lu);
         // Only a successful factorisation clears the flag: after a
         // `Singular` error every later step reports it again.
         self.dirty = false;
