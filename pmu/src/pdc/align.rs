@@ -7,7 +7,11 @@
 //! missing PMUs keep the "missing" values (NaN, -1) and their bit in
 //! [`Row::missing`]. A complete row first flushes the older, incomplete rows: every
 //! PMU has already passed their time stamp (streams arrive in order). Frames whose row
-//! was already emitted are late and dropped, so rows never go backwards.
+//! was already emitted are late and dropped, so rows never go backwards — except
+//! after a time jump: an arrival older than the last emitted row by more than the
+//! [`Aligner::horizon`] (a PMU's clock stepped back, or a bogus far-future row went
+//! out) flushes the pending rows and restarts the alignment from that arrival, so one
+//! wrong time stamp cannot block the stream forever.
 
 use gridhil_engine::sample::SampleFlags;
 use gridhil_engine::signal::Value;
@@ -49,7 +53,13 @@ pub enum Accepted {
     Duplicate,
     /// Unknown PMU index or wrong number of values: dropped.
     Malformed,
+    /// Older than the last emitted row by more than the horizon: a time jump. The
+    /// pending rows were emitted, the alignment restarted, and the arrival stored.
+    TimeJump,
 }
+
+/// Shortest time-jump horizon, ns (2 s).
+pub const MIN_HORIZON: i64 = 2_000_000_000;
 
 /// An aligned row, handed out in increasing `ts` order.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +82,7 @@ pub struct Aligner {
     slots: Vec<Slot>,
     all: u64,
     wait: i64,
+    horizon: i64,
     max_pending: usize,
     missing_values: Vec<Value>,
     pending: VecDeque<Row>,
@@ -99,6 +110,7 @@ impl Aligner {
             slots,
             all,
             wait,
+            horizon: wait.saturating_mul(10).max(MIN_HORIZON),
             max_pending: max_pending.max(1),
             missing_values,
             pending: VecDeque::new(),
@@ -111,6 +123,21 @@ impl Aligner {
     #[cfg(test)]
     pub fn pending(&self) -> usize {
         self.pending.len()
+    }
+
+    /// How far (ns) an arrival may be older than the last emitted row and still be
+    /// merely late: max(10 · wait, 2 s). Older is a time jump.
+    #[cfg(test)]
+    pub fn horizon(&self) -> i64 {
+        self.horizon
+    }
+
+    /// Emits every pending row (incomplete ones marked as usual), oldest first: at
+    /// stop, or before a time jump.
+    pub fn flush(&mut self, emit: &mut impl FnMut(&Row)) {
+        while !self.pending.is_empty() {
+            self.emit_front(emit);
+        }
     }
 
     /// When the oldest pending row's wait window ends (engine time), if any.
@@ -129,8 +156,16 @@ impl Aligner {
         if arrival.pmu >= MAX_PMUS || arrival.values.len() != slot.width {
             return Accepted::Malformed;
         }
-        if self.last_emitted.is_some_and(|last| arrival.ts <= last) {
-            return Accepted::Late;
+        let mut outcome = Accepted::Stored;
+        if let Some(last) = self.last_emitted {
+            if arrival.ts < last.saturating_sub(self.horizon) {
+                // A time jump: whatever is pending goes out, then start afresh.
+                self.flush(emit);
+                self.last_emitted = None;
+                outcome = Accepted::TimeJump;
+            } else if arrival.ts <= last {
+                return Accepted::Late;
+            }
         }
         let bit = 1u64 << arrival.pmu;
         let index = match self.pending.binary_search_by_key(&arrival.ts, |r| r.ts) {
@@ -173,7 +208,7 @@ impl Aligner {
         while self.pending.len() > self.max_pending {
             self.emit_front(emit);
         }
-        Accepted::Stored
+        outcome
     }
 
     /// Emits the rows whose wait window has ended at engine time `now`, oldest first;
@@ -441,5 +476,80 @@ mod tests {
         }
         assert_eq!(rows.len(), 5);
         assert!(rows.iter().all(|r| r.missing == 0 && r.flags == 0));
+    }
+
+    #[test]
+    fn a_far_future_row_does_not_block_the_stream() {
+        let mut a = aligner(50 * MS);
+        assert_eq!(a.horizon(), MIN_HORIZON);
+        let mut rows = Vec::new();
+        // SOC = 0xFFFFFFFF (year 2106) from both PMUs: one row goes out.
+        let future = 0xFFFF_FFFF_i64 * 1_000 * MS;
+        a.insert(&arrival(0, future, 1.0), 0, &mut collect(&mut rows));
+        a.insert(&arrival(1, future, 1.0), 1, &mut collect(&mut rows));
+        assert_eq!(rows.len(), 1);
+        // Normal time stamps again: a time jump, not late frames.
+        let now = 1_700_000_000_000 * MS;
+        assert_eq!(
+            a.insert(&arrival(0, now, 2.0), 2, &mut collect(&mut rows)),
+            Accepted::TimeJump
+        );
+        assert_eq!(
+            a.insert(&arrival(1, now, 2.0), 3, &mut collect(&mut rows)),
+            Accepted::Stored
+        );
+        let ts: Vec<i64> = rows.iter().map(|r| r.ts).collect();
+        assert_eq!(ts, vec![future, now]);
+        assert_eq!(rows[1].missing, 0);
+        // Within the horizon, an old frame is still just late.
+        assert_eq!(
+            a.insert(&arrival(0, now - 100 * MS, 2.0), 4, &mut collect(&mut rows)),
+            Accepted::Late
+        );
+    }
+
+    #[test]
+    fn a_clock_stepping_back_flushes_the_pending_rows_first() {
+        let mut a = aligner(500 * MS);
+        assert_eq!(a.horizon(), 5_000 * MS);
+        let mut rows = Vec::new();
+        a.insert(&arrival(0, 10_000 * MS, 1.0), 0, &mut collect(&mut rows));
+        a.insert(&arrival(1, 10_000 * MS, 1.0), 0, &mut collect(&mut rows));
+        a.insert(&arrival(0, 10_020 * MS, 1.0), 0, &mut collect(&mut rows));
+        assert_eq!((rows.len(), a.pending()), (1, 1));
+        // 4 s back: late. 6 s back: a jump, which first emits the pending 10.02 s row.
+        assert_eq!(
+            a.insert(&arrival(1, 6_000 * MS, 1.0), 1, &mut collect(&mut rows)),
+            Accepted::Late
+        );
+        assert_eq!(
+            a.insert(&arrival(1, 4_000 * MS, 1.0), 1, &mut collect(&mut rows)),
+            Accepted::TimeJump
+        );
+        let ts: Vec<i64> = rows.iter().map(|r| r.ts).collect();
+        assert_eq!(ts, vec![10_000 * MS, 10_020 * MS]);
+        assert_eq!(rows[1].missing, 0b10);
+        assert_eq!(a.pending(), 1);
+        a.insert(&arrival(0, 4_000 * MS, 1.0), 2, &mut collect(&mut rows));
+        assert_eq!(
+            rows.last().map(|r| (r.ts, r.missing)),
+            Some((4_000 * MS, 0))
+        );
+    }
+
+    #[test]
+    fn flush_emits_every_pending_row_marked() {
+        let mut a = aligner(50 * MS);
+        let mut rows = Vec::new();
+        a.insert(&arrival(0, 20 * MS, 1.0), 0, &mut collect(&mut rows));
+        a.insert(&arrival(1, 40 * MS, 1.0), 0, &mut collect(&mut rows));
+        assert!(rows.is_empty());
+        a.flush(&mut collect(&mut rows));
+        assert_eq!(a.pending(), 0);
+        let got: Vec<(i64, u64, bool)> = rows
+            .iter()
+            .map(|r| (r.ts, r.missing, r.flags & SampleFlags::STALE != 0))
+            .collect();
+        assert_eq!(got, vec![(20 * MS, 0b10, true), (40 * MS, 0b01, true)]);
     }
 }

@@ -111,6 +111,116 @@ struct Worker {
 
 const POLL: Duration = Duration::from_millis(100);
 
+/// Data frames time-stamped more than this far (ns) ahead of the engine clock's wall
+/// time are refused (`future_frames`): one bogus far-future row would otherwise put
+/// every later row behind it.
+pub const MAX_AHEAD: i64 = 10_000_000_000;
+
+/// Over `transport = "udp"`, "data on" is sent again this often (at most; `silence/2`
+/// when shorter) while data flows, so a PMU that forgets silent peers keeps sending.
+pub const DATA_ON_REFRESH: Duration = Duration::from_secs(5);
+
+/// Data frames in a row that do not decode (with a configuration) before the
+/// configuration is asked again.
+const DECODE_ERRORS_BEFORE_CFG: u32 = 10;
+
+/// The next reconnection delay after `backoff`: doubled, at most `max`.
+fn next_backoff(backoff: i64, max: i64) -> i64 {
+    backoff.saturating_mul(2).min(max)
+}
+
+/// IDCODE of a frame (bytes 4–5), if it is long enough to have one.
+fn frame_idcode(frame: &[u8]) -> Option<u16> {
+    let bytes = frame.get(4..6)?;
+    Some(u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]))
+}
+
+/// Whether a time stamp `ts` (ns since the epoch) is too far ahead of `wall`.
+fn too_far_ahead(ts: u64, wall: i64) -> bool {
+    i64::try_from(ts).map_or(true, |ts| ts > wall.saturating_add(MAX_AHEAD))
+}
+
+/// What a commanded UDP session sends again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// The configuration request (no answer yet).
+    Config,
+    /// "Data on" (no data frame yet).
+    DataOn,
+    /// "Data on" while data flows, so the PMU does not forget this peer.
+    Refresh,
+}
+
+/// What to send again over UDP, `since` the last request.
+fn udp_resend(
+    configured: bool,
+    data_seen: bool,
+    since: Duration,
+    retry: Duration,
+    refresh: Duration,
+) -> Option<Resend> {
+    match (configured, data_seen) {
+        (false, _) if since > retry => Some(Resend::Config),
+        (true, false) if since > retry => Some(Resend::DataOn),
+        (true, true) if since > refresh => Some(Resend::Refresh),
+        _ => None,
+    }
+}
+
+/// Decides when the configuration is asked again during a session: when the STAT
+/// configuration-change bit (bit 10) of a block read changes (set: a change is
+/// announced; cleared: it took effect), or after [`DECODE_ERRORS_BEFORE_CFG`] data
+/// frames in a row that do not decode.
+#[derive(Debug, Default)]
+struct ConfigWatch {
+    change_bit: bool,
+    decode_errors: u32,
+}
+
+impl ConfigWatch {
+    /// A decoded data frame whose blocks read have `change_bit` (any of them); `true`:
+    /// ask for the configuration.
+    fn data(&mut self, change_bit: bool) -> bool {
+        self.decode_errors = 0;
+        let edge = change_bit != self.change_bit;
+        self.change_bit = change_bit;
+        edge
+    }
+
+    /// A data frame that did not decode; `true`: ask for the configuration.
+    fn decode_error(&mut self) -> bool {
+        self.decode_errors += 1;
+        if self.decode_errors >= DECODE_ERRORS_BEFORE_CFG {
+            self.decode_errors = 0;
+            return true;
+        }
+        false
+    }
+}
+
+/// The index of the block each member reads, when the layout matches every member's
+/// declaration. A member reads the block whose IDCODE is its `pmu` (default its
+/// `idcode`); only when `pmu` was not given and the stream has exactly one block may
+/// that block carry another IDCODE.
+fn block_indexes(members: &[Member], layout: &DataLayout) -> Option<Vec<usize>> {
+    members
+        .iter()
+        .map(|member| {
+            let s = &member.spec;
+            let index = match layout.pmus.iter().position(|p| p.idcode == s.block) {
+                Some(index) => index,
+                None if !s.explicit_block && layout.pmus.len() == 1 => 0,
+                None => return None,
+            };
+            let pmu = layout.pmus.get(index)?;
+            (pmu.phasors.len() == s.phasors.len()
+                && pmu.analogs.len() == s.analogs.len()
+                && pmu.digital_words == s.digitals.len())
+            .then_some(index)
+        })
+        .collect()
+}
+
 /// Per-session state.
 struct Session {
     decoder: StreamDecoder,
@@ -121,6 +231,7 @@ struct Session {
     data_seen: bool,
     last_progress: Instant,
     last_request: Instant,
+    watch: ConfigWatch,
 }
 
 impl Worker {
@@ -145,7 +256,7 @@ impl Worker {
                 backoff = self.timing.backoff;
             }
             self.sleep(backoff);
-            backoff = (backoff * 2).min(self.timing.max_backoff);
+            backoff = next_backoff(backoff, self.timing.max_backoff);
         }
     }
 
@@ -178,25 +289,19 @@ impl Worker {
         link.send(buf.get(..n).unwrap_or(&[]))
     }
 
-    /// The index of the block each member reads, when the layout matches every
-    /// member's declaration.
+    /// The index of the block each member reads (see [`block_indexes`]).
     fn check_layout(&self, layout: &DataLayout) -> Option<Vec<usize>> {
-        self.members
-            .iter()
-            .map(|member| {
-                let s = &member.spec;
-                let index = layout
-                    .pmus
-                    .iter()
-                    .position(|p| p.idcode == s.block)
-                    .unwrap_or(0);
-                let pmu = layout.pmus.get(index)?;
-                (pmu.phasors.len() == s.phasors.len()
-                    && pmu.analogs.len() == s.analogs.len()
-                    && pmu.digital_words == s.digitals.len())
-                .then_some(index)
-            })
-            .collect()
+        block_indexes(&self.members, layout)
+    }
+
+    /// Whether a frame comes from another stream (its IDCODE is not `idcode`): counted
+    /// and ignored.
+    fn foreign(&self, frame: &[u8]) -> bool {
+        let foreign = frame_idcode(frame).is_some_and(|id| id != self.spec.idcode);
+        if foreign {
+            self.shared.counters.foreign_frames.inc();
+        }
+        foreign
     }
 
     /// Commanded transports send commands; `udp-listen` does not.
@@ -218,6 +323,9 @@ impl Worker {
             link.receive(&mut frames)?;
             for (frame, _) in frames.drain(..) {
                 self.shared.counters.frames.inc();
+                if self.foreign(&frame) {
+                    continue;
+                }
                 match decoder.decode(&frame) {
                     Ok(FrameRepr {
                         payload: Payload::Config2(_),
@@ -248,6 +356,7 @@ impl Worker {
             data_seen: false,
             last_progress: Instant::now(),
             last_request: Instant::now(),
+            watch: ConfigWatch::default(),
         };
         if self.spec.transport == Transport::UdpListen {
             if let Err(why) = self.fetch_config(&mut state.decoder) {
@@ -277,6 +386,7 @@ impl Worker {
         }
         let silence = Duration::from_nanos(self.timing.silence.unsigned_abs());
         let retry = Duration::from_nanos(self.timing.retry.unsigned_abs());
+        let refresh = DATA_ON_REFRESH.min(silence / 2);
         let mut frames: Vec<(Vec<u8>, Channel)> = Vec::new();
         loop {
             if self.stopped() {
@@ -288,23 +398,41 @@ impl Worker {
             if state.last_progress.elapsed() > silence {
                 return SessionEnd::Lost("no data".into());
             }
-            if self.spec.transport == Transport::Udp && state.last_request.elapsed() > retry {
-                // A datagram may be lost: ask again.
-                let again = if state.blocks.is_none() {
-                    self.shared.counters.cfg_retries.inc();
-                    Some(self.config_request())
-                } else if !state.data_seen {
-                    self.shared.counters.data_on_retries.inc();
-                    Some(CommandCode::DataOn)
-                } else {
-                    None
-                };
-                if let Some(code) = again {
-                    state.last_request = Instant::now();
-                    if let Err(e) = self.command(&mut link, code) {
-                        return SessionEnd::Lost(format!("command again: {e}"));
+            let again = (self.spec.transport == Transport::Udp)
+                .then(|| {
+                    udp_resend(
+                        state.blocks.is_some(),
+                        state.data_seen,
+                        state.last_request.elapsed(),
+                        retry,
+                        refresh,
+                    )
+                })
+                .flatten();
+            if let Some(again) = again {
+                // A datagram may be lost, or the PMU may forget a silent peer: ask again.
+                let counters = &self.shared.counters;
+                let code = match again {
+                    Resend::Config => {
+                        counters.cfg_retries.inc();
+                        self.config_request()
                     }
+                    Resend::DataOn => {
+                        counters.data_on_retries.inc();
+                        CommandCode::DataOn
+                    }
+                    Resend::Refresh => {
+                        counters.data_on_refreshes.inc();
+                        CommandCode::DataOn
+                    }
+                };
+                state.last_request = Instant::now();
+                if let Err(e) = self.command(&mut link, code) {
+                    return SessionEnd::Lost(format!("command again: {e}"));
                 }
+            }
+            if let Some(foreign) = link.take_foreign().filter(|&n| n > 0) {
+                self.shared.counters.foreign_frames.add(foreign);
             }
             if let Err(why) = link.receive(&mut frames) {
                 return SessionEnd::Lost(why);
@@ -325,8 +453,11 @@ impl Worker {
         link: &mut Link,
         configured: &mut bool,
     ) -> Result<(), SessionEnd> {
+        self.shared.counters.frames.inc();
+        if self.foreign(frame) {
+            return Ok(());
+        }
         let counters = &self.shared.counters;
-        counters.frames.inc();
         let decoded = state.decoder.decode(frame);
         match &decoded {
             Ok(FrameRepr {
@@ -378,10 +509,19 @@ impl Worker {
                     counters.no_config.inc();
                     return Ok(());
                 };
+                let ts = header.unix_nanos(layout.time_base);
+                if too_far_ahead(ts, self.shared.clock.wall()) {
+                    counters.future_frames.inc();
+                    return Ok(());
+                }
                 state.last_progress = Instant::now();
                 state.data_seen = true;
                 counters.data_frames.inc();
-                let ts = header.unix_nanos(layout.time_base);
+                let change_bit = blocks
+                    .iter()
+                    .filter_map(|&b| data.pmus.get(b))
+                    .any(|p| p.stat.config_change);
+                let ask = state.watch.data(change_bit) && self.commanded();
                 let batch = self
                     .members
                     .iter()
@@ -392,14 +532,29 @@ impl Worker {
                     Ok(()) | Err(TrySendError::Disconnected(_)) => {}
                     Err(TrySendError::Full(_)) => counters.queue_full.inc(),
                 }
+                if ask {
+                    self.ask_config_again(link)?;
+                }
             }
             Ok(_) => {}
             Err(CodecError::CrcMismatch { .. }) => counters.crc_errors.inc(),
             // Before any configuration, data frames cannot be decoded.
             Err(_) if state.decoder.layout().is_none() => counters.no_config.inc(),
-            Err(_) => counters.decode_errors.inc(),
+            Err(_) => {
+                counters.decode_errors.inc();
+                if state.watch.decode_error() && self.commanded() {
+                    self.ask_config_again(link)?;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Asks for the configuration during a session (it may have changed).
+    fn ask_config_again(&self, link: &mut Link) -> Result<(), SessionEnd> {
+        self.shared.counters.cfg_refreshes.inc();
+        self.command(link, self.config_request())
+            .map_err(|e| SessionEnd::Lost(format!("configuration request: {e}")))
     }
 
     /// One member's values from block `block` of a data frame.
@@ -449,5 +604,143 @@ impl Worker {
                 .chain(stat)
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{DataFormat, PmuLayout};
+    use crate::pdc::ConfigFrame;
+
+    const S: i64 = 1_000_000_000;
+
+    fn member(index: usize, block: u16, explicit_block: bool) -> Member {
+        Member {
+            index,
+            spec: PmuSpec {
+                name: format!("p{index}"),
+                connect: None,
+                idcode: 1,
+                block,
+                explicit_block,
+                transport: Transport::Tcp,
+                udp_bind: None,
+                config: ConfigFrame::Cfg2,
+                phasors: Vec::new(),
+                analogs: Vec::new(),
+                digitals: Vec::new(),
+                freq: "f".into(),
+                rocof: "r".into(),
+                stat: None,
+            },
+        }
+    }
+
+    fn layout(idcodes: &[u16]) -> DataLayout {
+        DataLayout {
+            pmus: idcodes
+                .iter()
+                .map(|&idcode| PmuLayout {
+                    idcode,
+                    format: DataFormat::default(),
+                    nominal_hz: 50.0,
+                    phasors: Vec::new(),
+                    analogs: Vec::new(),
+                    digital_words: 0,
+                })
+                .collect(),
+            time_base: 1_000_000,
+        }
+    }
+
+    #[test]
+    fn a_block_not_in_the_stream_is_a_mismatch() {
+        // `pmu = 7` given: block 7 must be there.
+        assert_eq!(
+            block_indexes(&[member(0, 7, true)], &layout(&[5, 7])),
+            Some(vec![1])
+        );
+        assert_eq!(block_indexes(&[member(0, 7, true)], &layout(&[5, 6])), None);
+        assert_eq!(block_indexes(&[member(0, 7, true)], &layout(&[5])), None);
+        // `pmu` not given: only a single-block stream may have another IDCODE.
+        assert_eq!(
+            block_indexes(&[member(0, 1, false)], &layout(&[5])),
+            Some(vec![0])
+        );
+        assert_eq!(
+            block_indexes(&[member(0, 1, false)], &layout(&[5, 6])),
+            None
+        );
+        assert_eq!(
+            block_indexes(&[member(0, 1, false)], &layout(&[5, 1])),
+            Some(vec![1])
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_without_overflow() {
+        assert_eq!(next_backoff(100, 1_000), 200);
+        assert_eq!(next_backoff(800, 1_000), 1_000);
+        assert_eq!(next_backoff(i64::MAX / 2 + 1, i64::MAX), i64::MAX);
+        assert_eq!(next_backoff(i64::MAX, i64::MAX), i64::MAX);
+    }
+
+    #[test]
+    fn frames_far_ahead_of_the_wall_clock_are_refused() {
+        let wall = 1_700_000_000 * S;
+        let at = |ns: i64| u64::try_from(ns).unwrap();
+        assert!(!too_far_ahead(at(wall), wall));
+        assert!(!too_far_ahead(at(wall + MAX_AHEAD), wall));
+        assert!(too_far_ahead(at(wall + MAX_AHEAD + 1), wall));
+        // SOC = 0xFFFFFFFF: year 2106.
+        assert!(too_far_ahead(0xFFFF_FFFF * 1_000_000_000, wall));
+        assert!(too_far_ahead(u64::MAX, wall));
+        // Old time stamps are the aligner's business.
+        assert!(!too_far_ahead(0, wall));
+    }
+
+    #[test]
+    fn frame_idcode_reads_bytes_4_and_5() {
+        assert_eq!(
+            frame_idcode(&[0xAA, 0x01, 0, 20, 0x12, 0x34, 0]),
+            Some(0x1234)
+        );
+        assert_eq!(frame_idcode(&[0xAA, 0x01, 0, 20, 0x12]), None);
+        assert_eq!(frame_idcode(&[]), None);
+    }
+
+    #[test]
+    fn udp_sessions_resend_and_refresh_data_on() {
+        let ms = Duration::from_millis;
+        let (retry, refresh) = (ms(1_000), ms(5_000));
+        let resend = |configured, seen, since| udp_resend(configured, seen, since, retry, refresh);
+        assert_eq!(resend(false, false, ms(900)), None);
+        assert_eq!(resend(false, false, ms(1_001)), Some(Resend::Config));
+        assert_eq!(resend(true, false, ms(1_001)), Some(Resend::DataOn));
+        // Data flows: nothing before the refresh period, then "data on" again.
+        assert_eq!(resend(true, true, ms(1_001)), None);
+        assert_eq!(resend(true, true, ms(4_999)), None);
+        assert_eq!(resend(true, true, ms(5_001)), Some(Resend::Refresh));
+    }
+
+    #[test]
+    fn config_is_asked_again_on_a_stat_change_bit_edge_or_decode_errors() {
+        let mut watch = ConfigWatch::default();
+        assert!(!watch.data(false));
+        assert!(watch.data(true), "change announced");
+        assert!(!watch.data(true));
+        assert!(watch.data(false), "change done");
+        assert!(!watch.data(false));
+        for _ in 1..DECODE_ERRORS_BEFORE_CFG {
+            assert!(!watch.decode_error());
+        }
+        assert!(watch.decode_error());
+        // A good frame resets the run.
+        for _ in 1..DECODE_ERRORS_BEFORE_CFG {
+            assert!(!watch.decode_error());
+        }
+        assert!(!watch.data(false));
+        assert!(!watch.decode_error());
     }
 }

@@ -178,6 +178,7 @@ impl AlignerThread {
                             Accepted::Late => counters.late.inc(),
                             Accepted::Duplicate => counters.duplicates.inc(),
                             Accepted::Malformed => counters.decode_errors.inc(),
+                            Accepted::TimeJump => counters.time_jumps.inc(),
                         }
                     }
                 }
@@ -186,6 +187,32 @@ impl AlignerThread {
             }
             aligner.expire(now, &mut emit);
         }
+        self.finish();
+    }
+
+    /// At stop (the client threads have ended): the frames still queued go in, then
+    /// every pending row goes out, incomplete ones marked as usual.
+    fn finish(&mut self) {
+        let now = self.clock.monotonic();
+        let wall = self.clock.wall();
+        let Self {
+            aligner,
+            arrivals,
+            handoff,
+            notifier,
+            counters,
+            seq,
+            ..
+        } = self;
+        let mut emit = |row: &Row| emit_row(row, wall, handoff, notifier, counters, seq);
+        while let Ok(batch) = arrivals.try_recv() {
+            for arrival in &batch {
+                if aligner.insert(arrival, now, &mut emit) == Accepted::TimeJump {
+                    counters.time_jumps.inc();
+                }
+            }
+        }
+        aligner.flush(&mut emit);
     }
 }
 
@@ -241,6 +268,7 @@ mod tests {
             connect: None,
             idcode: 1,
             block: 1,
+            explicit_block: false,
             transport: Transport::Tcp,
             udp_bind: None,
             config: ConfigFrame::Cfg2,

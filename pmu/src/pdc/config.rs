@@ -49,7 +49,8 @@ pub struct PmuConfig {
     /// IDCODE sent in commands (the PMU's or the stream's IDCODE).
     pub idcode: u16,
     /// IDCODE of the PMU block to read in a multi-PMU stream (default: `idcode`, or the
-    /// first block when no block has it).
+    /// only block of a single-block stream when it has another IDCODE). A stream
+    /// without that block is a configuration mismatch.
     pub pmu: Option<u16>,
     /// How the PMU is reached.
     #[serde(default)]
@@ -116,7 +117,7 @@ pub struct PdcConfig {
     /// First wait before reconnecting; doubles up to `max_backoff`.
     #[serde(default = "default_backoff")]
     pub backoff: Duration,
-    /// Longest wait between connection attempts.
+    /// Longest wait between connection attempts (at most 10 minutes).
     #[serde(default = "default_max_backoff")]
     pub max_backoff: Duration,
     /// A connection that brings no data frame for this long is dropped and reopened.
@@ -142,6 +143,9 @@ pub struct PmuSpec {
     pub idcode: u16,
     /// IDCODE of the block to read.
     pub block: u16,
+    /// `pmu` was given: the stream must have a block with IDCODE `block` (else a
+    /// single-block stream is read whatever its block's IDCODE).
+    pub explicit_block: bool,
     /// How the PMU is reached.
     pub transport: Transport,
     /// Local UDP address.
@@ -291,6 +295,7 @@ impl PdcConfig {
                 connect: self.connect,
                 idcode,
                 block: self.pmu.unwrap_or(idcode),
+                explicit_block: self.pmu.is_some(),
                 transport,
                 udp_bind: self.udp_bind,
                 config: self.config.unwrap_or_default(),
@@ -327,6 +332,7 @@ impl PdcConfig {
                 connect: pmu.connect,
                 idcode: pmu.idcode,
                 block: pmu.pmu.unwrap_or(pmu.idcode),
+                explicit_block: pmu.pmu.is_some(),
                 transport: pmu.transport,
                 udp_bind: pmu.udp_bind,
                 config: pmu.config,

@@ -26,6 +26,11 @@ pub struct PdcCounters {
     pub(super) missing: Counter,
     pub(super) late: Counter,
     pub(super) duplicates: Counter,
+    pub(super) time_jumps: Counter,
+    pub(super) future_frames: Counter,
+    pub(super) foreign_frames: Counter,
+    pub(super) data_on_refreshes: Counter,
+    pub(super) cfg_refreshes: Counter,
     pub(super) per_pmu_missing: Vec<(&'static str, Counter)>,
 }
 
@@ -87,6 +92,11 @@ impl NodeCounters for PdcCounters {
             ("missing", self.missing.get()),
             ("late", self.late.get()),
             ("duplicates", self.duplicates.get()),
+            ("time_jumps", self.time_jumps.get()),
+            ("future_frames", self.future_frames.get()),
+            ("foreign_frames", self.foreign_frames.get()),
+            ("data_on_refreshes", self.data_on_refreshes.get()),
+            ("cfg_refreshes", self.cfg_refreshes.get()),
         ];
         all.extend(self.per_pmu_missing.iter().map(|(n, c)| (*n, c.get())));
         all

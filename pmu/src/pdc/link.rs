@@ -3,7 +3,7 @@
 use super::{PmuSpec, Transport};
 use crate::codec::FrameSplitter;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
 
 /// Where a frame came from.
@@ -31,8 +31,21 @@ pub enum Link {
     Udp(UdpSocket),
     /// TCP for commands and configuration, a local UDP socket for data.
     TcpUdp(TcpStream, FrameSplitter, UdpSocket),
-    /// A local UDP socket that only listens.
-    Listen(UdpSocket),
+    /// A local UDP socket that only listens; with `connect` given, datagrams from
+    /// another IP address are ignored and counted.
+    Listen {
+        /// The socket.
+        socket: UdpSocket,
+        /// The only source IP address accepted, if any.
+        source: Option<IpAddr>,
+        /// Datagrams ignored since the last [`Link::take_foreign`].
+        foreign: u64,
+    },
+}
+
+/// Whether a datagram from `from` is accepted when only `source` is (if any).
+fn source_accepted(source: Option<IpAddr>, from: SocketAddr) -> bool {
+    source.map_or(true, |ip| ip == from.ip())
 }
 
 fn bind_udp(bind: Option<SocketAddr>, remote: Option<SocketAddr>) -> std::io::Result<UdpSocket> {
@@ -82,7 +95,11 @@ impl Link {
             Transport::UdpListen => {
                 let socket = bind_udp(spec.udp_bind, None)?;
                 socket.set_read_timeout(Some(POLL))?;
-                Ok(Link::Listen(socket))
+                Ok(Link::Listen {
+                    socket,
+                    source: spec.connect.map(|c| c.ip()),
+                    foreign: 0,
+                })
             }
         }
     }
@@ -92,7 +109,7 @@ impl Link {
         match self {
             Link::Tcp(stream, _) | Link::TcpUdp(stream, _, _) => stream.write_all(bytes),
             Link::Udp(socket) => socket.send(bytes).map(|_| ()),
-            Link::Listen(_) => Ok(()),
+            Link::Listen { .. } => Ok(()),
         }
     }
 
@@ -102,11 +119,38 @@ impl Link {
         let mut buf = [0u8; MAX_FRAME];
         match self {
             Link::Tcp(stream, splitter) => read_tcp(stream, splitter, &mut buf, frames),
-            Link::Udp(socket) | Link::Listen(socket) => read_udp(socket, &mut buf, frames),
+            Link::Udp(socket) => read_udp(socket, &mut buf, frames),
+            Link::Listen {
+                socket,
+                source,
+                foreign,
+            } => match socket.recv_from(&mut buf) {
+                Ok((n, from)) if source_accepted(*source, from) => {
+                    frames.push((buf.get(..n).unwrap_or(&[]).to_vec(), Channel::Udp));
+                    Ok(())
+                }
+                Ok(_) => {
+                    *foreign += 1;
+                    Ok(())
+                }
+                Err(e) if quiet(e.kind()) || e.kind() == ErrorKind::ConnectionRefused => Ok(()),
+                Err(e) => Err(format!("receive: {e}")),
+            },
             Link::TcpUdp(stream, splitter, socket) => {
                 read_tcp(stream, splitter, &mut buf, frames)?;
                 read_udp(socket, &mut buf, frames)
             }
+        }
+    }
+}
+
+impl Link {
+    /// Datagrams ignored for their source address since the last call (`udp-listen`
+    /// with `connect`); `None` for other links.
+    pub fn take_foreign(&mut self) -> Option<u64> {
+        match self {
+            Link::Listen { foreign, .. } => Some(std::mem::take(foreign)),
+            _ => None,
         }
     }
 }
@@ -151,5 +195,47 @@ fn read_udp(
         // ICMP port unreachable: the PMU is not (yet) there; the request is retried.
         Err(e) if quiet(e.kind()) || e.kind() == ErrorKind::ConnectionRefused => Ok(()),
         Err(e) => Err(format!("receive: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_connect_address_is_heard_when_given() {
+        let pmu: SocketAddr = "192.0.2.7:4713".parse().unwrap();
+        let other: SocketAddr = "192.0.2.8:4713".parse().unwrap();
+        assert!(source_accepted(None, other));
+        assert!(source_accepted(
+            Some(pmu.ip()),
+            "192.0.2.7:9".parse().unwrap()
+        ));
+        assert!(!source_accepted(Some(pmu.ip()), other));
+    }
+
+    #[test]
+    fn a_listener_with_connect_ignores_other_sources() {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_read_timeout(Some(POLL)).unwrap();
+        let addr = socket.local_addr().unwrap();
+        let mut link = Link::Listen {
+            socket,
+            // Nothing on this machine sends from 192.0.2.1 (TEST-NET-1).
+            source: Some("192.0.2.1".parse().unwrap()),
+            foreign: 0,
+        };
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sender.send_to(b"frame", addr).unwrap();
+        let mut frames = Vec::new();
+        // The datagram is on loopback: it arrives within the read timeouts.
+        for _ in 0..50 {
+            link.receive(&mut frames).unwrap();
+            if link.take_foreign() == Some(1) {
+                assert!(frames.is_empty());
+                return;
+            }
+        }
+        panic!("the datagram was not counted as foreign");
     }
 }

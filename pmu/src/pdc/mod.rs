@@ -26,6 +26,9 @@ use gridhil_engine::signal::Signal;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// Largest `max_backoff`, ns (10 minutes).
+const MAX_BACKOFF: i64 = 600_000_000_000;
+
 impl NodeConfig for PdcConfig {
     fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
         self.specs()?;
@@ -37,6 +40,9 @@ impl NodeConfig for PdcConfig {
         }
         if self.backoff.0 <= 0 || self.max_backoff.0 < self.backoff.0 {
             return Err("`backoff` must be > 0 and ≤ `max_backoff`".into());
+        }
+        if self.max_backoff.0 > MAX_BACKOFF {
+            return Err("`max_backoff` must be at most 10min".into());
         }
         if self.silence.0 < 100_000_000 {
             return Err("`silence` must be at least 100ms".into());
@@ -283,6 +289,13 @@ transport = "udp-listen"
 udp_bind = "127.0.0.1:5000"
 idcode = 2"#,
                 "used by two connections",
+            ),
+            // Back-off longer than 10 minutes.
+            (
+                r#"idcode = 1
+connect = "127.0.0.1:1"
+max_backoff = "11min""#,
+                "max_backoff",
             ),
             // Zero wait window.
             (
