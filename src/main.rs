@@ -164,8 +164,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                     json,
                 },
         } => {
-            if period.as_nanos() <= 0 || duration.as_nanos() < period.as_nanos() {
-                bail!("--period must be positive and --duration at least one period");
+            if !(gridhil_rt::MIN_PERIOD_NS..=gridhil_rt::MAX_PHASE_NS).contains(&period.as_nanos())
+                || !(period.as_nanos()..=gridhil_rt::MAX_PHASE_NS).contains(&duration.as_nanos())
+            {
+                bail!("--period must be 1us to 60s and --duration from one period to 60s");
+            }
+            if cpu.is_none() && priority > 0 {
+                eprintln!(
+                    "note: the busy-loop phase spins at SCHED_FIFO {priority} on an unpinned thread; use --cpu to choose the CPU it may occupy"
+                );
             }
             if priority > 99 {
                 bail!("--priority must be 0 (default scheduler) to 99");

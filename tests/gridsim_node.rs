@@ -267,6 +267,10 @@ fn run_demo_real_time(dir: &Path, lookahead: &str) -> (usize, String) {
         log.to_str().unwrap(),
         "--set",
         &format!("nodes.grid.lookahead=\"{lookahead}\""),
+        // A log queue that holds the whole run: on a loaded machine the (non-real-time)
+        // log writer may fall behind, and a full queue drops rows by design.
+        "--set",
+        "engine.log.queue=65536",
     ]);
     let out = text(&output);
     assert!(output.status.success(), "{out}");

@@ -48,7 +48,9 @@ fn rt_probe_measures_every_period() {
         "{out}"
     );
 
-    let output = run(&["rt", "probe", "--period", "10ms", "--duration", "1ms"]);
-    assert!(!output.status.success());
-    assert!(text(&output).contains("--duration"), "{}", text(&output));
+    for bad in [["10ms", "1ms"], ["500ns", "1ms"], ["1ms", "2h"]] {
+        let output = run(&["rt", "probe", "--period", bad[0], "--duration", bad[1]]);
+        assert!(!output.status.success(), "{bad:?}");
+        assert!(text(&output).contains("--duration"), "{}", text(&output));
+    }
 }

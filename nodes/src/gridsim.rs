@@ -458,8 +458,10 @@ impl GridsimReader {
         Ok(())
     }
 
-    /// Lookahead: releases the rows whose instant has come, and between releases computes
-    /// steps up to `lookahead` ahead of the clock into the ring.
+    /// Lookahead: releases the rows whose instant has come and returns them at once (so
+    /// the path gets them on time); with nothing to release, computes steps up to
+    /// `lookahead` ahead of the clock into the ring, one step at a time, until a row is due.
+    /// `due()` asks for an immediate wake-up while computing is behind.
     fn read_ahead(
         &mut self,
         ring: &mut AheadRing,
@@ -475,7 +477,7 @@ impl GridsimReader {
                 self.emit(ctx, out, row.seq, row.sim_ns, row.values.iter().copied());
                 ring.pop();
             }
-            if out.is_full() || ring.is_full() || self.due_at(self.next) > now + self.lookahead {
+            if !out.is_empty() || ring.is_full() || self.due_at(self.next) > now + self.lookahead {
                 return Ok(());
             }
             let step = self.advance(ctx.clock)?;
@@ -672,17 +674,23 @@ mod tests {
         let mut rows = Vec::new();
         for &t in instants {
             clock.advance_to(t);
-            let mut out = Batch::with_capacity(16);
-            let mut ctx = ReadContext {
-                clock,
-                pool,
-                timeout: 0,
-            };
-            reader.read(&mut ctx, &mut out).unwrap();
-            rows.extend(out.as_slice().iter().map(|s| {
-                let bits = s.values().iter().map(|v| v.as_f64().to_bits()).collect();
-                (s.seq, s.ts_origin, bits)
-            }));
+            // As the engine does: read again while the reader says it is due.
+            for _ in 0..10_000 {
+                let mut out = Batch::with_capacity(16);
+                let mut ctx = ReadContext {
+                    clock,
+                    pool,
+                    timeout: 0,
+                };
+                reader.read(&mut ctx, &mut out).unwrap();
+                rows.extend(out.as_slice().iter().map(|s| {
+                    let bits = s.values().iter().map(|v| v.as_f64().to_bits()).collect();
+                    (s.seq, s.ts_origin, bits)
+                }));
+                if !matches!(reader.due(), Due::At(due) if due <= t) {
+                    break;
+                }
+            }
         }
         rows
     }
@@ -708,7 +716,8 @@ mod tests {
         let (mut reader_b, io_b, clock_b, pool_b) = build_reader(&ahead);
         let a = read_at(reader_a.as_mut(), &clock_a, &pool_a, &instants);
         let b = read_at(reader_b.as_mut(), &clock_b, &pool_b, &[0]);
-        // At 0 only the initial state is released, while 1 ms is computed ahead.
+        // At 0 only the initial state is released (returned at once), then 1 ms is
+        // computed ahead.
         assert_eq!(b.len(), 1);
         assert_eq!(reader_b.due(), Due::At(100_000), "next release");
         let b: Vec<_> = b
@@ -723,6 +732,35 @@ mod tests {
         assert_eq!(a.len(), 28);
         assert_eq!(a, b, "same rows, same instants, same values");
         assert_eq!(counter(&io_b, "late_steps"), 0);
+    }
+
+    #[test]
+    fn lookahead_returns_due_rows_before_computing_more() {
+        let text = "model = \"feeder10.toml\"\ndecimation = 2\noutputs = [\"mv0.va\"]\nlookahead = \"1ms\"\n";
+        let config = prepared(text).unwrap();
+        let (mut reader, io, clock, pool) = build_reader(&config);
+        read_at(reader.as_mut(), &clock, &pool, &[0]);
+        let steps = counter(&io, "sim_steps");
+        assert_eq!(steps, 20, "1 ms computed ahead");
+        // A 5 ms stall: the first read hands over the 10 rows already computed, at once.
+        clock.advance_to(5_000_000);
+        let mut out = Batch::with_capacity(64);
+        let mut ctx = ReadContext {
+            clock: clock.as_ref(),
+            pool: &pool,
+            timeout: 0,
+        };
+        reader.read(&mut ctx, &mut out).unwrap();
+        assert_eq!(out.len(), 10);
+        assert_eq!(
+            counter(&io, "sim_steps"),
+            steps,
+            "nothing computed before returning"
+        );
+        assert!(
+            matches!(reader.due(), Due::At(t) if t <= 5_000_000),
+            "wakes again at once"
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ pub use cpu_list::{format_cpu_list, parse_cpu_list, MAX_CPU_INDEX};
 pub use cpus::{cpu_exists, online_cpu_list, online_cpus};
 pub use error::RtError;
 pub use memory::{lock_memory, unlock_memory};
-pub use probe::{probe, render_probe, ProbeReport, ProbeSettings, Spread, STALL_THRESHOLDS_NS};
+pub use probe::{
+    probe, render_probe, ProbeReport, ProbeSettings, Spread, MAX_PHASE_NS, MIN_PERIOD_NS,
+    STALL_THRESHOLDS_NS,
+};
 pub use render::render_text;
 pub use sys::{current_thread_affinity, current_timer_slack_ns};
 pub use thread::{apply_to_current_thread, ThreadRt, ThreadRtOutcome};

@@ -87,6 +87,11 @@ pub struct ProbeReport {
     pub steal_ns: Option<u64>,
 }
 
+/// Shortest period probed.
+pub const MIN_PERIOD_NS: i64 = 1_000;
+/// Longest phase (the timer phase keeps one latency per period in memory).
+pub const MAX_PHASE_NS: i64 = 60_000_000_000;
+
 /// Thresholds of [`ProbeReport::stalls_over`].
 pub const STALL_THRESHOLDS_NS: [i64; 5] = [20_000, 50_000, 200_000, 1_000_000, 5_000_000];
 
@@ -137,6 +142,14 @@ fn steal_ns() -> Option<u64> {
 /// Runs the probe on a new thread (so the caller's scheduling is left alone) and returns
 /// its report. Takes about `2 × phase_ns`.
 pub fn probe(settings: &ProbeSettings) -> std::io::Result<ProbeReport> {
+    if !(MIN_PERIOD_NS..=MAX_PHASE_NS).contains(&settings.period_ns)
+        || !(settings.period_ns..=MAX_PHASE_NS).contains(&settings.phase_ns)
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the period must be 1 us to 60 s and each phase one period to 60 s",
+        ));
+    }
     let settings = settings.clone();
     std::thread::Builder::new()
         .name("gridhil-probe".into())
@@ -160,8 +173,8 @@ fn probe_on_this_thread(settings: &ProbeSettings) -> ProbeReport {
         Some(Ok(())) => settings.cpu,
         _ => None,
     };
-    let period = settings.period_ns.max(1_000);
-    let phase = settings.phase_ns.max(period);
+    let period = settings.period_ns;
+    let phase = settings.phase_ns;
     let steal_before = steal_ns();
 
     // Timer phase.

@@ -21,8 +21,9 @@ use std::thread::JoinHandle;
 const CHUNKS: usize = 64;
 /// Smallest chunk size.
 const MIN_CHUNK_BYTES: usize = 64 * 1024;
-/// Longest text of one number (`{}` of an f64 or i64) and its comma.
-const MAX_NUMBER_BYTES: usize = 32;
+/// Longest text of one number and its comma: `{}` of an f64 never uses an exponent, so
+/// `-4.9e-324` takes 327 characters (an i64 at most 20).
+const MAX_NUMBER_BYTES: usize = 330;
 /// A chunk with lines older than this goes to the writer thread even if not full.
 const MAX_CHUNK_AGE_NS: Nanos = 100_000_000;
 
@@ -213,7 +214,8 @@ impl Drop for Record {
 }
 
 /// The writer thread: writes filled chunks in order and returns them to the free list;
-/// after the stop flag, writes what is left and syncs the file.
+/// after the stop flag, writes what is left (the file is closed, not synced, when the
+/// thread ends).
 fn write_chunks(shared: &Shared, mut file: File) -> std::io::Result<()> {
     loop {
         let stopping = shared.stop.load(Ordering::Acquire);
@@ -272,6 +274,41 @@ mod tests {
         assert_eq!(lines[20_000], "19999,19999,0,9999.5,-19999");
         let snapshot = counters.snapshot();
         assert_eq!(snapshot, vec![("rows", 20_000), ("lost", 0)]);
+    }
+
+    #[test]
+    fn extreme_values_fit_their_line_without_allocating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let (mut record, _) =
+            Record::start(path.clone(), "seq,ts_origin,ts_received,a,b,c", 3).unwrap();
+        let clock = VirtualClock::new(0);
+        let pool = SamplePool::new(4, 4);
+        let capacity = record.current.as_ref().map(Vec::capacity).unwrap();
+        let extremes = [-f64::MIN_POSITIVE / 4.0e15, -f64::MAX, f64::MIN_POSITIVE];
+        for seq in 0..1000u64 {
+            let mut sample = pool.alloc().unwrap();
+            sample.seq = seq;
+            sample.ts_origin = i64::MIN;
+            sample.ts_received = i64::MIN;
+            for v in extremes {
+                let _ = sample.push(Value::F64(v));
+            }
+            let ctx = WriteContext { clock: &clock };
+            record.write(std::slice::from_ref(&sample), &ctx).unwrap();
+            let chunk = record.current.as_ref().map_or(capacity, Vec::capacity);
+            assert_eq!(chunk, capacity, "a chunk never grows (line {seq})");
+        }
+        record.stop().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let last = text.lines().last().unwrap();
+        let values: Vec<f64> = last
+            .split(',')
+            .skip(3)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(values, extremes, "round trip");
+        assert_eq!(text.lines().count(), 1001);
     }
 
     #[test]
