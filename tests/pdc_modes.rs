@@ -9,6 +9,7 @@
 mod common;
 
 use common::{gridhil, node_counter, read_path, repo, text, write_config, PathLog};
+use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -56,6 +57,7 @@ os._exit(0)
 /// in `tcp-udp` mode commands and CFG-2 go over a TCP server on PORT and data frames to
 /// UDP port DATA_PORT; in `spont` mode nothing is listened to: data frames go to UDP
 /// port DATA_PORT from the start, with the CFG-2 in-band before every 50th.
+/// Prints "ready" once its sockets are open.
 /// Arguments: MODE PORT DURATION [DATA_PORT].
 const FRAME_PMU: &str = r#"
 import sys, socket, select, time
@@ -88,6 +90,7 @@ t0 = int(time.time())
 stop = time.time() + duration
 k = 0
 next_t = time.time()
+print("ready", flush=True)
 def command(msg, reply):
     global sending, ignored, ignored_start
     cmd = CommandFrame.convert2frame(msg).get_command()
@@ -390,14 +393,25 @@ in = ["pdc"]
         ),
     );
     let mut pmu = Command::new(&python);
-    pmu.arg(&script).args([mode, &port.to_string(), "4.5"]);
+    // It runs longer than the node (and is stopped after it): a slow start of either
+    // cannot leave the node without data.
+    pmu.arg(&script).args([mode, &port.to_string(), "20"]);
     if let Some(data_port) = data_port {
         pmu.arg(data_port.to_string());
     }
-    let mut pmu = pmu.spawn().expect("run the frame-class PMU");
-    std::thread::sleep(Duration::from_millis(300));
+    let mut pmu = pmu
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run the frame-class PMU");
+    // Its sockets are open once it says so.
+    let mut ready = String::new();
+    BufReader::new(pmu.stdout.take().expect("PMU stdout"))
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "ready", "the frame-class PMU did not start");
     let log = dir.path().join("pdc.h5");
-    let output = start_run(&config, "3s", &log).wait_with_output().unwrap();
+    let output = start_run(&config, "4s", &log).wait_with_output().unwrap();
+    let _ = pmu.kill();
     let _ = pmu.wait();
     let out = text(&output);
     assert!(output.status.success(), "{out}");
@@ -409,7 +423,8 @@ in = ["pdc"]
         assert!(node_counter(&log, "pdc", "data_on_retries") >= 1, "{out}");
     }
     let path = read_path(&log, "pdc");
-    assert!(path.seq.len() >= 20, "{} rows\n{out}", path.seq.len());
+    // 4 s at 50 frames/s, less the start and the retries (200 ms each): far more.
+    assert!(path.seq.len() >= 10, "{} rows\n{out}", path.seq.len());
     let stat = column(&path, "stat");
     for row in &path.values {
         assert_ieee_sample(&path, row, "");
@@ -551,8 +566,10 @@ in = ["listen"]
             );
             assert!((row[freq] - 50.0).abs() < 0.01, "{name}: {row:?}");
         }
+        // A datagram may be dropped on a loaded machine: steps of whole 20 ms.
         for pair in path.ts_origin.windows(2) {
-            assert_eq!(pair[1] - pair[0], 20_000_000, "{name}: 20 ms steps");
+            let step = pair[1] - pair[0];
+            assert!(step > 0 && step % 20_000_000 == 0, "{name}: step {step}");
         }
     }
     // The listening node sent no command, so data came from the UDP stream only.
@@ -698,8 +715,11 @@ in = ["tcpudp"]
                 assert!(row[column(&path, stat)] >= 0.0, "{node}.{stat}: {row:?}");
             }
         }
+        // A datagram may be dropped (and a frame skipped by a loaded server): steps of
+        // whole 20 ms.
         for pair in path.ts_origin.windows(2) {
-            assert_eq!(pair[1] - pair[0], 20_000_000, "{node}: 20 ms steps");
+            let step = pair[1] - pair[0];
+            assert!(step > 0 && step % 20_000_000 == 0, "{node}: step {step}");
         }
     };
     check(
