@@ -45,7 +45,7 @@ pub enum Link {
 
 /// Whether a datagram from `from` is accepted when only `source` is (if any).
 fn source_accepted(source: Option<IpAddr>, from: SocketAddr) -> bool {
-    source.map_or(true, |ip| ip == from.ip())
+    source.is_none_or(|ip| ip == from.ip())
 }
 
 fn bind_udp(bind: Option<SocketAddr>, remote: Option<SocketAddr>) -> std::io::Result<UdpSocket> {
