@@ -56,7 +56,9 @@ os._exit(0)
 /// (the PDC must send them again);
 /// in `tcp-udp` mode commands and CFG-2 go over a TCP server on PORT and data frames to
 /// UDP port DATA_PORT; in `spont` mode nothing is listened to: data frames go to UDP
-/// port DATA_PORT from the start, with the CFG-2 in-band before every 50th.
+/// port DATA_PORT from the start, with the CFG-2 in-band before every 50th, and before
+/// every 10th a frame of another stream (IDCODE 999, VA = 1000) with the same time
+/// stamp, which the PDC must ignore.
 /// Prints "ready" once its sockets are open.
 /// Arguments: MODE PORT DURATION [DATA_PORT].
 const FRAME_PMU: &str = r#"
@@ -72,6 +74,9 @@ cfg = ConfigFrame2(1411, 1000000, 1, "UDP PMU", 1411, (False, False, True, False
 data = DataFrame(1411, ("ok", True, "timestamp", False, False, False, 0, "<10", 0),
                  [(14635, 0), (-7318, -12676), (-7318, 12675), (1092, 0)], 2500, 0,
                  [100, 1000, 10000], [0x3c12], cfg)
+foreign = DataFrame(999, ("ok", True, "timestamp", False, False, False, 0, "<10", 0),
+                    [(1000, 0), (-7318, -12676), (-7318, 12675), (1092, 0)], 2500, 0,
+                    [100, 1000, 10000], [0x3c12], cfg)
 udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 if mode == "udp":
     udp.bind(("127.0.0.1", port))
@@ -130,6 +135,10 @@ while time.time() < stop:
         if sending:
             if mode == "spont" and k % 50 == 0:
                 udp.sendto(cfg.convert2bytes(), data_to)
+            if mode == "spont" and k % 10 == 0:
+                foreign.set_soc(t0 + k // 50)
+                foreign.set_frasec((k % 50) * 20000)
+                udp.sendto(foreign.convert2bytes(), data_to)
             data.set_soc(t0 + k // 50)
             data.set_frasec((k % 50) * 20000)
             udp.sendto(data.convert2bytes(), peer if mode == "udp" else data_to)
@@ -421,6 +430,10 @@ in = ["pdc"]
         // The PMU ignored the first CFG-2 request and the first "data on".
         assert!(node_counter(&log, "pdc", "cfg_retries") >= 1, "{out}");
         assert!(node_counter(&log, "pdc", "data_on_retries") >= 1, "{out}");
+    }
+    if mode == "spont" {
+        // The other stream's frames were ignored (their VA would fail the checks below).
+        assert!(node_counter(&log, "pdc", "foreign_frames") >= 1, "{out}");
     }
     let path = read_path(&log, "pdc");
     // 4 s at 50 frames/s, less the start and the retries (200 ms each): far more.
