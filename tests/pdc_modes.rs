@@ -522,6 +522,7 @@ connect = "127.0.0.1:{tcp}"
 idcode = 1
 config = "cfg3"
 backoff = "50ms"
+max_backoff = "200ms"
 {phasors}
 
 [nodes.listen]
@@ -531,6 +532,7 @@ udp_bind = "127.0.0.1:{udp}"
 connect = "127.0.0.1:{tcp}"
 idcode = 1
 backoff = "50ms"
+max_backoff = "200ms"
 {phasors}
 
 [[paths]]
@@ -631,6 +633,7 @@ fn pdc_reads_the_multi_pmu_stream_of_pmu_server() {
 [nodes.tcp]
 type = "pdc"
 backoff = "50ms"
+max_backoff = "200ms"
 
 [[nodes.tcp.pmus]]
 name = "v"
@@ -661,6 +664,7 @@ idcode = 10
 pmu = 13
 retry = "200ms"
 backoff = "50ms"
+max_backoff = "200ms"
 phasors = ["v1", "i1"]
 stat = "stat"
 
@@ -672,6 +676,7 @@ udp_bind = "127.0.0.1:{data}"
 idcode = 10
 pmu = 12
 backoff = "50ms"
+max_backoff = "200ms"
 phasors = ["ia", "ib", "ic", "i1"]
 stat = "stat"
 
@@ -812,6 +817,8 @@ fn pdc_multi_example_reads_two_pmu_servers() {
         ])
         // A wide window: two separate processes on a busy machine.
         .args(["--set", "nodes.pdc.wait=\"500ms\""])
+        // Retry often: the servers may start slowly on a busy machine.
+        .args(["--set", "nodes.pdc.max_backoff=\"200ms\""])
         .output()
         .expect("run the pdc-multi example");
     let servers = [server1, server2].map(|s| text(&s.wait_with_output().unwrap()));
