@@ -21,7 +21,7 @@ mod peers;
 mod ring;
 mod writer;
 
-use crate::codec::{Config, DataFormat, NominalFrequency};
+use crate::codec::{Config, Config3, DataFormat, NominalFrequency, MAX_FRAME_LEN};
 use gridhil_engine::node::{BuildContext, NodeConfig, NodeCounters, NodeError, NodeIo, Resource};
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::Counter;
@@ -148,8 +148,9 @@ pub struct PmuServerConfig {
     #[serde(default)]
     pub tcp_udp_data: UdpDataTarget,
     /// Seconds after which a commanded UDP peer that has sent nothing is forgotten
-    /// (0: kept until "data off").
-    #[serde(default)]
+    /// (default 60; a PDC must repeat "data on" or any command within it; 0: kept
+    /// until "data off").
+    #[serde(default = "default_udp_peer_timeout")]
     pub udp_peer_timeout: f64,
     /// Number formats of the data frames.
     #[serde(default)]
@@ -173,6 +174,10 @@ pub struct PmuServerConfig {
     /// Bytes kept per TCP client that reads too slowly before it is disconnected.
     #[serde(default = "default_client_buffer")]
     pub client_buffer: usize,
+    /// Most TCP clients (commanded and TCP-config/UDP-data together) served at once;
+    /// further connections are closed at once and counted in `clients_refused`.
+    #[serde(default = "default_max_clients")]
+    pub max_clients: usize,
     #[serde(skip)]
     input_signals: Vec<Signal>,
 }
@@ -186,6 +191,15 @@ fn default_queue() -> usize {
 fn default_client_buffer() -> usize {
     1 << 20
 }
+fn default_max_clients() -> usize {
+    32
+}
+fn default_udp_peer_timeout() -> f64 {
+    60.0
+}
+
+/// Most bytes the queue of data frames towards the network thread may take.
+const MAX_QUEUE_BYTES: usize = 256 << 20;
 
 /// Counters of a `pmu-server` node.
 #[derive(Debug, Default)]
@@ -195,7 +209,9 @@ pub struct PmuServerCounters {
     queue_full: Counter,
     clients_accepted: Counter,
     clients_dropped: Counter,
+    clients_refused: Counter,
     commands: Counter,
+    foreign_idcode_commands: Counter,
     bad_commands: Counter,
     tcp_frames_sent: Counter,
     udp_frames_sent: Counter,
@@ -213,7 +229,12 @@ impl NodeCounters for PmuServerCounters {
             ("queue_full", self.queue_full.get()),
             ("clients_accepted", self.clients_accepted.get()),
             ("clients_dropped", self.clients_dropped.get()),
+            ("clients_refused", self.clients_refused.get()),
             ("commands", self.commands.get()),
+            (
+                "foreign_idcode_commands",
+                self.foreign_idcode_commands.get(),
+            ),
             ("bad_commands", self.bad_commands.get()),
             ("tcp_frames_sent", self.tcp_frames_sent.get()),
             ("udp_frames_sent", self.udp_frames_sent.get()),
@@ -281,7 +302,46 @@ impl PmuServerConfig {
             )?);
             maps.push(map);
         }
-        Ok((Config::new(1_000_000, self.data_rate()?, pmus), maps))
+        let config = Config::new(1_000_000, self.data_rate()?, pmus);
+        self.check_frame_sizes(&config)?;
+        Ok((config, maps))
+    }
+
+    /// Every frame the stream sends must fit in 65 535 bytes (FRAMESIZE is 16 bits), and
+    /// the queue of data frames must stay reasonably small.
+    fn check_frame_sizes(&self, config: &Config) -> Result<(), String> {
+        let phasors: usize = config.pmus.iter().map(|p| p.phasors.len()).sum();
+        let shape = || {
+            format!(
+                "{} PMU block(s), {phasors} phasor(s) in all",
+                config.pmus.len()
+            )
+        };
+        let frames = [
+            ("CFG-2", config.buffer_len()),
+            ("CFG-3", Config3::from_config(config).buffer_len()),
+            ("data frame", config.layout().frame_len()),
+        ];
+        for (what, len) in frames {
+            if len > MAX_FRAME_LEN {
+                return Err(format!(
+                    "the {what} of this stream would be {len} bytes, more than the \
+                     {MAX_FRAME_LEN} a C37.118 frame can have ({}): use fewer PMU blocks \
+                     or fewer signals per block",
+                    shape()
+                ));
+            }
+        }
+        let frame_len = config.layout().frame_len();
+        if self.queue.saturating_mul(frame_len) > MAX_QUEUE_BYTES {
+            return Err(format!(
+                "`queue` × data frame length = {} × {frame_len} bytes exceeds {} MiB: \
+                 lower `queue`",
+                self.queue,
+                MAX_QUEUE_BYTES >> 20
+            ));
+        }
+        Ok(())
     }
 
     fn check_station(what: &str, station: &str) -> Result<(), String> {
@@ -383,6 +443,9 @@ impl NodeConfig for PmuServerConfig {
         if self.client_buffer < 65_536 {
             return Err("`client_buffer` must be at least 65536 bytes".into());
         }
+        if self.max_clients == 0 || self.max_clients > 1024 {
+            return Err("`max_clients` must be 1–1024".into());
+        }
         self.nominal()?;
         self.data_rate()?;
         Ok(())
@@ -436,6 +499,7 @@ impl NodeConfig for PmuServerConfig {
                 config,
                 header,
                 client_buffer: self.client_buffer,
+                max_clients: self.max_clients,
             },
             Arc::clone(&ring),
             Arc::clone(&counters),
@@ -591,5 +655,66 @@ pmus = [
             .contains("station"));
         let c = parse("station = \"S\"\ntcp = \"127.0.0.1:4712\"\ntcp_udp = \"127.0.0.1:4714\"\nudp_listen = \"127.0.0.1:4713\"").unwrap();
         assert_eq!(c.resources().len(), 3);
+    }
+
+    #[test]
+    fn limits_have_safe_defaults() {
+        let c = parse("station = \"S\"\nudp_listen = \"127.0.0.1:0\"").unwrap();
+        assert_eq!(c.udp_peer_timeout, 60.0);
+        assert_eq!(c.max_clients, 32);
+        let c =
+            parse("station = \"S\"\nudp_listen = \"127.0.0.1:0\"\nudp_peer_timeout = 0").unwrap();
+        assert_eq!(c.udp_peer_timeout, 0.0);
+        assert!(
+            parse("station = \"S\"\ntcp = \"127.0.0.1:0\"\nmax_clients = 0")
+                .unwrap_err()
+                .contains("max_clients")
+        );
+    }
+
+    fn phasors(n: usize) -> Vec<Signal> {
+        (0..n)
+            .map(|k| Signal::new(&format!("v{k}"), "V", SignalType::Complex))
+            .collect()
+    }
+
+    #[test]
+    fn frames_over_65535_bytes_are_refused() {
+        // Four blocks of 1 000 phasors: 20 bytes of CFG-2 each, 80 kB in all.
+        let blocks: Vec<String> = (0..4)
+            .map(|b| {
+                let names: Vec<String> = (0..1000)
+                    .map(|k| format!("\"v{}\"", b * 1000 + k))
+                    .collect();
+                format!(
+                    "{{ idcode = {}, station = \"B{b}\", signals = [{}] }}",
+                    b + 1,
+                    names.join(", ")
+                )
+            })
+            .collect();
+        let mut c = parse(&format!(
+            "tcp = \"127.0.0.1:0\"\npmus = [{}]",
+            blocks.join(", ")
+        ))
+        .unwrap();
+        let e = c.connect_input(&phasors(4_000)).unwrap_err();
+        assert!(
+            e.contains("CFG-2")
+                && e.contains("4 PMU block(s), 4000 phasor(s)")
+                && e.contains("65535"),
+            "{e}"
+        );
+        let mut c = parse("station = \"S\"\ntcp = \"127.0.0.1:0\"").unwrap();
+        c.connect_input(&phasors(1_000)).unwrap();
+    }
+
+    #[test]
+    fn the_frame_queue_is_bounded_in_bytes() {
+        let mut c = parse("station = \"S\"\ntcp = \"127.0.0.1:0\"\nqueue = 65536").unwrap();
+        c.connect_input(&signals()).unwrap();
+        // 1 000 float phasors: 8 kB data frames, × 65 536 = 512 MiB.
+        let e = c.connect_input(&phasors(1_000)).unwrap_err();
+        assert!(e.contains("`queue`") && e.contains("256 MiB"), "{e}");
     }
 }
