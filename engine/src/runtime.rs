@@ -1041,6 +1041,10 @@ const PROBLEM_COUNTERS: &[&str] = &[
     "loop_dropped",
     "crc_errors",
     "lost",
+    "foreign_frames",
+    "future_frames",
+    "time_jumps",
+    "clients_refused",
 ];
 
 /// Turns increases of problem counters into rate-limited warnings.
