@@ -674,7 +674,7 @@ pmus = [
 
     fn phasors(n: usize) -> Vec<Signal> {
         (0..n)
-            .map(|k| Signal::new(&format!("v{k}"), "V", SignalType::Complex))
+            .map(|k| Signal::new(format!("v{k}"), "V", SignalType::Complex))
             .collect()
     }
 
