@@ -4,7 +4,7 @@
 //!   preallocated buffer taken from a lock-free pool and queues it ([`ring`]); it never
 //!   blocks, allocates or does I/O.
 //! * A **network thread** ([`network`]) serves TCP clients (commanded: data frames only
-//!   after "data on", CFG-1/2/3 and the header frame on request, any number of clients),
+//!   after "data on", CFG-1/2/3 and the header frame on request, up to `max_clients`),
 //!   commanded UDP peers (the same commands by datagram, answered to the sender),
 //!   TCP-config/UDP-data clients (commands over TCP, data frames by UDP to the client's
 //!   address) and sends every data frame spontaneously to a UDP destination.
