@@ -458,16 +458,19 @@ impl GridsimReader {
         Ok(())
     }
 
-    /// Lookahead: releases the rows whose instant has come and returns them at once (so
-    /// the path gets them on time); with nothing to release, computes steps up to
-    /// `lookahead` ahead of the clock into the ring, one step at a time, until a row is due.
-    /// `due()` asks for an immediate wake-up while computing is behind.
+    /// Lookahead: releases the rows whose instant has come; computes steps up to
+    /// `lookahead` ahead of the clock into the ring, checking for due rows after every
+    /// step. Once this call has released rows it computes at most two output periods of
+    /// steps more (catching up at twice real time) and returns, so released rows reach
+    /// the path within a few steps' compute time; with nothing released it computes until
+    /// a row is due or the lookahead is full.
     fn read_ahead(
         &mut self,
         ring: &mut AheadRing,
         ctx: &ReadContext<'_>,
         out: &mut Batch,
     ) -> Result<(), NodeError> {
+        let mut budget = self.decimation.saturating_mul(2);
         loop {
             let now = ctx.clock.monotonic();
             while let Some(row) = ring.front() {
@@ -477,8 +480,14 @@ impl GridsimReader {
                 self.emit(ctx, out, row.seq, row.sim_ns, row.values.iter().copied());
                 ring.pop();
             }
-            if !out.is_empty() || ring.is_full() || self.due_at(self.next) > now + self.lookahead {
+            if out.is_full() || ring.is_full() || self.due_at(self.next) > now + self.lookahead {
                 return Ok(());
+            }
+            if !out.is_empty() {
+                if budget == 0 {
+                    return Ok(());
+                }
+                budget -= 1;
             }
             let step = self.advance(ctx.clock)?;
             if self.emits(step) {
@@ -497,9 +506,9 @@ impl NodeReader for GridsimReader {
             return Due::At(step_due);
         };
         let release = ring.front().map(|row| self.start + row.sim_ns);
-        // Computing needs no wake-up of its own until half the lookahead is used up:
-        // the release wake-ups refill it.
-        let compute = (!ring.is_full()).then(|| step_due - self.lookahead / 2);
+        // The release wake-ups keep the lookahead filled; computing needs a wake-up of its
+        // own only when less than a quarter of it is left (after a long stall, at start).
+        let compute = (!ring.is_full()).then(|| step_due - self.lookahead / 4);
         match (release, compute) {
             (Some(r), Some(c)) => Due::At(r.min(c)),
             (Some(t), None) | (None, Some(t)) => Due::At(t),
@@ -742,7 +751,7 @@ mod tests {
         read_at(reader.as_mut(), &clock, &pool, &[0]);
         let steps = counter(&io, "sim_steps");
         assert_eq!(steps, 20, "1 ms computed ahead");
-        // A 5 ms stall: the first read hands over the 10 rows already computed, at once.
+        // A 5 ms stall: the first read hands over the rows already computed at once.
         clock.advance_to(5_000_000);
         let mut out = Batch::with_capacity(64);
         let mut ctx = ReadContext {
@@ -751,11 +760,13 @@ mod tests {
             timeout: 0,
         };
         reader.read(&mut ctx, &mut out).unwrap();
-        assert_eq!(out.len(), 10);
+        // The 10 rows computed before the stall, and the 2 rows of the 4 steps computed
+        // after releasing (both already due), then it returns.
+        assert_eq!(out.len(), 12);
         assert_eq!(
             counter(&io, "sim_steps"),
-            steps,
-            "nothing computed before returning"
+            steps + 4,
+            "two output periods of steps computed after releasing, then returned"
         );
         assert!(
             matches!(reader.due(), Due::At(t) if t <= 5_000_000),
