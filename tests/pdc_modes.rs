@@ -8,9 +8,11 @@
 
 mod common;
 
-use common::{gridhil, node_counter, read_path, repo, text, write_config, PathLog};
+use common::{
+    free_tcp_port, free_udp_port, gridhil, node_counter, read_path, repo, spawn_pmu_server_example,
+    text, write_config, PathLog,
+};
 use std::io::{BufRead, BufReader};
-use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -155,22 +157,6 @@ fn python() -> Option<PathBuf> {
     }
 }
 
-fn free_tcp() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn free_udp() -> u16 {
-    UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Counter `name` from the run summary.
 fn counter(output: &str, name: &str) -> u64 {
     output
@@ -233,7 +219,7 @@ fn two_pmus_aligned_with_the_missing_one_marked() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("pmu.py");
     std::fs::write(&script, PYPMU_PMU).unwrap();
-    let (port_a, port_b) = (free_tcp(), free_tcp());
+    let (port_a, port_b) = (free_tcp_port(), free_tcp_port());
     let config = write_config(
         dir.path(),
         "pdc.toml",
@@ -454,7 +440,7 @@ fn pdc_over_udp_asks_again_and_reads_data() {
     if python().is_none() {
         return;
     }
-    let port = free_udp();
+    let port = free_udp_port();
     pdc_reads_frame_pmu("udp", "", port, None);
 }
 
@@ -463,7 +449,7 @@ fn pdc_over_tcp_with_udp_data() {
     if python().is_none() {
         return;
     }
-    let (port, data_port) = (free_tcp(), free_udp());
+    let (port, data_port) = (free_tcp_port(), free_udp_port());
     let path = pdc_reads_frame_pmu(
         "tcp-udp",
         &format!(r#"udp_bind = "127.0.0.1:{data_port}""#),
@@ -484,7 +470,7 @@ fn pdc_listens_to_spontaneous_udp_with_in_band_cfg() {
     if python().is_none() {
         return;
     }
-    let data_port = free_udp();
+    let data_port = free_udp_port();
     pdc_reads_frame_pmu(
         "spont",
         &format!(r#"udp_bind = "127.0.0.1:{data_port}""#),
@@ -498,18 +484,8 @@ fn pdc_listens_to_spontaneous_udp_with_in_band_cfg() {
 #[test]
 fn pdc_reads_pmu_server_with_cfg3_and_udp_listen() {
     let dir = tempfile::tempdir().unwrap();
-    let (tcp, udp) = (free_tcp(), free_udp());
-    let server = gridhil()
-        .arg("run")
-        .arg(repo("examples/pmu-server.toml"))
-        .args(["--duration", "6s", "--set"])
-        .arg(format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\""))
-        .arg("--set")
-        .arg(format!("nodes.pmu.udp=\"127.0.0.1:{udp}\""))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the pmu-server example");
+    let (tcp, udp) = (free_tcp_port(), free_udp_port());
+    let server = spawn_pmu_server_example(tcp, udp, "6s");
     let phasors = r#"phasors = ["va", "vb", "vc", "ia", "ib", "ic", "v1", "i1"]"#;
     let config = write_config(
         dir.path(),
@@ -606,7 +582,12 @@ fn pdc_examples_check() {
 #[test]
 fn pdc_reads_the_multi_pmu_stream_of_pmu_server() {
     let dir = tempfile::tempdir().unwrap();
-    let (tcp, udp_listen, tcp_udp, data) = (free_tcp(), free_udp(), free_tcp(), free_udp());
+    let (tcp, udp_listen, tcp_udp, data) = (
+        free_tcp_port(),
+        free_udp_port(),
+        free_tcp_port(),
+        free_udp_port(),
+    );
     let server = gridhil()
         .arg("run")
         .arg(repo("examples/pmu-server-multi.toml"))
@@ -790,7 +771,7 @@ fn pdc_multi_example_reads_two_pmu_servers() {
             .args(["--set", &format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\"")])
             .args([
                 "--set",
-                &format!("nodes.pmu.udp=\"127.0.0.1:{}\"", free_udp()),
+                &format!("nodes.pmu.udp=\"127.0.0.1:{}\"", free_udp_port()),
             ])
             .args(["--set", &format!("nodes.pmu.idcode={idcode}")])
             .stdout(Stdio::piped())
@@ -798,7 +779,7 @@ fn pdc_multi_example_reads_two_pmu_servers() {
             .spawn()
             .expect("start the pmu-server example")
     };
-    let (tcp1, tcp2) = (free_tcp(), free_tcp());
+    let (tcp1, tcp2) = (free_tcp_port(), free_tcp_port());
     let (server1, server2) = (server(1, tcp1), server(2, tcp2));
     std::thread::sleep(Duration::from_millis(300));
     let log = dir.path().join("pdc.h5");

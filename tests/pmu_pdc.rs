@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{gridhil, read_path, repo, text, write_config};
+use common::{
+    free_tcp_port, gridhil, read_path, repo, spawn_pmu_server_example, text, write_config,
+};
 use std::net::{Ipv4Addr, TcpListener};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -148,25 +150,8 @@ fn pdc_example_checks() {
 #[test]
 fn pdc_example_reads_pmu_server_example() {
     let dir = tempfile::tempdir().unwrap();
-    let free = || {
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
-    let (tcp, udp) = (free(), free());
-    let server = gridhil()
-        .arg("run")
-        .arg(repo("examples/pmu-server.toml"))
-        .args(["--duration", "6s", "--set"])
-        .arg(format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\""))
-        .arg("--set")
-        .arg(format!("nodes.pmu.udp=\"127.0.0.1:{udp}\""))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the pmu-server example");
+    let (tcp, udp) = (free_tcp_port(), free_tcp_port());
+    let server = spawn_pmu_server_example(tcp, udp, "6s");
     let log = dir.path().join("pdc.h5");
     let pdc = gridhil()
         .arg("run")

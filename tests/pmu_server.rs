@@ -4,21 +4,15 @@
 
 mod common;
 
-use common::{gridhil, repo};
+use common::{free_tcp_port, gridhil, repo, venv_python};
 use gridhil_pmu::codec::{
     Command, CommandCode, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::net::{Ipv4Addr, TcpStream, UdpSocket};
+use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
-
-/// A free local TCP port (the kernel's choice, released again).
-fn free_tcp_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    listener.local_addr().unwrap().port()
-}
 
 /// The server process; killed when dropped.
 struct Server(Child);
@@ -375,11 +369,6 @@ fn tshark_checks(file: &Path, port: u16, frames_from_server: usize, commands: us
             "FRACSEC gap: {pair:?}"
         );
     }
-}
-
-fn venv_python() -> Option<PathBuf> {
-    let python = repo(".venv/bin/python");
-    python.exists().then_some(python)
 }
 
 const PYPMU_PDC: &str = r#"

@@ -8,14 +8,14 @@
 
 mod common;
 
-use common::{gridhil, repo};
+use common::{free_tcp_port, free_udp_port, gridhil, repo, venv_python};
 use gridhil_pmu::codec::{
     Command, CommandCode, Config, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
 use gridhil_test_support::alloc::{allocations, CountingAllocator};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::net::{Ipv4Addr, TcpStream, UdpSocket};
+use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -25,18 +25,6 @@ use std::time::{Duration, Instant};
 /// the other tests of this file run the binary in child processes and are not counted.
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator::new(gridhil_engine::is_rt_thread);
-
-/// A free local TCP port (the kernel's choice, released again).
-fn free_tcp_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// A free local UDP port (the kernel's choice, released again).
-fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    socket.local_addr().unwrap().port()
-}
 
 /// The server process; killed when dropped.
 struct Server(Child);
@@ -539,11 +527,6 @@ fn tcp_config_udp_data() {
     drop(stream);
     let output = server.finish();
     assert!(output.contains("clients_accepted 1"), "{output}");
-}
-
-fn venv_python() -> Option<PathBuf> {
-    let python = repo(".venv/bin/python");
-    python.exists().then_some(python)
 }
 
 /// pypmu's PDC reading a multi-PMU stream: CFG-2 with three PMU blocks, then data frames

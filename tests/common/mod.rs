@@ -1,8 +1,9 @@
 //! Helpers shared by the end-to-end tests: run the real binary, read its HDF5 run log.
 #![allow(dead_code)]
 
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The `gridhil` binary built for this test run.
 pub fn gridhil() -> Command {
@@ -85,4 +86,38 @@ pub fn node_counter(file: &Path, node: &str, name: &str) -> u64 {
         .attr(name)
         .and_then(|a| a.read_scalar::<u64>())
         .unwrap_or_else(|e| panic!("counter {node}.{name}: {e}"))
+}
+
+/// A free local TCP port (the kernel's choice, released again).
+pub fn free_tcp_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A free local UDP port (the kernel's choice, released again).
+pub fn free_udp_port() -> u16 {
+    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    socket.local_addr().unwrap().port()
+}
+
+/// The Python of the test peers' virtual environment (`setup.sh` creates it), if present.
+pub fn venv_python() -> Option<PathBuf> {
+    let python = repo(".venv/bin/python");
+    python.exists().then_some(python)
+}
+
+/// Starts `examples/pmu-server.toml` on the given TCP (commanded) and UDP (spontaneous)
+/// ports for `duration`, with its output piped.
+pub fn spawn_pmu_server_example(tcp: u16, udp: u16, duration: &str) -> Child {
+    gridhil()
+        .arg("run")
+        .arg(repo("examples/pmu-server.toml"))
+        .args(["--duration", duration, "--set"])
+        .arg(format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\""))
+        .arg("--set")
+        .arg(format!("nodes.pmu.udp=\"127.0.0.1:{udp}\""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the pmu-server example")
 }
