@@ -102,6 +102,26 @@ fn wait_sv_socket(interface: &str) -> bool {
     false
 }
 
+/// Starts `examples/sv-subscribe.toml` on `interface` for at most `duration`, logging to
+/// `log`, and waits until its socket is bound. Its queue holds 4 s of samples: a loaded
+/// CI machine may stall a process for a while (the default 1024 would drop after 256 ms).
+fn start_subscriber(interface: &str, duration: &str, log: &Path) -> std::process::Child {
+    let subscriber = gridhil()
+        .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
+        .args(["--set", &format!("nodes.sub.interface={interface}")])
+        .args(["--set", "paths.0.queue=16384"])
+        .args(["--duration", duration, "--log", log.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_sv_socket(interface),
+        "subscriber never opened its socket on {interface}"
+    );
+    subscriber
+}
+
 /// smpCnt of a sample at `ts`: its nearest sample instant within the second at 4000/s.
 fn expected_smp_cnt(ts: i64) -> i64 {
     let within = ts.rem_euclid(NANOS);
@@ -116,22 +136,7 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
     let dir = tempfile::tempdir().unwrap();
     let rx_log = dir.path().join("rx.h5");
     let tx_log = dir.path().join("tx.h5");
-    let subscriber = gridhil()
-        .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
-        .args(["--set", &format!("nodes.sub.interface={}", veth.b)])
-        // Queues for 4 s of samples: a loaded CI machine may stall a process for a
-        // while; the default 1024 would drop after 256 ms.
-        .args(["--set", "paths.0.queue=16384"])
-        .args(["--duration", "17s", "--log", rx_log.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert!(
-        wait_sv_socket(&veth.b),
-        "subscriber never opened its socket on {}",
-        veth.b
-    );
+    let subscriber = start_subscriber(&veth.b, "17s", &rx_log);
     // 10 s of samples at 4 kHz (the acceptance run), smpCnt aligned to the second.
     let publisher = gridhil()
         .args(["run", repo("examples/sv-publish.toml").to_str().unwrap()])
@@ -300,20 +305,7 @@ queue = 16384
         ),
     )
     .unwrap();
-    let subscriber = gridhil()
-        .args(["run", repo("examples/sv-subscribe.toml").to_str().unwrap()])
-        .args(["--set", &format!("nodes.sub.interface={}", veth.b)])
-        .args(["--set", "paths.0.queue=16384"])
-        .args(["--duration", "12s", "--log", rx_log.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert!(
-        wait_sv_socket(&veth.b),
-        "subscriber never opened its socket on {}",
-        veth.b
-    );
+    let subscriber = start_subscriber(&veth.b, "12s", &rx_log);
     let publisher = gridhil()
         .args(["run", config.to_str().unwrap(), "--duration", "1s"])
         .args(["--log", tx_log.to_str().unwrap()])
