@@ -4,70 +4,25 @@
 
 mod common;
 
-use common::{free_tcp_port, gridhil, repo, venv_python};
+use common::{free_tcp_port, repo, venv_python, GridhilProcess};
 use gridhil_pmu::codec::{
     Command, CommandCode, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream, UdpSocket};
 use std::path::Path;
-use std::process::{Child, Command as Process, Stdio};
+use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
-/// The server process; killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Server {
-    /// Waits for the end of the run and returns its output.
-    fn finish(mut self) -> String {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let mut out = String::new();
-        if let Some(mut stdout) = self.0.stdout.take() {
-            let _ = stdout.read_to_string(&mut out);
-        }
-        if let Some(mut stderr) = self.0.stderr.take() {
-            let _ = stderr.read_to_string(&mut out);
-        }
-        out
-    }
-}
-
-/// Runs `examples/pmu-server.toml` on the given ports for `duration`.
-fn start_server(tcp: u16, udp: u16, duration: &str, extra: &[&str]) -> Server {
-    let tcp = format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\"");
-    let udp = format!("nodes.pmu.udp=\"127.0.0.1:{udp}\"");
-    let example = repo("examples/pmu-server.toml");
-    let mut args = vec![
-        "run",
-        example.to_str().unwrap(),
-        "--duration",
-        duration,
-        "--set",
-        &tcp,
-        "--set",
-        &udp,
+/// Runs `examples/pmu-server.toml` on the given ports for `duration`, with further
+/// `--set` overrides.
+fn start_server(tcp: u16, udp: u16, duration: &str, sets: &[&str]) -> GridhilProcess {
+    let mut all = vec![
+        format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\""),
+        format!("nodes.pmu.udp=\"127.0.0.1:{udp}\""),
     ];
-    args.extend_from_slice(extra);
-    let child = gridhil()
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start gridhil");
-    Server(child)
+    all.extend(sets.iter().map(|s| s.to_string()));
+    GridhilProcess::start(&repo("examples/pmu-server.toml"), duration, &all)
 }
 
 fn connect(port: u16) -> TcpStream {
@@ -413,12 +368,7 @@ fn pmu_server_feeds_pypmu_pdc() {
     let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let udp_port = udp.local_addr().unwrap().port();
     // pypmu rejects float FREQ above 32.767 (it reads it as a deviation): integer FREQ.
-    let server = start_server(
-        tcp_port,
-        udp_port,
-        "6s",
-        &["--set", "nodes.pmu.format.freq=\"int\""],
-    );
+    let server = start_server(tcp_port, udp_port, "6s", &["nodes.pmu.format.freq=\"int\""]);
     let output = Process::new(python)
         .arg(&script)
         .arg(tcp_port.to_string())

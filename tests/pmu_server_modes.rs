@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{free_tcp_port, free_udp_port, gridhil, repo, venv_python};
+use common::{free_tcp_port, free_udp_port, repo, venv_python, GridhilProcess};
 use gridhil_pmu::codec::{
     Command, CommandCode, Config, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
@@ -16,7 +16,7 @@ use gridhil_test_support::alloc::{allocations, CountingAllocator};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, TcpStream, UdpSocket};
 use std::path::Path;
-use std::process::{Child, Command as Process, Stdio};
+use std::process::Command as Process;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,58 +26,15 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator::new(gridhil_engine::is_rt_thread);
 
-/// The server process; killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Server {
-    /// Runs `config` for `duration` with `--set` overrides.
-    fn start(config: &Path, duration: &str, sets: &[String]) -> Server {
-        let mut command = gridhil();
-        command
-            .arg("run")
-            .arg(config)
-            .args(["--duration", duration]);
-        for set in sets {
-            command.args(["--set", set]);
-        }
-        let child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start gridhil");
-        Server(child)
-    }
-
-    /// Waits for the end of the run and returns its output.
-    fn finish(mut self) -> String {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let mut out = String::new();
-        if let Some(mut stdout) = self.0.stdout.take() {
-            let _ = stdout.read_to_string(&mut out);
-        }
-        if let Some(mut stderr) = self.0.stderr.take() {
-            let _ = stderr.read_to_string(&mut out);
-        }
-        out
-    }
-}
-
 /// The multi-PMU example on free ports: `tcp`, `udp_listen`, `tcp_udp` and the UDP port
 /// TCP-config/UDP-data clients get their data on.
-fn start_multi(tcp: u16, udp_listen: u16, tcp_udp: u16, data_port: u16, extra: &[&str]) -> Server {
+fn start_multi(
+    tcp: u16,
+    udp_listen: u16,
+    tcp_udp: u16,
+    data_port: u16,
+    extra: &[&str],
+) -> GridhilProcess {
     let mut sets = vec![
         format!("nodes.pmu.tcp=\"127.0.0.1:{tcp}\""),
         format!("nodes.pmu.udp_listen=\"127.0.0.1:{udp_listen}\""),
@@ -85,7 +42,7 @@ fn start_multi(tcp: u16, udp_listen: u16, tcp_udp: u16, data_port: u16, extra: &
         format!("nodes.pmu.tcp_udp_data={data_port}"),
     ];
     sets.extend(extra.iter().map(|s| s.to_string()));
-    Server::start(&repo("examples/pmu-server-multi.toml"), "6s", &sets)
+    GridhilProcess::start(&repo("examples/pmu-server-multi.toml"), "6s", &sets)
 }
 
 /// A command frame.
@@ -784,7 +741,7 @@ hooks = [{{ type = "pmu", class = "P", nominal = "60Hz", rate = 240, sample_rate
 "#
         ),
     );
-    let server = Server::start(&config, "5s", &[]);
+    let server = GridhilProcess::start(&config, "5s", &[]);
     let mut stream = connect(tcp);
     stream
         .write_all(&command(CommandCode::SendConfig2))

@@ -121,3 +121,52 @@ pub fn spawn_pmu_server_example(tcp: u16, udp: u16, duration: &str) -> Child {
         .spawn()
         .expect("start the pmu-server example")
 }
+
+/// A `gridhil run` child process with piped output; killed when dropped.
+pub struct GridhilProcess(Child);
+
+impl GridhilProcess {
+    /// Runs `config` for `duration` with `--set` overrides.
+    pub fn start(config: &Path, duration: &str, sets: &[String]) -> GridhilProcess {
+        let mut command = gridhil();
+        command
+            .arg("run")
+            .arg(config)
+            .args(["--duration", duration]);
+        for set in sets {
+            command.args(["--set", set]);
+        }
+        let child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start gridhil");
+        GridhilProcess(child)
+    }
+
+    /// Waits (at most 30 s) for the end of the run and returns its output.
+    pub fn finish(mut self) -> String {
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(30) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let mut out = String::new();
+        if let Some(mut stdout) = self.0.stdout.take() {
+            let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+        }
+        if let Some(mut stderr) = self.0.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut out);
+        }
+        out
+    }
+}
+
+impl Drop for GridhilProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
