@@ -31,7 +31,6 @@ fn context(clock: &Arc<dyn Clock>, pool: &Arc<SamplePool>) -> BuildContext {
         name: "udp".into(),
         clock: Arc::clone(clock),
         pool: Arc::clone(pool),
-        virtual_time: false,
         start: 0,
         end: None,
         wall_offset: 0,
@@ -105,12 +104,7 @@ fn receive_burst(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, Stri
     for _ in 0..ROUNDS {
         for chunk in outgoing.chunks(32) {
             writer
-                .write(
-                    chunk,
-                    &WriteContext {
-                        clock: clock.as_ref(),
-                    },
-                )
+                .write(chunk, &WriteContext::now(clock.as_ref()))
                 .map_err(|e| e.to_string())?;
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
@@ -118,11 +112,7 @@ fn receive_burst(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, Stri
         let started = clock.monotonic();
         let give_up = started + 1_000_000_000;
         while received < BURST && clock.monotonic() < give_up {
-            let mut read = ReadContext {
-                clock: clock.as_ref(),
-                pool: &pool,
-                timeout: 0,
-            };
+            let mut read = ReadContext::new(clock.as_ref(), &pool, 0, None);
             reader
                 .read(&mut read, &mut batch)
                 .map_err(|e| e.to_string())?;
@@ -154,12 +144,7 @@ fn send(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, String> {
         let started = clock.monotonic();
         for chunk in outgoing.chunks(32) {
             writer
-                .write(
-                    chunk,
-                    &WriteContext {
-                        clock: clock.as_ref(),
-                    },
-                )
+                .write(chunk, &WriteContext::now(clock.as_ref()))
                 .map_err(|e| e.to_string())?;
         }
         per_datagram.push((clock.monotonic() - started) as f64 / BURST as f64);
@@ -186,11 +171,7 @@ fn wakeup(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, String> {
             let mut latencies = Vec::with_capacity(WAKEUPS);
             let mut idle_reads = 0;
             while latencies.len() < WAKEUPS && idle_reads < 50 {
-                let mut read = ReadContext {
-                    clock: clock.as_ref(),
-                    pool: &pool,
-                    timeout: 100_000_000,
-                };
+                let mut read = ReadContext::new(clock.as_ref(), &pool, 100_000_000, None);
                 if reader.read(&mut read, &mut batch).is_err() {
                     break;
                 }
@@ -210,12 +191,7 @@ fn wakeup(backend: &str, clock: &Arc<dyn Clock>) -> Result<Vec<f64>, String> {
     for _ in 0..WAKEUPS {
         sent_at.store(clock.monotonic() as Nanos, Ordering::Release);
         writer
-            .write(
-                &outgoing,
-                &WriteContext {
-                    clock: clock.as_ref(),
-                },
-            )
+            .write(&outgoing, &WriteContext::now(clock.as_ref()))
             .map_err(|e| e.to_string())?;
         std::thread::sleep(std::time::Duration::from_micros(300));
     }

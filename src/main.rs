@@ -244,10 +244,6 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     })
 }
 
-/// Node counters printed even when zero: a zero there is the news (e.g. no simulation
-/// step missed its deadline).
-const SHOWN_WHEN_ZERO: &[&str] = &["late_steps"];
-
 fn print_report(report: &RunReport) {
     println!(
         "run finished after {:.3} s ({}); real time: {}",
@@ -279,8 +275,8 @@ fn print_report(report: &RunReport) {
         let counters: Vec<String> = n
             .counters
             .iter()
-            .filter(|(k, v)| *v > 0 || SHOWN_WHEN_ZERO.contains(&k.as_str()))
-            .map(|(k, v)| format!("{k} {v}"))
+            .filter(|c| c.value > 0 || c.shown_when_zero)
+            .map(|c| format!("{} {}", c.name, c.value))
             .collect();
         if !counters.is_empty() {
             println!("  node {} ({}): {}", n.name, n.kind, counters.join(", "));

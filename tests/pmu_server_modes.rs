@@ -846,8 +846,8 @@ fn multi_pmu_writer_does_not_allocate() {
         .nodes
         .iter()
         .find(|n| n.name == "pmu")
-        .and_then(|n| n.counters.iter().find(|(k, _)| k == "frames_encoded"))
-        .map(|(_, v)| *v);
+        .and_then(|n| n.counters.iter().find(|c| c.name == "frames_encoded"))
+        .map(|c| c.value);
     assert!(encoded.is_some_and(|n| n >= 40), "{report:?}");
     assert_eq!(counted, 0, "real-time threads allocated {counted} times");
     // The counter does see allocations made on a thread marked real-time.

@@ -52,10 +52,10 @@ fn node_counters(config: &Path, args: &[&str], node: &str) -> BTreeMap<String, u
         .as_array()
         .expect("counters")
         .iter()
-        .map(|pair| {
+        .map(|counter| {
             (
-                pair[0].as_str().unwrap().to_string(),
-                pair[1].as_u64().unwrap(),
+                counter["name"].as_str().unwrap().to_string(),
+                counter["value"].as_u64().unwrap(),
             )
         })
         .collect()

@@ -1,9 +1,9 @@
 //! The hook interface: per-path processing of samples in place.
 
-use crate::clock::Clock;
 use crate::event::EventSink;
 use crate::sample::{Sample, SamplePool};
 use crate::signal::Signal;
+use crate::units::Nanos;
 use std::sync::Arc;
 
 /// What a hook decided about a sample.
@@ -26,8 +26,10 @@ pub struct HookBuildContext {
 
 /// What a hook sees for each sample.
 pub struct HookContext<'a> {
-    /// The run's clock.
-    pub clock: &'a dyn Clock,
+    /// The engine's monotonic time when the path began processing.
+    pub now: Nanos,
+    /// Wall-clock time when the path began processing (ns since the Unix epoch).
+    pub wall: Nanos,
     /// The run's sample pool (for hooks that copy samples off the real-time path).
     pub pool: &'a Arc<SamplePool>,
     /// Channel to the supervising thread.

@@ -9,6 +9,7 @@
 use crate::clock::Clock;
 use crate::sample::{SamplePool, SampleRef};
 use crate::signal::Signal;
+use crate::stats::CounterValue;
 use crate::units::Nanos;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -79,12 +80,12 @@ impl ConfigContext {
 pub struct BuildContext {
     /// The node's name.
     pub name: String,
-    /// The run's clock.
+    /// The run's clock, for the node's own non-real-time threads (network servers, timers):
+    /// nothing in a node reads the operating system's clock; in virtual time this is the
+    /// virtual clock, with `wall_clock = "tai"` it gives TAI.
     pub clock: Arc<dyn Clock>,
     /// The run's sample pool.
     pub pool: Arc<SamplePool>,
-    /// Whether the run is in virtual time.
-    pub virtual_time: bool,
     /// Start of the run on the monotonic timeline: the first tick of timed sources.
     pub start: Nanos,
     /// End of the run on the monotonic timeline, when a duration was given.
@@ -99,6 +100,12 @@ impl BuildContext {
     /// Wall-clock instant (ns since the Unix epoch) of a monotonic instant.
     pub fn wall_of(&self, monotonic: Nanos) -> Nanos {
         monotonic + self.wall_offset
+    }
+
+    /// Whether the run is in virtual time (then kernel time stamps and other outside
+    /// clocks must not be used: the run must repeat bit for bit).
+    pub fn virtual_time(&self) -> bool {
+        self.clock.is_virtual()
     }
 }
 
@@ -146,14 +153,52 @@ pub enum Due {
     Done,
 }
 
-/// What a reader gets on each call.
+/// What a reader gets on each call: the instant of the call on the engine's clock, the
+/// pool, and how long it may wait. A reader never reads a clock of its own.
 pub struct ReadContext<'a> {
-    /// The run's clock.
-    pub clock: &'a dyn Clock,
+    /// The engine's monotonic time when the call began. A timed reader never sees the end
+    /// of the run or later, so a reader that wakes late at the very end produces no sample
+    /// due after it.
+    pub now: Nanos,
+    /// Wall-clock time (ns since the Unix epoch; TAI when configured; virtual wall time in
+    /// virtual time) when the call began.
+    pub wall: Nanos,
     /// The run's sample pool.
     pub pool: &'a Arc<SamplePool>,
     /// How long an event-driven read may block waiting for data (0: must not block).
     pub timeout: Nanos,
+    clock: &'a dyn Clock,
+    cap: Option<Nanos>,
+}
+
+impl<'a> ReadContext<'a> {
+    /// A context for one read at the clock's present instant; `cap` is the last instant a
+    /// timed reader may see (`None`: no cap, e.g. for event-driven readers).
+    pub fn new(
+        clock: &'a dyn Clock,
+        pool: &'a Arc<SamplePool>,
+        timeout: Nanos,
+        cap: Option<Nanos>,
+    ) -> Self {
+        let mut ctx = ReadContext {
+            now: 0,
+            wall: 0,
+            pool,
+            timeout,
+            clock,
+            cap,
+        };
+        ctx.now = ctx.current_time();
+        ctx.wall = clock.wall();
+        ctx
+    }
+
+    /// Reads the engine's monotonic clock again (capped like [`ReadContext::now`]), for a
+    /// reader whose call lasts (a simulator measuring its own step time).
+    pub fn current_time(&self) -> Nanos {
+        let now = self.clock.monotonic();
+        self.cap.map_or(now, |cap| now.min(cap))
+    }
 }
 
 /// A fixed-capacity batch of samples; pushing never allocates.
@@ -226,24 +271,40 @@ pub trait NodeReader: Send {
     }
 }
 
-/// What a writer gets on each call.
-pub struct WriteContext<'a> {
-    /// The run's clock.
-    pub clock: &'a dyn Clock,
+/// What a writer gets on each call: the instant of the call on the engine's clock.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteContext {
+    /// The engine's monotonic time of the call.
+    pub now: Nanos,
+    /// Wall-clock time of the call (ns since the Unix epoch; TAI when configured).
+    pub wall: Nanos,
+}
+
+impl WriteContext {
+    /// The context of a write at the clock's present instant.
+    pub fn now(clock: &dyn Clock) -> Self {
+        WriteContext {
+            now: clock.monotonic(),
+            wall: clock.wall(),
+        }
+    }
 }
 
 /// The sending half of a node, called on the thread of the path that outputs to it.
 pub trait NodeWriter: Send {
     /// Sends the samples; returns how many were accepted. Must not allocate, lock or log.
-    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext<'_>) -> Result<usize, NodeError>;
+    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext) -> Result<usize, NodeError>;
     /// Flushes and releases resources at the end of the run (after the last write).
     fn stop(&mut self) -> Result<(), NodeError> {
         Ok(())
     }
 }
 
-/// Node-specific counters (read off the real-time path, at most once a second).
+/// Node-specific counters, read off the real-time path (by the supervisor, a snapshot of
+/// a running engine, and the final report). Each value says whether it counts trouble
+/// ([`crate::stats::Severity::Problem`]: the supervisor warns when it grows) or just what
+/// happened.
 pub trait NodeCounters: Send + Sync {
-    /// Current values as (name, count).
-    fn snapshot(&self) -> Vec<(&'static str, u64)>;
+    /// Current values, in a fixed order.
+    fn snapshot(&self) -> Vec<CounterValue>;
 }

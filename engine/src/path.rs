@@ -58,6 +58,10 @@ pub(crate) struct PathRuntime {
     log: bool,
     pub counters: Arc<PathCounters>,
     pub latency: LatencyHistogram,
+    /// Engine time at the start of the current poll or tick.
+    now: Nanos,
+    /// Wall time at the start of the current poll or tick.
+    wall: Nanos,
     /// Readers still feeding this path; when 0 and the queues are empty the path is done.
     pub live_inputs: Arc<AtomicUsize>,
 }
@@ -118,6 +122,8 @@ impl PathRuntime {
             log: spec.log && logging,
             counters: Arc::new(PathCounters::default()),
             latency: LatencyHistogram::new(),
+            now: 0,
+            wall: 0,
             live_inputs: Arc::new(AtomicUsize::new(live)),
         }
     }
@@ -137,9 +143,16 @@ impl PathRuntime {
         self.inputs.iter().all(|i| i.queue.is_empty())
     }
 
+    /// Reads the engine clock once for the processing that follows.
+    fn take_time(&mut self, ctx: &PathContext<'_>) {
+        self.now = ctx.clock.monotonic();
+        self.wall = ctx.clock.wall();
+    }
+
     /// Takes every queued input sample and processes it; returns how many were taken.
     pub(crate) fn poll(&mut self, ctx: &PathContext<'_>) -> usize {
         let mut taken = 0;
+        self.take_time(ctx);
         for input_index in 0..self.inputs.len() {
             while let Some(sample) = self.inputs[input_index].queue.pop() {
                 taken += 1;
@@ -180,11 +193,12 @@ impl PathRuntime {
 
     /// Emits one sample with the latest values (trigger `rate`); `now` is the tick instant.
     pub(crate) fn tick(&mut self, ctx: &PathContext<'_>) {
+        self.take_time(ctx);
         self.poll_inputs_only();
         let due = self.next_tick;
         let wall = due + self.wall_offset;
         let seq = self.tick_index;
-        self.build_and_emit(seq, wall, ctx.clock.wall(), ctx);
+        self.build_and_emit(seq, wall, self.wall, ctx);
         self.flush(ctx);
         self.tick_index += 1;
         self.next_tick = self.start + ((self.tick_index as i128 * self.period as i128) as Nanos);
@@ -248,7 +262,8 @@ impl PathRuntime {
 
     fn emit(&mut self, mut sample: SampleRef, ctx: &PathContext<'_>) {
         let hook_ctx = HookContext {
-            clock: ctx.clock,
+            now: self.now,
+            wall: self.wall,
             pool: ctx.pool,
             events: ctx.events,
             path_index: self.index,
@@ -271,7 +286,10 @@ impl PathRuntime {
         for sample in &mut self.out {
             sample.ts_sent = sent_at;
         }
-        let write_ctx = WriteContext { clock: ctx.clock };
+        let write_ctx = WriteContext {
+            now: ctx.clock.monotonic(),
+            wall: sent_at,
+        };
         for (node, writer) in &mut self.writers {
             match writer.write(&self.out, &write_ctx) {
                 Ok(n) if n < self.out.len() => {

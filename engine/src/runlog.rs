@@ -347,7 +347,7 @@ impl RunLogWriter {
         &mut self,
         name: &str,
         kind: &str,
-        counters: &[(String, u64)],
+        counters: &[crate::stats::CounterValue],
     ) -> Result<(), RunLogError> {
         let result = (|| -> hdf5::Result<()> {
             let group = self.file.group("nodes")?.create_group(name)?;
@@ -355,11 +355,11 @@ impl RunLogWriter {
                 .new_attr::<VarLenUnicode>()
                 .create("type")?
                 .write_scalar(&vlu(kind))?;
-            for (key, value) in counters {
+            for counter in counters {
                 group
                     .new_attr::<u64>()
-                    .create(key.as_str())?
-                    .write_scalar(value)?;
+                    .create(counter.name)?
+                    .write_scalar(&counter.value)?;
             }
             Ok(())
         })();

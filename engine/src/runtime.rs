@@ -10,7 +10,7 @@ use crate::queue::SampleQueue;
 use crate::runlog::{spawn_writer, LogQueue, RunInfo, RunLogError, RunLogWriter};
 use crate::sample::{SamplePool, SampleRef};
 use crate::signal::Value;
-use crate::stats::{LatencySummary, NodeRunCounters};
+use crate::stats::{CounterValue, LatencySummary, NodeRunCounters};
 use crate::units::{Duration, Nanos, NANOS_PER_SEC};
 use serde::Serialize;
 use std::cell::Cell;
@@ -111,8 +111,8 @@ pub struct NodeReport {
     pub name: String,
     /// Node type.
     pub kind: String,
-    /// Counters (engine-side and node-specific).
-    pub counters: Vec<(String, u64)>,
+    /// Counters (engine-side and node-specific), each with its severity.
+    pub counters: Vec<CounterValue>,
 }
 
 /// What a run did.
@@ -171,15 +171,12 @@ impl ReaderRuntime {
     fn read_and_dispatch(
         &mut self,
         clock: &dyn Clock,
+        cap: Option<Nanos>,
         pool: &Arc<SamplePool>,
         timeout: Nanos,
         events: &EventSink,
     ) {
-        let mut ctx = ReadContext {
-            clock,
-            pool,
-            timeout,
-        };
+        let mut ctx = ReadContext::new(clock, pool, timeout, cap);
         if let Err(error) = self.reader.read(&mut ctx, &mut self.batch) {
             self.counters.read_errors.inc();
             events.send(EngineEvent::ReadFailed {
@@ -252,6 +249,10 @@ impl Shared {
     }
     fn past_end(&self, t: Nanos) -> bool {
         self.end.is_some_and(|end| t >= end)
+    }
+    /// The last instant a timed reader may see.
+    fn cap(&self) -> Option<Nanos> {
+        self.end.map(|end| end - 1)
     }
 }
 
@@ -362,7 +363,6 @@ pub fn run(
         name: name.to_string(),
         clock: Arc::clone(&clock),
         pool: Arc::clone(&pool),
-        virtual_time,
         start,
         end,
         wall_offset,
@@ -549,20 +549,9 @@ pub fn run(
     }
     let mut node_reports = Vec::new();
     for (index, node) in nodes.iter_mut().enumerate() {
-        let run = &node_run_counters[index];
-        let mut counters = vec![
-            ("read".to_string(), run.read.get()),
-            ("pool_exhausted".to_string(), run.pool_exhausted.get()),
-            ("late_wakeups".to_string(), run.late_wakeups.get()),
-            ("read_errors".to_string(), run.read_errors.get()),
-        ];
+        let mut counters = node_run_counters[index].snapshot();
         if let Some(extra) = &node_counters[index] {
-            counters.extend(
-                extra
-                    .snapshot()
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v)),
-            );
+            counters.extend(extra.snapshot());
         }
         node_reports.push(NodeReport {
             name: node.name.clone(),
@@ -722,7 +711,7 @@ fn run_virtual(
             for r in readers.iter_mut().filter(|r| !r.finished) {
                 let before = r.counters.read.get();
                 wait_for_pool(shared);
-                r.read_and_dispatch(clock, &shared.pool, 0, &shared.events);
+                r.read_and_dispatch(clock, None, &shared.pool, 0, &shared.events);
                 any |= r.counters.read.get() > before;
             }
             if !any {
@@ -737,7 +726,7 @@ fn run_virtual(
         shared.clock.sleep_until(t);
         if is_reader {
             wait_for_pool(shared);
-            readers[index].read_and_dispatch(clock, &shared.pool, 0, &shared.events);
+            readers[index].read_and_dispatch(clock, shared.cap(), &shared.pool, 0, &shared.events);
         } else {
             paths[index].tick(&ctx);
         }
@@ -792,7 +781,7 @@ fn settle(
             .filter(|r| !r.finished && r.reader.due() == Due::Event)
         {
             let before = r.counters.read.get();
-            r.read_and_dispatch(shared.clock.as_ref(), &shared.pool, 0, &shared.events);
+            r.read_and_dispatch(shared.clock.as_ref(), None, &shared.pool, 0, &shared.events);
             moved += (r.counters.read.get() - before) as usize;
         }
         if moved == 0 {
@@ -1029,27 +1018,9 @@ fn run_realtime(
     })
 }
 
-/// Node counters that mean something went wrong (bad input, lost data, failed I/O).
-const PROBLEM_COUNTERS: &[&str] = &[
-    "malformed",
-    "too_few_values",
-    "truncated",
-    "batch_overflow",
-    "send_errors",
-    "encode_errors",
-    "receive_errors",
-    "loop_dropped",
-    "crc_errors",
-    "lost",
-    "foreign_frames",
-    "future_frames",
-    "time_jumps",
-    "clients_refused",
-];
-
 /// Turns increases of problem counters into rate-limited warnings.
 struct ProblemWatcher {
-    last: Vec<Vec<(&'static str, u64)>>,
+    last: Vec<Vec<CounterValue>>,
 }
 
 impl ProblemWatcher {
@@ -1068,16 +1039,18 @@ impl ProblemWatcher {
             let Some(counters) = counters else { continue };
             let now = counters.snapshot();
             let mut increases = Vec::new();
-            for (name, value) in &now {
-                if !PROBLEM_COUNTERS.contains(name) {
-                    continue;
-                }
+            for counter in now.iter().filter(|c| c.is_problem()) {
                 let before = self.last[index]
                     .iter()
-                    .find(|(n, _)| n == name)
-                    .map_or(0, |(_, v)| *v);
-                if *value > before {
-                    increases.push(format!("+{} {name} (total {value})", value - before));
+                    .find(|c| c.name == counter.name)
+                    .map_or(0, |c| c.value);
+                if counter.value > before {
+                    increases.push(format!(
+                        "+{} {} (total {})",
+                        counter.value - before,
+                        counter.name,
+                        counter.value
+                    ));
                 }
             }
             if !increases.is_empty() {
@@ -1089,36 +1062,8 @@ impl ProblemWatcher {
     }
 }
 
-/// The run's clock as a timed reader sees it: monotonic time stops just before the end of
-/// the run, so a reader that wakes late at the end produces no sample due at or after it.
-/// (Event-driven readers get the plain clock: their receive timeouts must see time pass.)
-struct EndCappedClock<'a> {
-    inner: &'a dyn Clock,
-    end: Option<Nanos>,
-}
-
-impl Clock for EndCappedClock<'_> {
-    fn monotonic(&self) -> Nanos {
-        let now = self.inner.monotonic();
-        self.end.map_or(now, |end| now.min(end - 1))
-    }
-    fn wall(&self) -> Nanos {
-        self.inner.wall()
-    }
-    fn sleep_until(&self, deadline: Nanos) {
-        self.inner.sleep_until(deadline);
-    }
-    fn is_virtual(&self) -> bool {
-        self.inner.is_virtual()
-    }
-}
-
 fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
     let clock = shared.clock.as_ref();
-    let capped = EndCappedClock {
-        inner: clock,
-        end: shared.end,
-    };
     let ctx = shared.path_ctx();
     while !reader.finished && !shared.stop.load(Ordering::Relaxed) {
         match reader.reader.due() {
@@ -1131,7 +1076,7 @@ fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
                 if shared.stop.load(Ordering::Relaxed) {
                     break;
                 }
-                reader.read_and_dispatch(&capped, &shared.pool, 0, &shared.events);
+                reader.read_and_dispatch(clock, shared.cap(), &shared.pool, 0, &shared.events);
                 if let Some(path) = reader.inline.as_mut() {
                     path.poll(&ctx);
                 }
@@ -1148,7 +1093,7 @@ fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
                 let timeout = shared.end.map_or(50_000_000, |end| {
                     (end - clock.monotonic()).clamp(0, 50_000_000)
                 });
-                reader.read_and_dispatch(clock, &shared.pool, timeout, &shared.events);
+                reader.read_and_dispatch(clock, None, &shared.pool, timeout, &shared.events);
                 if let Some(path) = reader.inline.as_mut() {
                     path.poll(&ctx);
                 }

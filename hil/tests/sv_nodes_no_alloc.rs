@@ -63,7 +63,7 @@ impl NodeReader for TestReader {
         Due::At(self.start + self.next * self.period)
     }
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        let now = ctx.clock.monotonic();
+        let now = ctx.now;
         while !out.is_full() && self.start + self.next * self.period <= now {
             let Some(mut sample) = ctx.pool.alloc() else {
                 break;

@@ -324,7 +324,7 @@ impl NodeReader for Replay {
     }
 
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        let now = ctx.clock.monotonic();
+        let now = ctx.now;
         while !out.is_full() && self.next < self.rows.len() {
             let due = self.due_at(self.next, self.round);
             if due > now {

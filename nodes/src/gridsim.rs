@@ -30,7 +30,7 @@ use gridhil_engine::node::{
 };
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::{Signal, SignalType, Value};
-use gridhil_engine::stats::Counter;
+use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::{Duration, Nanos};
 use gridhil_engine::Registry;
 use gridhil_gridsim::{NetworkModel, SimOptions, Simulator, Start};
@@ -318,13 +318,13 @@ struct Shared {
 }
 
 impl NodeCounters for Shared {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+    fn snapshot(&self) -> Vec<CounterValue> {
         vec![
-            ("sim_steps", self.steps.get()),
-            ("setpoints_applied", self.setpoints.get()),
-            ("setpoints_rejected", self.rejected.get()),
-            ("samples_lost", self.lost.get()),
-            ("late_steps", self.late.get()),
+            CounterValue::info("sim_steps", self.steps.get()),
+            CounterValue::info("setpoints_applied", self.setpoints.get()),
+            CounterValue::problem("setpoints_rejected", self.rejected.get()),
+            CounterValue::problem("samples_lost", self.lost.get()),
+            CounterValue::problem("late_steps", self.late.get()).shown_when_zero(),
         ]
     }
 }
@@ -387,7 +387,7 @@ impl GridsimReader {
 
     /// Runs step `self.next` (step 0 is the initial state) and counts it late when it
     /// ends after its time slot. Returns the step's index.
-    fn advance(&mut self, clock: &dyn gridhil_engine::clock::Clock) -> Result<u64, NodeError> {
+    fn advance(&mut self, ctx: &ReadContext<'_>) -> Result<u64, NodeError> {
         let step = self.next;
         if step > 0 {
             self.apply_setpoints();
@@ -395,7 +395,7 @@ impl GridsimReader {
                 .step()
                 .map_err(|e| NodeError::Protocol(format!("gridsim ({}): {e}", self.file)))?;
             self.shared.steps.inc();
-            if clock.monotonic() > self.due_at(step + 1) {
+            if ctx.current_time() > self.due_at(step + 1) {
                 self.shared.late.inc();
             }
         }
@@ -444,12 +444,12 @@ impl GridsimReader {
 
     /// One step per wake-up: runs every step that is due and emits the decimated ones.
     fn read_stepwise(&mut self, ctx: &ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        let now = ctx.clock.monotonic();
+        let now = ctx.now;
         while self.due_at(self.next) <= now {
             if self.emits(self.next) && out.is_full() {
                 break;
             }
-            let step = self.advance(ctx.clock)?;
+            let step = self.advance(ctx)?;
             if self.emits(step) {
                 let sim_ns = self.sim.time_ns();
                 self.emit(ctx, out, step / self.decimation, sim_ns, self.published());
@@ -472,7 +472,7 @@ impl GridsimReader {
     ) -> Result<(), NodeError> {
         let mut budget = self.decimation.saturating_mul(2);
         loop {
-            let now = ctx.clock.monotonic();
+            let now = ctx.current_time();
             while let Some(row) = ring.front() {
                 if self.start + row.sim_ns > now || out.is_full() {
                     break;
@@ -489,7 +489,7 @@ impl GridsimReader {
                 }
                 budget -= 1;
             }
-            let step = self.advance(ctx.clock)?;
+            let step = self.advance(ctx)?;
             if self.emits(step) {
                 let seq = step / self.decimation;
                 let sim_ns = self.sim.time_ns();
@@ -536,11 +536,7 @@ struct GridsimWriter {
 }
 
 impl NodeWriter for GridsimWriter {
-    fn write(
-        &mut self,
-        samples: &[SampleRef],
-        _ctx: &WriteContext<'_>,
-    ) -> Result<usize, NodeError> {
+    fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext) -> Result<usize, NodeError> {
         for sample in samples {
             for (value, &slot) in sample.values().iter().zip(&self.slot_of_signal) {
                 self.shared.mailbox.post(slot, value.as_f64());
@@ -576,7 +572,6 @@ mod tests {
             name: "grid".into(),
             clock: clock.clone(),
             pool: Arc::clone(&pool),
-            virtual_time: true,
             start: 0,
             end: None,
             wall_offset: 1_000,
@@ -640,11 +635,7 @@ mod tests {
         assert_eq!(reader.due(), Due::At(0));
         clock.advance_to(250_000);
         let mut out = Batch::with_capacity(16);
-        let mut ctx = ReadContext {
-            clock: clock.as_ref(),
-            pool: &pool,
-            timeout: 0,
-        };
+        let mut ctx = ReadContext::new(clock.as_ref(), &pool, 0, None);
         reader.read(&mut ctx, &mut out).unwrap();
         let seqs: Vec<u64> = out.as_slice().iter().map(|s| s.seq).collect();
         assert_eq!(seqs, vec![0, 1, 2]);
@@ -656,7 +647,7 @@ mod tests {
 
     fn counter(io: &NodeIo, name: &str) -> u64 {
         let counters = io.counters.as_ref().unwrap().snapshot();
-        counters.iter().find(|(n, _)| *n == name).unwrap().1
+        counters.iter().find(|c| c.name == name).unwrap().value
     }
 
     /// Builds the node and splits off its reader.
@@ -686,11 +677,7 @@ mod tests {
             // As the engine does: read again while the reader says it is due.
             for _ in 0..10_000 {
                 let mut out = Batch::with_capacity(16);
-                let mut ctx = ReadContext {
-                    clock,
-                    pool,
-                    timeout: 0,
-                };
+                let mut ctx = ReadContext::new(clock, pool, 0, None);
                 reader.read(&mut ctx, &mut out).unwrap();
                 rows.extend(out.as_slice().iter().map(|s| {
                     let bits = s.values().iter().map(|v| v.as_f64().to_bits()).collect();
@@ -754,11 +741,7 @@ mod tests {
         // A 5 ms stall: the first read hands over the rows already computed at once.
         clock.advance_to(5_000_000);
         let mut out = Batch::with_capacity(64);
-        let mut ctx = ReadContext {
-            clock: clock.as_ref(),
-            pool: &pool,
-            timeout: 0,
-        };
+        let mut ctx = ReadContext::new(clock.as_ref(), &pool, 0, None);
         reader.read(&mut ctx, &mut out).unwrap();
         // The 10 rows computed before the stall, and the 2 rows of the 4 steps computed
         // after releasing (both already due), then it returns.
@@ -798,27 +781,21 @@ mod tests {
             counters
                 .snapshot()
                 .into_iter()
-                .find(|(n, _)| *n == name)
-                .map_or(0, |(_, v)| v)
+                .find(|c| c.name == name)
+                .map_or(0, |c| c.value)
         };
         let write = |writer: &mut Box<dyn NodeWriter>, values: [f64; 2]| {
             let mut sample = pool.alloc().unwrap();
             for v in values {
                 sample.push(Value::F64(v)).unwrap();
             }
-            let ctx = WriteContext {
-                clock: clock.as_ref(),
-            };
+            let ctx = WriteContext::now(clock.as_ref());
             writer.write(&[sample], &ctx).unwrap();
         };
         let step = |reader: &mut Box<dyn NodeReader>, k: i64| {
             clock.advance_to(k * 50_000);
             let mut out = Batch::with_capacity(4);
-            let mut ctx = ReadContext {
-                clock: clock.as_ref(),
-                pool: &pool,
-                timeout: 0,
-            };
+            let mut ctx = ReadContext::new(clock.as_ref(), &pool, 0, None);
             reader.read(&mut ctx, &mut out).unwrap();
         };
         step(&mut reader, 0);
@@ -846,20 +823,14 @@ mod tests {
             if let Some(p) = setpoint {
                 let mut sample = pool.alloc().unwrap();
                 sample.push(Value::F64(p)).unwrap();
-                let ctx = WriteContext {
-                    clock: clock.as_ref(),
-                };
+                let ctx = WriteContext::now(clock.as_ref());
                 assert_eq!(writer.write(&[sample], &ctx).unwrap(), 1);
             }
             let mut peak: f64 = 0.0;
             for k in 0..2_000 {
                 clock.advance_to(k * 50_000);
                 let mut out = Batch::with_capacity(16);
-                let mut ctx = ReadContext {
-                    clock: clock.as_ref(),
-                    pool: &pool,
-                    timeout: 0,
-                };
+                let mut ctx = ReadContext::new(clock.as_ref(), &pool, 0, None);
                 reader.read(&mut ctx, &mut out).unwrap();
                 if k > 1_000 {
                     for s in out.as_slice() {

@@ -9,7 +9,7 @@ use gridhil_engine::node::{
 };
 use gridhil_engine::sample::{SamplePool, SampleRef};
 use gridhil_engine::signal::Signal;
-use gridhil_engine::stats::Counter;
+use gridhil_engine::stats::{Counter, CounterValue};
 use serde::Deserialize;
 use std::sync::{Arc, OnceLock};
 use std::thread::Thread;
@@ -40,10 +40,10 @@ struct Shared {
 }
 
 impl NodeCounters for Shared {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+    fn snapshot(&self) -> Vec<CounterValue> {
         vec![
-            ("looped", self.passed.get()),
-            ("loop_dropped", self.dropped.get()),
+            CounterValue::info("looped", self.passed.get()),
+            CounterValue::problem("loop_dropped", self.dropped.get()),
         ]
     }
 }
@@ -132,11 +132,7 @@ struct LoopbackWriter {
 }
 
 impl NodeWriter for LoopbackWriter {
-    fn write(
-        &mut self,
-        samples: &[SampleRef],
-        _ctx: &WriteContext<'_>,
-    ) -> Result<usize, NodeError> {
+    fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext) -> Result<usize, NodeError> {
         let mut accepted = 0;
         for sample in samples {
             let Some(mut copy) = self.pool.alloc_copy(sample) else {

@@ -17,7 +17,7 @@ use gridhil_engine::node::{
 };
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::{Signal, Value};
-use gridhil_engine::stats::{Counter, LatencyHistogram};
+use gridhil_engine::stats::{Counter, CounterValue, LatencyHistogram};
 use gridhil_engine::units::{Duration, Nanos, Rate, NANOS_PER_SEC};
 use gridhil_engine::Registry;
 use serde::Deserialize;
@@ -205,23 +205,23 @@ impl Probe {
 }
 
 impl NodeCounters for Probe {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+    fn snapshot(&self) -> Vec<CounterValue> {
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         vec![
-            ("sent", self.sent.get()),
-            ("received", self.received.get()),
-            ("lost", load(&self.lost)),
-            ("duplicates", self.duplicates.get()),
-            ("reordered", self.reordered.get()),
-            ("warmup", self.warmup_samples.min(load(&self.issued))),
-            ("foreign", self.foreign.get()),
-            ("too_old", self.too_old.get()),
-            ("out_of_range", self.out_of_range.get()),
-            ("rtt_min_ns", load(&self.rtt_min_ns)),
-            ("rtt_max_ns", load(&self.rtt_max_ns)),
-            ("rtt_p50_ns", load(&self.rtt_p50_ns)),
-            ("rtt_p99_ns", load(&self.rtt_p99_ns)),
-            ("rtt_p99_9_ns", load(&self.rtt_p99_9_ns)),
+            CounterValue::info("sent", self.sent.get()),
+            CounterValue::info("received", self.received.get()),
+            CounterValue::problem("lost", load(&self.lost)),
+            CounterValue::problem("duplicates", self.duplicates.get()),
+            CounterValue::problem("reordered", self.reordered.get()),
+            CounterValue::info("warmup", self.warmup_samples.min(load(&self.issued))),
+            CounterValue::problem("foreign", self.foreign.get()),
+            CounterValue::problem("too_old", self.too_old.get()),
+            CounterValue::problem("out_of_range", self.out_of_range.get()),
+            CounterValue::info("rtt_min_ns", load(&self.rtt_min_ns)),
+            CounterValue::info("rtt_max_ns", load(&self.rtt_max_ns)),
+            CounterValue::info("rtt_p50_ns", load(&self.rtt_p50_ns)),
+            CounterValue::info("rtt_p99_ns", load(&self.rtt_p99_ns)),
+            CounterValue::info("rtt_p99_9_ns", load(&self.rtt_p99_9_ns)),
         ]
     }
 }
@@ -257,7 +257,7 @@ impl NodeReader for RttReader {
     }
 
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        let now = ctx.clock.monotonic();
+        let now = ctx.now;
         while !out.is_full() && !self.finished() {
             let due = self.due_at(self.next);
             if due > now {
@@ -374,9 +374,9 @@ impl RttWriter {
 }
 
 impl NodeWriter for RttWriter {
-    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext<'_>) -> Result<usize, NodeError> {
+    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext) -> Result<usize, NodeError> {
         // The same timeline as `ts_origin` (deadline + fixed offset): immune to wall-clock steps.
-        let now = ctx.clock.monotonic() + self.wall_offset;
+        let now = ctx.now + self.wall_offset;
         for sample in samples {
             self.account(sample.seq, sample.ts_origin, now);
         }
@@ -408,7 +408,11 @@ mod tests {
     }
 
     fn counters(probe: &dyn NodeCounters) -> std::collections::BTreeMap<&'static str, u64> {
-        probe.snapshot().into_iter().collect()
+        probe
+            .snapshot()
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect()
     }
 
     struct Harness {
@@ -425,7 +429,6 @@ mod tests {
                 name: "probe".into(),
                 clock: clock.clone(),
                 pool: Arc::clone(&pool),
-                virtual_time: true,
                 start: 0,
                 end: None,
                 wall_offset: 1_000_000_000,
@@ -439,11 +442,7 @@ mod tests {
         fn read_at(&mut self, t: Nanos) -> Batch {
             self.clock.advance_to(t);
             let mut batch = Batch::with_capacity(64);
-            let mut ctx = ReadContext {
-                clock: self.clock.as_ref(),
-                pool: &self.pool,
-                timeout: 0,
-            };
+            let mut ctx = ReadContext::new(self.clock.as_ref(), &self.pool, 0, None);
             let reader = self.io.reader.as_mut().unwrap();
             reader.read(&mut ctx, &mut batch).unwrap();
             batch
@@ -452,9 +451,7 @@ mod tests {
         /// Advances to `t` and writes `samples` back.
         fn write_at(&mut self, t: Nanos, samples: &[SampleRef]) {
             self.clock.advance_to(t);
-            let ctx = WriteContext {
-                clock: self.clock.as_ref(),
-            };
+            let ctx = WriteContext::now(self.clock.as_ref());
             let writer = self.io.writer.as_mut().unwrap();
             assert_eq!(writer.write(samples, &ctx).unwrap(), samples.len());
         }

@@ -256,7 +256,7 @@ impl NodeReader for SignalReader {
     }
 
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        let now = ctx.clock.monotonic();
+        let now = ctx.now;
         while !out.is_full() {
             if self.limit.is_some_and(|limit| self.next >= limit) {
                 break;

@@ -52,7 +52,6 @@ fn context(clock: Arc<dyn Clock>, pool: &Arc<SamplePool>) -> BuildContext {
         name: "udp".into(),
         clock,
         pool: Arc::clone(pool),
-        virtual_time: false,
         start: 0,
         end: None,
         wall_offset: 0,
@@ -92,8 +91,8 @@ fn counter(io: &NodeIo, name: &str) -> u64 {
     counters
         .snapshot()
         .into_iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
+        .find(|c| c.name == name)
+        .map(|c| c.value)
         .expect("counter exists")
 }
 
@@ -122,11 +121,7 @@ fn receive_all(
     let mut received = Vec::new();
     let mut batch = Batch::with_capacity(64);
     while (received.len() as u64) < SAMPLES && std::time::Instant::now() < deadline {
-        let mut ctx = ReadContext {
-            clock,
-            pool,
-            timeout: 100_000_000,
-        };
+        let mut ctx = ReadContext::new(clock, pool, 100_000_000, None);
         reader.read(&mut ctx, &mut batch).expect("read succeeds");
         for sample in batch.drain() {
             let values = sample
@@ -214,12 +209,7 @@ batch = 16
     // In chunks no larger than the socket buffer holds, so nothing is dropped.
     for chunk in outgoing.chunks(50) {
         let accepted = writer
-            .write(
-                chunk,
-                &WriteContext {
-                    clock: clock.as_ref(),
-                },
-            )
+            .write(chunk, &WriteContext::now(clock.as_ref()))
             .expect("write succeeds");
         assert_eq!(accepted, chunk.len());
     }
@@ -274,11 +264,7 @@ fn io_uring_reader_times_out_without_data() {
     let reader = rx.reader.as_mut().expect("rx reads");
     let mut batch = Batch::with_capacity(8);
     for timeout in [0, 1_000_000] {
-        let mut read = ReadContext {
-            clock: clock.as_ref(),
-            pool: &pool,
-            timeout,
-        };
+        let mut read = ReadContext::new(clock.as_ref(), &pool, timeout, None);
         reader.read(&mut read, &mut batch).expect("read succeeds");
         assert!(batch.is_empty());
     }

@@ -24,7 +24,7 @@ impl HookConfig for TsConfig {
 
 impl Hook for Ts {
     fn process(&mut self, sample: &mut Sample, ctx: &HookContext<'_>) -> HookAction {
-        sample.ts_origin = ctx.clock.wall();
+        sample.ts_origin = ctx.wall;
         HookAction::Pass
     }
 }

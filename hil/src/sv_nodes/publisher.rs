@@ -19,7 +19,7 @@ use gridhil_engine::node::{
 };
 use gridhil_engine::sample::{SampleFlags, SampleRef};
 use gridhil_engine::signal::Signal;
-use gridhil_engine::stats::Counter;
+use gridhil_engine::stats::{Counter, CounterValue};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -116,12 +116,12 @@ pub struct SvPublisherCounters {
 }
 
 impl NodeCounters for SvPublisherCounters {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+    fn snapshot(&self) -> Vec<CounterValue> {
         vec![
-            ("frames_sent", self.frames_sent.get()),
-            ("send_errors", self.send_errors.get()),
-            ("asdus", self.asdus.get()),
-            ("encode_errors", self.encode_errors.get()),
+            CounterValue::info("frames_sent", self.frames_sent.get()),
+            CounterValue::problem("send_errors", self.send_errors.get()),
+            CounterValue::info("asdus", self.asdus.get()),
+            CounterValue::problem("encode_errors", self.encode_errors.get()),
         ]
     }
 }
@@ -331,8 +331,8 @@ fn clock_quality(synch: SmpSynch) -> u8 {
 }
 
 impl NodeWriter for SvPublisherWriter {
-    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext<'_>) -> Result<usize, NodeError> {
-        let now = ctx.clock.wall();
+    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext) -> Result<usize, NodeError> {
+        let now = ctx.wall;
         for sample in samples {
             self.add(sample, now);
         }

@@ -23,7 +23,7 @@ use gridhil_engine::node::{
 };
 use gridhil_engine::sample::SampleFlags;
 use gridhil_engine::signal::{Signal, SignalType, Value};
-use gridhil_engine::stats::Counter;
+use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::Nanos;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -139,20 +139,20 @@ pub struct SvSubscriberCounters {
 }
 
 impl NodeCounters for SvSubscriberCounters {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+    fn snapshot(&self) -> Vec<CounterValue> {
         vec![
-            ("frames", self.frames.get()),
-            ("asdus", self.asdus.get()),
-            ("lost", self.lost.get()),
-            ("duplicates", self.duplicates.get()),
-            ("out_of_order", self.out_of_order.get()),
-            ("conf_rev_changes", self.conf_rev_changes.get()),
-            ("malformed", self.malformed.get()),
-            ("filtered", self.filtered.get()),
-            ("not_sv", self.not_sv.get()),
-            ("truncated", self.truncated.get()),
-            ("batch_overflow", self.batch_overflow.get()),
-            ("receive_errors", self.receive_errors.get()),
+            CounterValue::info("frames", self.frames.get()),
+            CounterValue::info("asdus", self.asdus.get()),
+            CounterValue::problem("lost", self.lost.get()),
+            CounterValue::problem("duplicates", self.duplicates.get()),
+            CounterValue::problem("out_of_order", self.out_of_order.get()),
+            CounterValue::info("conf_rev_changes", self.conf_rev_changes.get()),
+            CounterValue::problem("malformed", self.malformed.get()),
+            CounterValue::info("filtered", self.filtered.get()),
+            CounterValue::problem("not_sv", self.not_sv.get()),
+            CounterValue::problem("truncated", self.truncated.get()),
+            CounterValue::problem("batch_overflow", self.batch_overflow.get()),
+            CounterValue::problem("receive_errors", self.receive_errors.get()),
         ]
     }
 }
@@ -234,7 +234,7 @@ impl NodeConfig for SvSubscriberConfig {
         let socket = PacketSocket::open(&self.interface, protocol)?;
         socket.set_receive_buffer(self.receive_buffer)?;
         socket.enable_auxdata()?;
-        let kernel_timestamps = self.timestamps == ReceiveTimestamps::Kernel && !ctx.virtual_time;
+        let kernel_timestamps = self.timestamps == ReceiveTimestamps::Kernel && !ctx.virtual_time();
         if kernel_timestamps {
             socket.enable_timestamps()?;
         }
@@ -343,7 +343,8 @@ impl SvSubscriberReader {
                 ));
             }
         };
-        let fallback = ctx.clock.wall();
+        // Without a kernel time stamp the engine stamps the sample when the read returns.
+        let fallback = 0;
         for i in 0..n {
             let Some(frame) = self.receiver.message(i) else {
                 break;
@@ -565,27 +566,18 @@ impl NodeReader for SvSubscriberReader {
     }
 
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        if ctx.timeout == 0 {
-            self.receive_once(ctx, out)?;
-            return Ok(());
-        }
-        let give_up = ctx.clock.monotonic() + ctx.timeout;
-        loop {
-            let remaining = give_up - ctx.clock.monotonic();
-            if remaining <= 0 {
-                return Ok(());
-            }
+        // One wait of at most `timeout`, one batch: the engine calls again.
+        if ctx.timeout > 0 {
             let readable = self
                 .socket
-                .wait_readable(remaining)
+                .wait_readable(ctx.timeout)
                 .map_err(|e| NodeError::io(format!("poll on `{}`", self.socket.interface()), e))?;
             if !readable {
                 return Ok(());
             }
-            if self.receive_once(ctx, out)? > 0 || !out.is_empty() {
-                return Ok(());
-            }
         }
+        self.receive_once(ctx, out)?;
+        Ok(())
     }
 }
 
@@ -644,11 +636,7 @@ mod tests {
     ) -> Vec<gridhil_engine::sample::SampleRef> {
         let clock = VirtualClock::new(ts);
         let pool = SamplePool::new(64, 32);
-        let mut ctx = ReadContext {
-            clock: &clock,
-            pool: &pool,
-            timeout: 0,
-        };
+        let mut ctx = ReadContext::new(&clock, &pool, 0, None);
         let mut out = Batch::with_capacity(64);
         for f in frames {
             state.handle_frame(f, None, ts, &mut ctx, &mut out);
@@ -661,8 +649,8 @@ mod tests {
             .counters
             .snapshot()
             .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+            .find(|c| c.name == name)
+            .map(|c| c.value)
             .unwrap()
     }
 
@@ -815,7 +803,6 @@ mod tests {
             name: "sub".into(),
             clock: Arc::new(gridhil_engine::clock::VirtualClock::new(0)),
             pool,
-            virtual_time: true,
             start: 0,
             end: None,
             wall_offset: 0,

@@ -8,7 +8,7 @@ use crossbeam_queue::ArrayQueue;
 use gridhil_engine::node::{NodeCounters, NodeError, NodeWriter, WriteContext};
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::Value;
-use gridhil_engine::stats::Counter;
+use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::Nanos;
 use std::fs::File;
 use std::io::Write;
@@ -35,8 +35,11 @@ pub(crate) struct RecordCounters {
 }
 
 impl NodeCounters for RecordCounters {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
-        vec![("rows", self.rows.get()), ("lost", self.lost.get())]
+    fn snapshot(&self) -> Vec<CounterValue> {
+        vec![
+            CounterValue::info("rows", self.rows.get()),
+            CounterValue::problem("lost", self.lost.get()),
+        ]
     }
 }
 
@@ -151,7 +154,7 @@ impl Record {
 }
 
 impl NodeWriter for Record {
-    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext<'_>) -> Result<usize, NodeError> {
+    fn write(&mut self, samples: &[SampleRef], ctx: &WriteContext) -> Result<usize, NodeError> {
         if self.shared.failed.load(Ordering::Relaxed) {
             return Err(self.failure());
         }
@@ -168,7 +171,7 @@ impl NodeWriter for Record {
                     Self::write_line(chunk, sample);
                     self.counters.rows.inc();
                     if self.current_since.is_none() {
-                        self.current_since = Some(ctx.clock.monotonic());
+                        self.current_since = Some(ctx.now);
                     }
                 }
                 _ => self.counters.lost.inc(),
@@ -176,7 +179,7 @@ impl NodeWriter for Record {
         }
         if self
             .current_since
-            .is_some_and(|since| ctx.clock.monotonic() - since >= MAX_CHUNK_AGE_NS)
+            .is_some_and(|since| ctx.now - since >= MAX_CHUNK_AGE_NS)
         {
             self.submit();
         }
@@ -259,7 +262,7 @@ mod tests {
             sample.ts_origin = seq as i64;
             let _ = sample.push(Value::F64(seq as f64 * 0.5));
             let _ = sample.push(Value::I64(-(seq as i64)));
-            let ctx = WriteContext { clock: &clock };
+            let ctx = WriteContext::now(&clock);
             assert_eq!(
                 record.write(std::slice::from_ref(&sample), &ctx).unwrap(),
                 1
@@ -273,7 +276,8 @@ mod tests {
         assert_eq!(lines[1], "0,0,0,0,0");
         assert_eq!(lines[20_000], "19999,19999,0,9999.5,-19999");
         let snapshot = counters.snapshot();
-        assert_eq!(snapshot, vec![("rows", 20_000), ("lost", 0)]);
+        let values: Vec<(&str, u64)> = snapshot.iter().map(|c| (c.name, c.value)).collect();
+        assert_eq!(values, vec![("rows", 20_000), ("lost", 0)]);
     }
 
     #[test]
@@ -294,7 +298,7 @@ mod tests {
             for v in extremes {
                 let _ = sample.push(Value::F64(v));
             }
-            let ctx = WriteContext { clock: &clock };
+            let ctx = WriteContext::now(&clock);
             record.write(std::slice::from_ref(&sample), &ctx).unwrap();
             let chunk = record.current.as_ref().map_or(capacity, Vec::capacity);
             assert_eq!(chunk, capacity, "a chunk never grows (line {seq})");

@@ -13,7 +13,7 @@ use gridhil_engine::node::{
 };
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::Signal;
-use gridhil_engine::stats::Counter;
+use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_formats::{Format, FormatConfig, FormatError};
 use serde::Deserialize;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -150,19 +150,19 @@ pub struct UdpCounters {
 }
 
 impl NodeCounters for UdpCounters {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+    fn snapshot(&self) -> Vec<CounterValue> {
         vec![
-            ("datagrams_received", self.datagrams_received.get()),
-            ("samples_received", self.samples_received.get()),
-            ("malformed", self.malformed.get()),
-            ("too_few_values", self.too_few_values.get()),
-            ("truncated", self.truncated.get()),
-            ("batch_overflow", self.batch_overflow.get()),
-            ("datagrams_sent", self.datagrams_sent.get()),
-            ("send_errors", self.send_errors.get()),
-            ("encode_errors", self.encode_errors.get()),
-            ("receive_errors", self.receive_errors.get()),
-            ("backend_io_uring", self.backend_io_uring.get()),
+            CounterValue::info("datagrams_received", self.datagrams_received.get()),
+            CounterValue::info("samples_received", self.samples_received.get()),
+            CounterValue::problem("malformed", self.malformed.get()),
+            CounterValue::problem("too_few_values", self.too_few_values.get()),
+            CounterValue::problem("truncated", self.truncated.get()),
+            CounterValue::problem("batch_overflow", self.batch_overflow.get()),
+            CounterValue::info("datagrams_sent", self.datagrams_sent.get()),
+            CounterValue::problem("send_errors", self.send_errors.get()),
+            CounterValue::problem("encode_errors", self.encode_errors.get()),
+            CounterValue::problem("receive_errors", self.receive_errors.get()),
+            CounterValue::info("backend_io_uring", self.backend_io_uring.get()),
         ]
     }
 }
@@ -469,7 +469,7 @@ impl NodeConfig for UdpConfig {
                 signals,
                 mode: self.receive,
                 kernel_timestamps: self.timestamps == ReceiveTimestamps::Kernel
-                    && !ctx.virtual_time,
+                    && !ctx.virtual_time(),
                 counters: Arc::clone(&counters),
             }))
         } else {
@@ -615,7 +615,8 @@ impl UdpReader {
                 return Err(NodeError::io(self.receiver.operation(), e));
             }
         };
-        let fallback = ctx.clock.wall();
+        // Without a kernel time stamp the engine stamps the sample when the read returns.
+        let fallback = 0;
         for i in 0..n {
             let datagram = self.receiver.datagram(i);
             self.counters.datagrams_received.inc();
@@ -656,25 +657,15 @@ impl NodeReader for UdpReader {
     }
 
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        if ctx.timeout == 0 {
-            self.receive_once(ctx, out)?;
+        // One wait of at most `timeout` (none when busy-polling), one batch: the engine
+        // calls again.
+        if ctx.timeout > 0 && !self.wait(ctx)? {
             return Ok(());
         }
-        let give_up = ctx.clock.monotonic() + ctx.timeout;
-        loop {
-            if !self.wait(ctx)? {
-                return Ok(());
-            }
-            if self.receive_once(ctx, out)? > 0 || out.is_full() {
-                return Ok(());
-            }
-            if ctx.clock.monotonic() >= give_up {
-                return Ok(());
-            }
-            if self.mode == ReceiveMode::BusyPoll {
-                std::hint::spin_loop();
-            }
+        if self.receive_once(ctx, out)? == 0 && self.mode == ReceiveMode::BusyPoll {
+            std::hint::spin_loop();
         }
+        Ok(())
     }
 }
 
@@ -701,11 +692,7 @@ impl UdpWriter {
 }
 
 impl NodeWriter for UdpWriter {
-    fn write(
-        &mut self,
-        samples: &[SampleRef],
-        _ctx: &WriteContext<'_>,
-    ) -> Result<usize, NodeError> {
+    fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext) -> Result<usize, NodeError> {
         let mut encoded = 0;
         for chunk in samples.chunks(self.per_datagram) {
             if self.sender.next_buffer().is_none() {

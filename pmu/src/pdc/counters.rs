@@ -2,7 +2,7 @@
 
 use super::PmuSpec;
 use gridhil_engine::node::NodeCounters;
-use gridhil_engine::stats::Counter;
+use gridhil_engine::stats::{Counter, CounterValue};
 
 /// Counters of a `pdc` node (summed over its PMUs, except `missing_<pmu>`).
 #[derive(Debug, Default)]
@@ -71,34 +71,38 @@ impl PdcCounters {
 }
 
 impl NodeCounters for PdcCounters {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+    fn snapshot(&self) -> Vec<CounterValue> {
         let mut all = vec![
-            ("connects", self.connects.get()),
-            ("reconnects", self.reconnects.get()),
-            ("frames", self.frames.get()),
-            ("data_frames", self.data_frames.get()),
-            ("crc_errors", self.crc_errors.get()),
-            ("decode_errors", self.decode_errors.get()),
-            ("config_mismatch", self.config_mismatch.get()),
-            ("cfg2_frames", self.cfg2_frames.get()),
-            ("cfg3_frames", self.cfg3_frames.get()),
-            ("cfg_retries", self.cfg_retries.get()),
-            ("data_on_retries", self.data_on_retries.get()),
-            ("no_config", self.no_config.get()),
-            ("queue_full", self.queue_full.get()),
-            ("invalid_data", self.invalid_data.get()),
-            ("rows", self.rows.get()),
-            ("partial_rows", self.partial_rows.get()),
-            ("missing", self.missing.get()),
-            ("late", self.late.get()),
-            ("duplicates", self.duplicates.get()),
-            ("time_jumps", self.time_jumps.get()),
-            ("future_frames", self.future_frames.get()),
-            ("foreign_frames", self.foreign_frames.get()),
-            ("data_on_refreshes", self.data_on_refreshes.get()),
-            ("cfg_refreshes", self.cfg_refreshes.get()),
+            CounterValue::info("connects", self.connects.get()),
+            CounterValue::problem("reconnects", self.reconnects.get()),
+            CounterValue::info("frames", self.frames.get()),
+            CounterValue::info("data_frames", self.data_frames.get()),
+            CounterValue::problem("crc_errors", self.crc_errors.get()),
+            CounterValue::problem("decode_errors", self.decode_errors.get()),
+            CounterValue::problem("config_mismatch", self.config_mismatch.get()),
+            CounterValue::info("cfg2_frames", self.cfg2_frames.get()),
+            CounterValue::info("cfg3_frames", self.cfg3_frames.get()),
+            CounterValue::info("cfg_retries", self.cfg_retries.get()),
+            CounterValue::info("data_on_retries", self.data_on_retries.get()),
+            CounterValue::problem("no_config", self.no_config.get()),
+            CounterValue::problem("queue_full", self.queue_full.get()),
+            CounterValue::problem("invalid_data", self.invalid_data.get()),
+            CounterValue::info("rows", self.rows.get()),
+            CounterValue::problem("partial_rows", self.partial_rows.get()),
+            CounterValue::problem("missing", self.missing.get()),
+            CounterValue::problem("late", self.late.get()),
+            CounterValue::problem("duplicates", self.duplicates.get()),
+            CounterValue::problem("time_jumps", self.time_jumps.get()),
+            CounterValue::problem("future_frames", self.future_frames.get()),
+            CounterValue::problem("foreign_frames", self.foreign_frames.get()),
+            CounterValue::info("data_on_refreshes", self.data_on_refreshes.get()),
+            CounterValue::info("cfg_refreshes", self.cfg_refreshes.get()),
         ];
-        all.extend(self.per_pmu_missing.iter().map(|(n, c)| (*n, c.get())));
+        all.extend(
+            self.per_pmu_missing
+                .iter()
+                .map(|(n, c)| CounterValue::problem(n, c.get())),
+        );
         all
     }
 }

@@ -206,7 +206,7 @@ stat = "b_status"
         let counters = PdcCounters::for_pmus(&config.specs().unwrap());
         counters.count_row(0b10);
         let snapshot = counters.snapshot();
-        let get = |n: &str| snapshot.iter().find(|(k, _)| *k == n).map(|(_, v)| *v);
+        let get = |n: &str| snapshot.iter().find(|c| c.name == n).map(|c| c.value);
         assert_eq!(get("missing"), Some(1));
         assert_eq!(get("missing_a"), Some(0));
         assert_eq!(get("missing_b"), Some(1));

@@ -24,7 +24,7 @@ mod writer;
 use crate::codec::{Config, Config3, DataFormat, NominalFrequency, MAX_FRAME_LEN};
 use gridhil_engine::node::{BuildContext, NodeConfig, NodeCounters, NodeError, NodeIo, Resource};
 use gridhil_engine::signal::Signal;
-use gridhil_engine::stats::Counter;
+use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::Rate;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -222,26 +222,26 @@ pub struct PmuServerCounters {
 }
 
 impl NodeCounters for PmuServerCounters {
-    fn snapshot(&self) -> Vec<(&'static str, u64)> {
+    fn snapshot(&self) -> Vec<CounterValue> {
         vec![
-            ("frames_encoded", self.frames_encoded.get()),
-            ("encode_errors", self.encode_errors.get()),
-            ("queue_full", self.queue_full.get()),
-            ("clients_accepted", self.clients_accepted.get()),
-            ("clients_dropped", self.clients_dropped.get()),
-            ("clients_refused", self.clients_refused.get()),
-            ("commands", self.commands.get()),
-            (
+            CounterValue::info("frames_encoded", self.frames_encoded.get()),
+            CounterValue::problem("encode_errors", self.encode_errors.get()),
+            CounterValue::problem("queue_full", self.queue_full.get()),
+            CounterValue::info("clients_accepted", self.clients_accepted.get()),
+            CounterValue::problem("clients_dropped", self.clients_dropped.get()),
+            CounterValue::problem("clients_refused", self.clients_refused.get()),
+            CounterValue::info("commands", self.commands.get()),
+            CounterValue::info(
                 "foreign_idcode_commands",
                 self.foreign_idcode_commands.get(),
             ),
-            ("bad_commands", self.bad_commands.get()),
-            ("tcp_frames_sent", self.tcp_frames_sent.get()),
-            ("udp_frames_sent", self.udp_frames_sent.get()),
-            ("send_errors", self.send_errors.get()),
-            ("udp_peers_added", self.udp_peers_added.get()),
-            ("udp_peers_forgotten", self.udp_peers_forgotten.get()),
-            ("udp_peers_refused", self.udp_peers_refused.get()),
+            CounterValue::problem("bad_commands", self.bad_commands.get()),
+            CounterValue::info("tcp_frames_sent", self.tcp_frames_sent.get()),
+            CounterValue::info("udp_frames_sent", self.udp_frames_sent.get()),
+            CounterValue::problem("send_errors", self.send_errors.get()),
+            CounterValue::info("udp_peers_added", self.udp_peers_added.get()),
+            CounterValue::info("udp_peers_forgotten", self.udp_peers_forgotten.get()),
+            CounterValue::problem("udp_peers_refused", self.udp_peers_refused.get()),
         ]
     }
 }

@@ -648,8 +648,8 @@ mod tests {
         counters
             .snapshot()
             .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+            .find(|c| c.name == name)
+            .map(|c| c.value)
             .unwrap()
     }
 

@@ -82,11 +82,7 @@ impl PmuWriter {
 }
 
 impl NodeWriter for PmuWriter {
-    fn write(
-        &mut self,
-        samples: &[SampleRef],
-        _ctx: &WriteContext<'_>,
-    ) -> Result<usize, NodeError> {
+    fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext) -> Result<usize, NodeError> {
         for sample in samples {
             let stat = stat_of(sample.flags);
             let blocks = self.data.pmus.iter_mut().zip(&self.layout.pmus);
