@@ -5,12 +5,10 @@
 //! Run: `cargo bench --bench codecs`. Results: docs/benchmarks.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::SamplePool;
-use gridhil_engine::signal::SignalType;
 use gridhil_formats::fixtures::{every_format, sample, uniform_signals};
 use gridhil_hil::sv::{Profile, SvFrameRepr, SvStream};
 use gridhil_pmu::estimator::{Estimator, EstimatorConfig, PmuClass};
+use gridhil_sample::{Batch, SamplePool, SignalType};
 use std::time::Duration;
 
 fn formats(c: &mut Criterion) {

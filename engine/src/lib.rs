@@ -1,6 +1,6 @@
-//! The gridhil engine: samples in a preallocated pool, lock-free queues, the node and hook
-//! interfaces and their registry, paths, clocks (real and virtual time), real-time worker
-//! threads, statistics and the HDF5 run log.
+//! The gridhil engine: lock-free queues, the node and hook interfaces and their registry,
+//! paths, clocks (real and virtual time), real-time worker threads, statistics and the HDF5
+//! run log. The data model (samples in a preallocated pool) is `gridhil-sample`'s.
 //!
 //! The engine knows no node type: node crates implement [`node::NodeConfig`] and register
 //! it in a [`registry::Registry`]. The engine core never reads the operating system's
@@ -17,10 +17,11 @@ pub mod queue;
 pub mod registry;
 pub mod runlog;
 pub mod runtime;
-pub mod sample;
-pub mod signal;
 pub mod stats;
-pub mod units;
+
+/// The data model, re-exported at the paths node crates use (see `gridhil-sample`).
+pub use gridhil_sample::pool as sample;
+pub use gridhil_sample::{signal, units};
 
 pub use config::{load_file, load_str, ConfigError, EngineSpec};
 pub use registry::Registry;

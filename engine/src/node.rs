@@ -11,6 +11,7 @@ use crate::sample::{SamplePool, SampleRef};
 use crate::signal::Signal;
 use crate::stats::CounterValue;
 use crate::units::Nanos;
+pub use gridhil_sample::Batch;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -198,61 +199,6 @@ impl<'a> ReadContext<'a> {
     pub fn current_time(&self) -> Nanos {
         let now = self.clock.monotonic();
         self.cap.map_or(now, |cap| now.min(cap))
-    }
-}
-
-/// A fixed-capacity batch of samples; pushing never allocates.
-#[derive(Debug)]
-pub struct Batch {
-    samples: Vec<SampleRef>,
-}
-
-impl Batch {
-    /// An empty batch for up to `capacity` samples.
-    pub fn with_capacity(capacity: usize) -> Self {
-        Batch {
-            samples: Vec::with_capacity(capacity.max(1)),
-        }
-    }
-    /// Adds a sample; gives it back when the batch is full.
-    pub fn push(&mut self, sample: SampleRef) -> Result<(), SampleRef> {
-        if self.samples.len() == self.samples.capacity() {
-            return Err(sample);
-        }
-        self.samples.push(sample);
-        Ok(())
-    }
-    /// Free places left.
-    pub fn remaining(&self) -> usize {
-        self.samples.capacity() - self.samples.len()
-    }
-    /// Whether no more samples fit.
-    pub fn is_full(&self) -> bool {
-        self.remaining() == 0
-    }
-    /// Number of samples.
-    pub fn len(&self) -> usize {
-        self.samples.len()
-    }
-    /// Whether the batch is empty.
-    pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
-    }
-    /// The samples.
-    pub fn as_slice(&self) -> &[SampleRef] {
-        &self.samples
-    }
-    /// The samples, mutable.
-    pub fn as_mut_slice(&mut self) -> &mut [SampleRef] {
-        &mut self.samples
-    }
-    /// Removes and yields every sample, keeping the capacity.
-    pub fn drain(&mut self) -> std::vec::Drain<'_, SampleRef> {
-        self.samples.drain(..)
-    }
-    /// Drops every sample (returning them to the pool).
-    pub fn clear(&mut self) {
-        self.samples.clear();
     }
 }
 

@@ -14,9 +14,7 @@ use crate::text::{
     MAX_F64_LEN, MAX_INT_LEN,
 };
 use crate::{Format, FormatError};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::{Complex, Signal, SignalType, Value};
+use gridhil_sample::{Batch, Complex, SamplePool, SampleRef, Signal, SignalType, Value};
 use std::fmt::Write;
 use std::sync::Arc;
 

@@ -2,8 +2,8 @@
 //!
 //! ```
 //! use gridhil_formats::{build, fixtures, FormatConfig};
-//! use gridhil_engine::node::Batch;
-//! use gridhil_engine::sample::SamplePool;
+//! use gridhil_sample::Batch;
+//! use gridhil_sample::SamplePool;
 //!
 //! let signals = fixtures::mixed_signals(8);
 //! let pool = SamplePool::new(4, 64);
@@ -22,8 +22,7 @@ use crate::config::{
     VillasBinaryConfig, VillasHumanConfig,
 };
 use crate::words::WordKind;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::{Complex, Signal, SignalType, Value};
+use gridhil_sample::{Complex, SamplePool, SampleRef, Signal, SignalType, Value};
 use std::sync::Arc;
 
 /// Every signal type, in the order [`mixed_signals`] cycles through them.

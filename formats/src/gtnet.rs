@@ -12,9 +12,7 @@ use crate::config::{GtnetConfig, HeaderField, RawConfig};
 use crate::raw::Raw;
 use crate::words::WordKind;
 use crate::{Format, FormatError};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::Signal;
+use gridhil_sample::{Batch, SamplePool, SampleRef, Signal};
 use std::sync::Arc;
 
 /// Most 32-bit words in one GTNET-SKT packet (1200 bytes).
@@ -86,7 +84,7 @@ impl Format for Gtnet {
 mod tests {
     use super::*;
     use crate::test_support::{decode, encode, signals};
-    use gridhil_engine::signal::{Complex, SignalType, Value};
+    use gridhil_sample::{Complex, SignalType, Value};
 
     #[test]
     fn at_most_300_words_per_packet() {

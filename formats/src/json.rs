@@ -16,9 +16,7 @@ use crate::text::{
     max_value_len, parse_f64, write_json_f64, SliceWriter, MAX_F64_LEN, MAX_INT_LEN,
 };
 use crate::{Format, FormatError};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{Sample, SamplePool, SampleRef};
-use gridhil_engine::signal::{Complex, Signal, SignalType, Value};
+use gridhil_sample::{Batch, Complex, Sample, SamplePool, SampleRef, Signal, SignalType, Value};
 use std::fmt::Write;
 use std::sync::Arc;
 

@@ -46,9 +46,7 @@ pub use config::{
 pub use error::FormatError;
 pub use words::WordKind;
 
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::Signal;
+use gridhil_sample::{Batch, SamplePool, SampleRef, Signal};
 use std::sync::Arc;
 
 /// An encoder and decoder of one wire format, built once per node from its [`FormatConfig`].

@@ -18,9 +18,7 @@ use crate::config::OpalAsyncipConfig;
 use crate::sample_io::{declared_values, deliver, scalar_count, take_sample};
 use crate::words::{WordCodec, WordKind};
 use crate::{Format, FormatError};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::Signal;
+use gridhil_sample::{Batch, SamplePool, SampleRef, Signal};
 use std::sync::Arc;
 
 /// Byte offsets of the header fields.
@@ -301,7 +299,7 @@ impl Format for OpalAsyncip {
 mod tests {
     use super::*;
     use crate::test_support::{decode, encode, signals};
-    use gridhil_engine::signal::{SignalType, Value};
+    use gridhil_sample::{SignalType, Value};
 
     fn asyncip() -> OpalAsyncip {
         OpalAsyncip::new(&OpalAsyncipConfig { dev_id: -1 })

@@ -11,9 +11,7 @@ use crate::sample_io::{declared_values, deliver, scalar_count, take_sample};
 use crate::time::{join_ns, split_ns};
 use crate::words::WordCodec;
 use crate::{Format, FormatError};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::Signal;
+use gridhil_sample::{Batch, SamplePool, SampleRef, Signal};
 use std::sync::Arc;
 
 /// Encoder and decoder of a `raw` layout.
@@ -163,7 +161,7 @@ mod tests {
     use crate::byte_order::ByteOrder;
     use crate::test_support::{decode, encode, signals};
     use crate::words::WordKind;
-    use gridhil_engine::signal::{SignalType, Value};
+    use gridhil_sample::{SignalType, Value};
 
     fn raw(bits: u32, endian: ByteOrder, values: WordKind, header: &[HeaderField]) -> Raw {
         Raw::new(&RawConfig::new(bits, endian, values, header.to_vec()).unwrap())

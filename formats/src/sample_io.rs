@@ -2,9 +2,7 @@
 //! signals, taking samples from the pool and handing them to the output batch.
 
 use crate::FormatError;
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{Sample, SamplePool, SampleRef};
-use gridhil_engine::signal::{Signal, Value};
+use gridhil_sample::{Batch, Sample, SamplePool, SampleRef, Signal, Value};
 use std::sync::Arc;
 
 /// The sample's values for the declared signals; extra values are ignored.

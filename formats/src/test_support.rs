@@ -1,9 +1,7 @@
 //! Helpers of the unit tests.
 
 use crate::{Format, FormatError};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::SamplePool;
-use gridhil_engine::signal::{Signal, SignalType, Value};
+use gridhil_sample::{Batch, SamplePool, Signal, SignalType, Value};
 
 /// A decoded sample: sequence, origin time, values.
 pub type Decoded = (u64, i64, Vec<Value>);

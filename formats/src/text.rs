@@ -2,7 +2,7 @@
 //! splitting datagrams into lines and fields, and parsing numbers leniently.
 
 use crate::FormatError;
-use gridhil_engine::signal::{Complex, SignalType, Value};
+use gridhil_sample::{Complex, SignalType, Value};
 use std::fmt::{self, Write};
 
 /// A `fmt::Write` sink over a byte slice; writing past its end fails.

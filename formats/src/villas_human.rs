@@ -22,9 +22,7 @@ use crate::text::{
 };
 use crate::time::{join_ns, NANOS_PER_SEC};
 use crate::{Format, FormatError};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{Sample, SamplePool, SampleRef};
-use gridhil_engine::signal::{Signal, Value};
+use gridhil_sample::{Batch, Sample, SamplePool, SampleRef, Signal, Value};
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -211,7 +209,7 @@ impl Format for VillasHuman {
 mod tests {
     use super::*;
     use crate::test_support::{decode, encode, signals};
-    use gridhil_engine::signal::{Complex, SignalType};
+    use gridhil_sample::{Complex, SignalType};
 
     fn all_types() -> Vec<Signal> {
         signals(&[
@@ -248,7 +246,7 @@ mod tests {
 
     #[test]
     fn writes_the_offset_when_the_receive_time_is_known() {
-        let pool = gridhil_engine::sample::SamplePool::new(1, 1);
+        let pool = gridhil_sample::SamplePool::new(1, 1);
         let mut sample = pool.alloc().unwrap();
         sample.ts_origin = 1_000_000_000;
         sample.ts_received = 1_000_250_000;

@@ -6,8 +6,7 @@
 use crate::byte_order::ByteOrder;
 use crate::sample_io::{push_value, scalar_count};
 use crate::FormatError;
-use gridhil_engine::sample::Sample;
-use gridhil_engine::signal::{Complex, Signal, SignalType, Value};
+use gridhil_sample::{Complex, Sample, Signal, SignalType, Value};
 use serde::Deserialize;
 
 /// How the words of a fixed-layout format encode values.
@@ -291,7 +290,7 @@ impl WordCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gridhil_engine::sample::SamplePool;
+    use gridhil_sample::SamplePool;
 
     fn signals() -> Vec<Signal> {
         vec![

@@ -2,10 +2,9 @@
 //! while every format encodes and decodes 8- and 64-value samples, and while decoders
 //! reject malformed datagrams.
 
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::SamplePool;
 use gridhil_formats::build;
 use gridhil_formats::fixtures;
+use gridhil_sample::{Batch, SamplePool};
 use gridhil_test_support::alloc::{count_on_this_thread, watching, CountingAllocator};
 
 #[global_allocator]
@@ -18,7 +17,7 @@ fn encode_and_decode_do_not_allocate() {
     for (config, precision) in fixtures::every_format() {
         for n in [8, 64] {
             let signals = if matches!(config, gridhil_formats::FormatConfig::OpalAsyncip(_)) {
-                fixtures::uniform_signals(n, gridhil_engine::signal::SignalType::F64)
+                fixtures::uniform_signals(n, gridhil_sample::SignalType::F64)
             } else {
                 fixtures::mixed_signals(n)
             };

@@ -1,11 +1,9 @@
 //! Decoders never panic: random bytes, random text, mutations and every truncation of valid
 //! datagrams go through every format. Deterministic (xorshift), so failures reproduce.
 
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::SamplePool;
-use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_formats::fixtures;
 use gridhil_formats::{build, Format, FormatConfig, FormatError};
+use gridhil_sample::{Batch, SamplePool, Signal, SignalType, Value};
 use std::sync::Arc;
 
 struct XorShift(u64);

@@ -1,11 +1,9 @@
 //! Every format encodes and decodes back the same samples, at 8 and 64 values, with every
 //! signal type, one and several samples per datagram.
 
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::{Signal, SignalType};
 use gridhil_formats::fixtures::{self, Precision};
 use gridhil_formats::{build, FormatConfig, FormatError, HeaderField};
+use gridhil_sample::{Batch, SamplePool, SampleRef, Signal, SignalType};
 
 /// Whether a format carries the sequence number and the origin timestamp.
 fn carried(config: &FormatConfig) -> (bool, bool) {
@@ -117,7 +115,7 @@ fn multi_sample_datagrams_round_trip() {
 
 #[test]
 fn special_floats_survive_formats_that_carry_them() {
-    use gridhil_engine::signal::{Complex, Value};
+    use gridhil_sample::{Complex, Value};
     let signals = [
         Signal::f64("nan"),
         Signal::f64("inf"),

@@ -1,12 +1,10 @@
 //! The hand-written reference datagrams in `tests/vectors/` (see its README): the encoder
 //! reproduces each byte for byte and the decoder reads each back.
 
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_formats::{
     build, FormatConfig, FormatError, GtnetConfig, OpalAsyncipConfig, VillasBinaryConfig,
 };
+use gridhil_sample::{Batch, SamplePool, SampleRef, Signal, SignalType, Value};
 use std::path::PathBuf;
 
 fn vector_path(name: &str) -> PathBuf {

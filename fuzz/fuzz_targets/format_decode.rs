@@ -3,9 +3,7 @@
 //! the datagram. A decoder must never panic, and whatever it decodes must re-encode.
 #![no_main]
 
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::SamplePool;
-use gridhil_engine::signal::SignalType;
+use gridhil_sample::{Batch, SamplePool, SignalType};
 use gridhil_formats::{build, fixtures};
 use libfuzzer_sys::fuzz_target;
 

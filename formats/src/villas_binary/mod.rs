@@ -16,9 +16,7 @@ use crate::sample_io::{declared_values, deliver, scalar_count, take_sample};
 use crate::time::{join_ns, split_ns_u32};
 use crate::words::{WordCodec, WordKind};
 use crate::{Format, FormatError};
-use gridhil_engine::node::Batch;
-use gridhil_engine::sample::{SamplePool, SampleRef};
-use gridhil_engine::signal::Signal;
+use gridhil_sample::{Batch, SamplePool, SampleRef, Signal};
 use message::{Message, MessageRepr, MessageType, HEADER_LEN, VALUE_LEN};
 use std::sync::Arc;
 
@@ -194,8 +192,7 @@ impl Format for VillasBinary {
 mod tests {
     use super::*;
     use crate::test_support::{decode, encode, signals};
-    use gridhil_engine::node::Batch;
-    use gridhil_engine::signal::{Complex, SignalType, Value};
+    use gridhil_sample::{Batch, Complex, SignalType, Value};
 
     fn binary() -> VillasBinary {
         VillasBinary::new(ByteOrder::Big, &VillasBinaryConfig::default())
