@@ -99,7 +99,7 @@ impl Command {
 
     /// Encodes a complete command frame into `buf`; returns the frame length.
     pub fn encode(&self, header: &FrameHeader, buf: &mut [u8]) -> Result<usize> {
-        super::repr::encode_frame(FrameType::Command, header, self.payload_len(), buf, |w| {
+        super::frame::encode_frame(FrameType::Command, header, self.payload_len(), buf, |w| {
             self.write_payload(w)
         })
     }
@@ -132,7 +132,7 @@ impl HeaderText {
 
     /// Encodes a complete header frame into `buf`; returns the frame length.
     pub fn encode(&self, header: &FrameHeader, buf: &mut [u8]) -> Result<usize> {
-        super::repr::encode_frame(FrameType::Header, header, self.bytes.len(), buf, |w| {
+        super::frame::encode_frame(FrameType::Header, header, self.bytes.len(), buf, |w| {
             w.bytes(&self.bytes)
         })
     }

@@ -323,7 +323,7 @@ impl Config {
         } else {
             FrameType::Config2
         };
-        super::repr::encode_frame(ty, header, self.payload_len(), buf, |w| {
+        super::frame::encode_frame(ty, header, self.payload_len(), buf, |w| {
             self.write_payload(w)
         })
     }

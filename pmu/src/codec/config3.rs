@@ -395,7 +395,7 @@ impl Config3 {
 
     /// Encodes a complete CFG-3 frame into `buf`; returns the frame length.
     pub fn encode(&self, header: &FrameHeader, buf: &mut [u8]) -> Result<usize> {
-        super::repr::encode_frame(FrameType::Config3, header, self.payload_len(), buf, |w| {
+        super::frame::encode_frame(FrameType::Config3, header, self.payload_len(), buf, |w| {
             self.write_payload(w)
         })
     }

@@ -560,7 +560,7 @@ impl DataFrame {
     /// Encodes a complete data frame into `buf` without allocating; returns the
     /// frame length.
     pub fn encode(&self, header: &FrameHeader, buf: &mut [u8]) -> Result<usize> {
-        super::repr::encode_frame(FrameType::Data, header, self.payload_len(), buf, |w| {
+        super::frame::encode_frame(FrameType::Data, header, self.payload_len(), buf, |w| {
             self.write_payload(w)
         })
     }

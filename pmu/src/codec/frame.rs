@@ -2,9 +2,12 @@
 //!
 //! [`Frame`] is a zero-copy view over a buffer (smoltcp style); [`FrameHeader`]
 //! is the plain representation of the header fields that every frame kind shares.
+//! The envelope is written around a payload that writes only itself
+//! (`Frame::emit_around`, `encode_frame`); no payload writes a header or a CHK.
 
 use super::crc::crc_ccitt;
 use super::error::{Error, Result};
+use super::wire::Writer;
 
 /// The SYNC byte that starts every frame.
 pub const SYNC_BYTE: u8 = 0xAA;
@@ -428,6 +431,55 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Frame<T> {
         self.set_fracsec(header.fracsec);
         Ok(())
     }
+
+    /// Writes the envelope around a payload: the header (FRAMESIZE from the buffer
+    /// length), the payload written by `write_payload`, which must fill the payload
+    /// exactly, and CHK.
+    pub(crate) fn emit_around(
+        &mut self,
+        frame_type: FrameType,
+        header: &FrameHeader,
+        write_payload: impl FnOnce(&mut Writer<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.emit_header(frame_type, header)?;
+        let payload = self.payload_mut();
+        let payload_len = payload.len();
+        let mut w = Writer::new(payload);
+        write_payload(&mut w)?;
+        if w.position() != payload_len {
+            return Err(Error::LengthMismatch {
+                declared: payload_len,
+                actual: w.position(),
+            });
+        }
+        self.fill_checksum();
+        Ok(())
+    }
+}
+
+/// Encodes a frame into the front of `buf`: the header, `payload_len` payload bytes written
+/// by `write_payload`, and CHK. Returns the frame length. Does not allocate.
+pub(crate) fn encode_frame(
+    frame_type: FrameType,
+    header: &FrameHeader,
+    payload_len: usize,
+    buf: &mut [u8],
+    write_payload: impl FnOnce(&mut Writer<'_>) -> Result<()>,
+) -> Result<usize> {
+    let total = MIN_FRAME_LEN + payload_len;
+    if total > MAX_FRAME_LEN {
+        return Err(Error::OutOfRange {
+            field: "FRAMESIZE",
+            reason: "frame longer than 65535 bytes",
+        });
+    }
+    let available = buf.len();
+    let slot = buf.get_mut(..total).ok_or(Error::BufferTooSmall {
+        needed: total,
+        available,
+    })?;
+    Frame::new_unchecked(slot).emit_around(frame_type, header, write_payload)?;
+    Ok(total)
 }
 
 #[cfg(test)]

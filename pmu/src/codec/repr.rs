@@ -1,12 +1,12 @@
 //! [`FrameRepr`]: a whole frame as plain data, parsed from and emitted to a
-//! [`Frame`] view; plus the shared encoder.
+//! [`Frame`] view. The envelope (header, CHK) is [`frame`]'s; a payload writes only itself.
 
 use super::command::{Command, HeaderText};
 use super::config::Config;
 use super::config3::Config3;
 use super::data::DataFrame;
 use super::error::{Error, Result};
-use super::frame::{Frame, FrameHeader, FrameType, MAX_FRAME_LEN, MIN_FRAME_LEN};
+use super::frame::{self, Frame, FrameHeader, FrameType, MIN_FRAME_LEN};
 use super::layout::DataLayout;
 use super::wire::Writer;
 
@@ -141,18 +141,14 @@ impl FrameRepr {
                 actual: available,
             });
         }
-        emit_into(
-            frame,
-            self.payload.frame_type(),
-            &self.header,
-            needed,
-            |w| self.payload.write(w),
-        )
+        frame.emit_around(self.payload.frame_type(), &self.header, |w| {
+            self.payload.write(w)
+        })
     }
 
     /// Encodes the frame into the front of `buf`; returns its length. Does not allocate.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize> {
-        encode_frame(
+        frame::encode_frame(
             self.payload.frame_type(),
             &self.header,
             self.payload.payload_len(),
@@ -167,51 +163,4 @@ impl FrameRepr {
         self.encode(&mut buf)?;
         Ok(buf)
     }
-}
-
-/// Encodes header + payload (written by `write`) + CHK into the front of `buf`.
-pub(crate) fn encode_frame(
-    frame_type: FrameType,
-    header: &FrameHeader,
-    payload_len: usize,
-    buf: &mut [u8],
-    write: impl FnOnce(&mut Writer<'_>) -> Result<()>,
-) -> Result<usize> {
-    let total = MIN_FRAME_LEN + payload_len;
-    if total > MAX_FRAME_LEN {
-        return Err(Error::OutOfRange {
-            field: "FRAMESIZE",
-            reason: "frame longer than 65535 bytes",
-        });
-    }
-    let available = buf.len();
-    let slot = buf.get_mut(..total).ok_or(Error::BufferTooSmall {
-        needed: total,
-        available,
-    })?;
-    let mut frame = Frame::new_unchecked(slot);
-    emit_into(&mut frame, frame_type, header, total, write)?;
-    Ok(total)
-}
-
-fn emit_into<T: AsRef<[u8]> + AsMut<[u8]>>(
-    frame: &mut Frame<T>,
-    frame_type: FrameType,
-    header: &FrameHeader,
-    total: usize,
-    write: impl FnOnce(&mut Writer<'_>) -> Result<()>,
-) -> Result<()> {
-    frame.emit_header(frame_type, header)?;
-    let payload = frame.payload_mut();
-    let payload_len = total.saturating_sub(MIN_FRAME_LEN);
-    let mut w = Writer::new(payload);
-    write(&mut w)?;
-    if w.position() != payload_len {
-        return Err(Error::LengthMismatch {
-            declared: payload_len,
-            actual: w.position(),
-        });
-    }
-    frame.fill_checksum();
-    Ok(())
 }
