@@ -1,11 +1,11 @@
-//! Lab hardware interfaces for gridhil: the IEC 61850-9-2 sampled-values codec
-//! ([`sv`]) and its publisher and subscriber nodes ([`sv_nodes`]) on raw Ethernet
-//! ([`packet`]).
+//! Field-device protocols for gridhil, one codec and its nodes per protocol: today the
+//! IEC 61850-9-2 sampled-values codec ([`sv`]) and its publisher and subscriber nodes
+//! ([`sv_nodes`]); GOOSE, Modbus and IEC 60870-5-104 are to land here next.
 //!
-//! Unsafe code is denied except in the modules that call the kernel's socket API.
+//! Sockets are `gridhil-netio`'s (`AF_PACKET` for sampled values). Unsafe code is denied
+//! except where a node asks the kernel for its clock state.
 #![deny(unsafe_code)]
 
-pub mod packet;
 pub mod sv;
 pub mod sv_nodes;
 

@@ -11,7 +11,7 @@ use super::config::{
     default_profile, parse_mac, resolve_profile, smp_cnt_of_time, system_clock_synchronised,
     SynchConfig, VlanConfig,
 };
-use crate::packet::{FrameSender, PacketSocket};
+use super::node_error;
 use crate::sv::{MacAddress, Quality, SmpSynch, SvStream, UtcTime, Validity, MAX_FRAME_LEN};
 use gridhil_engine::node::{
     BuildContext, ConfigContext, NodeConfig, NodeCounters, NodeError, NodeIo, NodeWriter,
@@ -20,6 +20,7 @@ use gridhil_engine::node::{
 use gridhil_engine::sample::{SampleFlags, SampleRef};
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
+use gridhil_netio::packet::{interface_mac, FrameSender, PacketSocket};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -168,16 +169,16 @@ impl NodeConfig for SvPublisherConfig {
 
     fn build(&self, _ctx: &BuildContext) -> Result<NodeIo, NodeError> {
         let mut stream = self.stream().map_err(NodeError::Config)?;
-        let socket = PacketSocket::open(&self.interface, 0)?;
+        let socket = PacketSocket::open(&self.interface, 0).map_err(node_error)?;
         if self.src.is_none() {
-            stream.src = MacAddress(crate::packet::interface_mac(&self.interface)?);
+            stream.src = MacAddress(interface_mac(&self.interface).map_err(node_error)?);
         }
         stream.smp_synch = self.smp_synch.resolve(system_clock_synchronised());
         if let Some(bytes) = self.send_buffer {
-            socket.set_send_buffer(bytes)?;
+            socket.set_send_buffer(bytes).map_err(node_error)?;
         }
         if let Some(priority) = self.socket_priority {
-            socket.set_priority(priority)?;
+            socket.set_priority(priority).map_err(node_error)?;
         }
         let frame_len = stream.frame_len_with_refr_tm().min(MAX_FRAME_LEN);
         let sender = FrameSender::new(&socket, self.batch, frame_len);

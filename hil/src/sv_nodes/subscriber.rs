@@ -12,7 +12,8 @@
 //! time (`SO_TIMESTAMPNS`).
 
 use super::config::{default_profile, parse_mac, resolve_profile, time_of_smp_cnt};
-use crate::packet::{FrameReceiver, PacketSocket, ETH_P_ALL, ETH_P_SV};
+use super::node_error;
+use crate::sv::ETHERTYPE_SV;
 use crate::sv::{
     AsduRepr, Dataset, MacAddress, Measurement, SmpCntEvent, SmpCntTracker, SvFrameRepr, Validity,
     MAX_FRAME_LEN,
@@ -25,6 +26,7 @@ use gridhil_engine::sample::SampleFlags;
 use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::Nanos;
+use gridhil_netio::packet::{FrameReceiver, PacketSocket, ETH_P_ALL};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -229,18 +231,20 @@ impl NodeConfig for SvSubscriberConfig {
         let protocol = if self.vlan_id.is_some() || self.ethertype == EthertypeBinding::All {
             ETH_P_ALL
         } else {
-            ETH_P_SV
+            ETHERTYPE_SV
         };
-        let socket = PacketSocket::open(&self.interface, protocol)?;
-        socket.set_receive_buffer(self.receive_buffer)?;
-        socket.enable_auxdata()?;
+        let socket = PacketSocket::open(&self.interface, protocol).map_err(node_error)?;
+        socket
+            .set_receive_buffer(self.receive_buffer)
+            .map_err(node_error)?;
+        socket.enable_auxdata().map_err(node_error)?;
         let kernel_timestamps = self.timestamps == ReceiveTimestamps::Kernel && !ctx.virtual_time();
         if kernel_timestamps {
-            socket.enable_timestamps()?;
+            socket.enable_timestamps().map_err(node_error)?;
         }
         match self.membership {
-            Membership::Allmulti => socket.join(false)?,
-            Membership::Promiscuous => socket.join(true)?,
+            Membership::Allmulti => socket.join(false).map_err(node_error)?,
+            Membership::Promiscuous => socket.join(true).map_err(node_error)?,
             Membership::None => {}
         }
         let receiver = FrameReceiver::with_sources(
@@ -376,8 +380,8 @@ fn is_sv(frame: &[u8]) -> bool {
             .map(|b| u16::from_be_bytes([b[0], b[1]]))
     };
     match ethertype(12) {
-        Some(ETH_P_SV) => true,
-        Some(0x8100) => ethertype(16) == Some(ETH_P_SV),
+        Some(ETHERTYPE_SV) => true,
+        Some(0x8100) => ethertype(16) == Some(ETHERTYPE_SV),
         _ => false,
     }
 }

@@ -15,6 +15,7 @@ use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_formats::{Format, FormatConfig, FormatError};
+use gridhil_netio::sockopt::set_int_option;
 use serde::Deserialize;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -280,41 +281,12 @@ impl UdpConfig {
 }
 
 fn force_receive_buffer(socket: &Socket, size: usize) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
     let value = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
-    // SAFETY: valid fd and a c_int option value of the right size.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUFFORCE,
-            (&value as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
+    set_int_option(socket, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, value)
 }
 
 fn set_timestamping(socket: &Socket) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let on: libc::c_int = 1;
-    // SAFETY: valid fd and a c_int option value of the right size.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_TIMESTAMPNS,
-            (&on as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
+    set_int_option(socket, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
 }
 
 /// The `io_uring` halves a node needs, or the error that rules `io_uring` out.

@@ -3,24 +3,70 @@
 //! membership, buffer sizes) and batched frame I/O ([`FrameReceiver`], [`FrameSender`]).
 //!
 //! Everything that allocates happens when a socket or a batch is created; receiving
-//! and sending never allocate.
-#![allow(unsafe_code)]
+//! and sending never allocate. No protocol lives here: the callers (the sampled-values
+//! nodes of `gridhil-hil`) pick the EtherType and read the frames.
 
-mod mmsg;
-
-pub use mmsg::{FrameReceiver, FrameSender, ReceivedFrame};
-
-use gridhil_engine::node::NodeError;
-use gridhil_engine::units::Nanos;
+use crate::sockopt::set_option;
 use std::ffi::CString;
 use std::io;
 use std::mem::size_of;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-/// EtherType of IEC 61850-9-2 sampled values.
-pub const ETH_P_SV: u16 = 0x88ba;
+/// Receive side of batched frame I/O: create it with `FrameReceiver::with_sources` so that
+/// [`ReceivedFrame::is_outgoing`] can tell the frames this host sent apart.
+pub use crate::mmsg::Receiver as FrameReceiver;
+
+/// One received frame: data, kernel time, stripped 802.1Q TCI, truncation, packet type.
+pub use crate::mmsg::Received as ReceivedFrame;
+
+/// Send side of batched frame I/O: `FrameSender::new` sends on the interface the socket
+/// is bound to.
+pub use crate::mmsg::Sender as FrameSender;
+
 /// Every EtherType (`ETH_P_ALL`): the socket also sees frames this host sends.
 pub const ETH_P_ALL: u16 = 0x0003;
+
+/// Error of opening or setting up a packet socket.
+#[derive(Debug, thiserror::Error)]
+pub enum PacketError {
+    /// No network interface has this name.
+    #[error("network interface `{0}` not found (see `ip link`)")]
+    NoSuchInterface(String),
+    /// The interface name cannot be passed to the kernel.
+    #[error("interface name `{0}` contains a NUL byte")]
+    BadInterfaceName(String),
+    /// The kernel gave an interface index that does not fit a `sockaddr_ll`.
+    #[error("interface `{name}`: index {index} out of range")]
+    IndexOutOfRange {
+        /// The interface.
+        name: String,
+        /// Its index.
+        index: u32,
+    },
+    /// The interface has no Ethernet (MAC) address.
+    #[error("interface `{name}` has no Ethernet address ({found})")]
+    NoEthernetAddress {
+        /// The interface.
+        name: String,
+        /// What `/sys/class/net/NAME/address` holds.
+        found: String,
+    },
+    /// An operating-system call failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl PacketError {
+    fn io(context: String, source: io::Error) -> Self {
+        PacketError::Io { context, source }
+    }
+}
 
 /// An `AF_PACKET`/`SOCK_RAW` socket bound to one interface.
 #[derive(Debug)]
@@ -36,35 +82,38 @@ impl AsRawFd for PacketSocket {
     }
 }
 
+impl AsFd for PacketSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 /// Index of the network interface `name`; the error names it when it does not exist.
-pub fn interface_index(name: &str) -> Result<i32, NodeError> {
-    let c_name = CString::new(name)
-        .map_err(|_| NodeError::Config(format!("interface name `{name}` contains a NUL byte")))?;
+pub fn interface_index(name: &str) -> Result<i32, PacketError> {
+    let c_name = CString::new(name).map_err(|_| PacketError::BadInterfaceName(name.into()))?;
     // SAFETY: a valid NUL-terminated string.
     let index = unsafe { libc::if_nametoindex(c_name.as_ptr()) };
     if index == 0 {
-        return Err(NodeError::Config(format!(
-            "network interface `{name}` not found (see `ip link`)"
-        )));
+        return Err(PacketError::NoSuchInterface(name.into()));
     }
-    i32::try_from(index)
-        .map_err(|_| NodeError::Config(format!("interface `{name}`: index {index} out of range")))
+    i32::try_from(index).map_err(|_| PacketError::IndexOutOfRange {
+        name: name.into(),
+        index,
+    })
 }
 
 /// Hardware (MAC) address of interface `name`, from `/sys/class/net/NAME/address`.
-pub fn interface_mac(name: &str) -> Result<[u8; 6], NodeError> {
+pub fn interface_mac(name: &str) -> Result<[u8; 6], PacketError> {
     let path = format!("/sys/class/net/{name}/address");
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| NodeError::io(format!("cannot read {path}"), e))?;
+        .map_err(|e| PacketError::io(format!("cannot read {path}"), e))?;
     let mut mac = [0u8; 6];
     let mut parts = text.trim().split(':');
     for byte in mac.iter_mut() {
         let part = parts.next().unwrap_or("");
-        *byte = u8::from_str_radix(part, 16).map_err(|_| {
-            NodeError::Config(format!(
-                "interface `{name}` has no Ethernet address ({})",
-                text.trim()
-            ))
+        *byte = u8::from_str_radix(part, 16).map_err(|_| PacketError::NoEthernetAddress {
+            name: name.into(),
+            found: text.trim().into(),
         })?;
     }
     Ok(mac)
@@ -75,7 +124,7 @@ impl PacketSocket {
     /// `protocol` (host order; 0 receives nothing, for a sender only).
     ///
     /// Errors name the interface, and say when root or `CAP_NET_RAW` is missing.
-    pub fn open(interface: &str, protocol: u16) -> Result<PacketSocket, NodeError> {
+    pub fn open(interface: &str, protocol: u16) -> Result<PacketSocket, PacketError> {
         let ifindex = interface_index(interface)?;
         let proto_be = protocol.to_be();
         // Protocol 0 at creation: the socket receives nothing until `bind` names both
@@ -89,7 +138,7 @@ impl PacketSocket {
             } else {
                 format!("cannot open a raw packet socket for interface `{interface}`")
             };
-            return Err(NodeError::io(context, error));
+            return Err(PacketError::io(context, error));
         }
         // SAFETY: `raw` is a fresh descriptor owned by nobody else.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
@@ -107,7 +156,7 @@ impl PacketSocket {
             )
         };
         if rc < 0 {
-            return Err(NodeError::io(
+            return Err(PacketError::io(
                 format!("cannot bind a packet socket to interface `{interface}`"),
                 io::Error::last_os_error(),
             ));
@@ -129,34 +178,19 @@ impl PacketSocket {
         self.ifindex
     }
 
-    fn set_option<T>(
+    fn set_option<T: Copy>(
         &self,
         level: libc::c_int,
         name: libc::c_int,
         value: &T,
         what: &str,
-    ) -> Result<(), NodeError> {
-        // SAFETY: `value` is a live `T` of the size given.
-        let rc = unsafe {
-            libc::setsockopt(
-                self.fd.as_raw_fd(),
-                level,
-                name,
-                (value as *const T).cast(),
-                size_of::<T>() as libc::socklen_t,
-            )
-        };
-        if rc < 0 {
-            return Err(NodeError::io(
-                format!("{what} on interface `{}`", self.interface),
-                io::Error::last_os_error(),
-            ));
-        }
-        Ok(())
+    ) -> Result<(), PacketError> {
+        set_option(&self.fd, level, name, value)
+            .map_err(|e| PacketError::io(format!("{what} on interface `{}`", self.interface), e))
     }
 
     /// Asks for kernel receive timestamps (`SO_TIMESTAMPNS`, CLOCK_REALTIME).
-    pub fn enable_timestamps(&self) -> Result<(), NodeError> {
+    pub fn enable_timestamps(&self) -> Result<(), PacketError> {
         self.set_option(
             libc::SOL_SOCKET,
             libc::SO_TIMESTAMPNS,
@@ -166,7 +200,7 @@ impl PacketSocket {
     }
 
     /// Asks for `PACKET_AUXDATA`: the 802.1Q tag the kernel stripped from a frame.
-    pub fn enable_auxdata(&self) -> Result<(), NodeError> {
+    pub fn enable_auxdata(&self) -> Result<(), PacketError> {
         self.set_option(
             libc::SOL_PACKET,
             libc::PACKET_AUXDATA,
@@ -177,7 +211,7 @@ impl PacketSocket {
 
     /// Receives every multicast frame (`PACKET_MR_ALLMULTI`) or every frame
     /// (`PACKET_MR_PROMISC`) while the socket is open.
-    pub fn join(&self, promiscuous: bool) -> Result<(), NodeError> {
+    pub fn join(&self, promiscuous: bool) -> Result<(), PacketError> {
         // SAFETY: all-zero is a valid packet_mreq.
         let mut request: libc::packet_mreq = unsafe { std::mem::zeroed() };
         request.mr_ifindex = self.ifindex;
@@ -195,7 +229,7 @@ impl PacketSocket {
     }
 
     /// Sets `SO_RCVBUF` (with `SO_RCVBUFFORCE` when the kernel caps it and we may).
-    pub fn set_receive_buffer(&self, bytes: usize) -> Result<(), NodeError> {
+    pub fn set_receive_buffer(&self, bytes: usize) -> Result<(), PacketError> {
         let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
         if self
             .set_option(
@@ -212,7 +246,7 @@ impl PacketSocket {
     }
 
     /// Sets `SO_SNDBUF`.
-    pub fn set_send_buffer(&self, bytes: usize) -> Result<(), NodeError> {
+    pub fn set_send_buffer(&self, bytes: usize) -> Result<(), PacketError> {
         let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
         if self
             .set_option(
@@ -229,7 +263,7 @@ impl PacketSocket {
     }
 
     /// Sets `SO_PRIORITY` (the queueing discipline's priority of sent frames).
-    pub fn set_priority(&self, priority: u8) -> Result<(), NodeError> {
+    pub fn set_priority(&self, priority: u8) -> Result<(), PacketError> {
         self.set_option(
             libc::SOL_SOCKET,
             libc::SO_PRIORITY,
@@ -239,7 +273,7 @@ impl PacketSocket {
     }
 
     /// Waits until a frame is waiting or `timeout_ns` passes; `Ok(false)` on timeout.
-    pub fn wait_readable(&self, timeout_ns: Nanos) -> io::Result<bool> {
-        gridhil_netio::mmsg::wait_readable(&self.fd, timeout_ns)
+    pub fn wait_readable(&self, timeout_ns: i64) -> io::Result<bool> {
+        crate::mmsg::wait_readable(&self.fd, timeout_ns)
     }
 }
