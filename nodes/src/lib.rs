@@ -1,4 +1,5 @@
-//! General gridhil nodes: signal generator, loopback, CSV file record/replay, UDP.
+//! General gridhil nodes: signal generator, loopback, CSV file record/replay, UDP, the
+//! built-in grid simulator, and the rtt round-trip node and probe.
 //!
 //! Each node type lives in its own module and is registered in [`register`].
 
@@ -7,6 +8,7 @@ pub mod gridsim;
 pub mod loopback;
 pub mod rtt;
 pub mod signal;
+pub mod timed;
 pub mod udp;
 
 use gridhil_engine::signal::{Signal, SignalType};

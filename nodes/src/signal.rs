@@ -2,8 +2,10 @@
 //!
 //! Sample `k` is due at `start + k / rate` and describes the instant `t = k / rate`
 //! seconds after the start, so its values are exact functions of its sequence number.
-//! A reader that wakes late produces every sample that is due (none is skipped).
+//! A reader that wakes late produces every sample that is due (none is skipped): the
+//! timing is the shared [`Schedule`].
 
+use crate::timed::Schedule;
 use gridhil_engine::node::{
     Batch, BuildContext, Due, NodeConfig, NodeError, NodeIo, NodeReader, ReadContext,
 };
@@ -183,10 +185,8 @@ impl NodeConfig for SignalConfig {
             reader: Some(Box::new(SignalReader {
                 signals,
                 rate: self.rate,
-                start: ctx.start,
+                schedule: Schedule::new(self.rate, ctx.start, self.limit),
                 wall_offset: ctx.wall_offset,
-                next: 0,
-                limit: self.limit,
                 seed: self.seed,
             })),
             writer: None,
@@ -198,10 +198,8 @@ impl NodeConfig for SignalConfig {
 struct SignalReader {
     signals: Vec<GeneratedSignal>,
     rate: Rate,
-    start: Nanos,
+    schedule: Schedule,
     wall_offset: Nanos,
-    next: u64,
-    limit: Option<u64>,
     seed: u64,
 }
 
@@ -241,45 +239,29 @@ pub fn waveform_value(s: &GeneratedSignal, k: u64, rate_hz: f64, seed: u64, inde
         }
 }
 
-impl SignalReader {
-    fn due_at(&self, k: u64) -> Nanos {
-        self.rate.tick(self.start, k)
-    }
-}
-
 impl NodeReader for SignalReader {
     fn due(&self) -> Due {
-        if self.limit.is_some_and(|limit| self.next >= limit) {
-            return Due::Done;
-        }
-        Due::At(self.due_at(self.next))
+        self.schedule.due()
     }
 
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        let now = ctx.now;
         while !out.is_full() {
-            if self.limit.is_some_and(|limit| self.next >= limit) {
-                break;
-            }
-            let due = self.due_at(self.next);
-            if due > now {
-                break;
-            }
-            let Some(mut sample) = ctx.pool.alloc() else {
-                // Pool empty: the sample is lost; the engine counts pool exhaustion.
-                self.next += 1;
+            let Some(tick) = self.schedule.take_due(ctx.now) else {
                 break;
             };
-            sample.seq = self.next;
-            sample.ts_origin = due + self.wall_offset;
+            let Some(mut sample) = ctx.pool.alloc() else {
+                // Pool empty: the sample is lost; the engine counts pool exhaustion.
+                break;
+            };
+            sample.seq = tick.seq;
+            sample.ts_origin = tick.due + self.wall_offset;
             for (index, s) in self.signals.iter().enumerate() {
-                let v = waveform_value(s, self.next, self.rate.hz(), self.seed, index);
+                let v = waveform_value(s, tick.seq, self.rate.hz(), self.seed, index);
                 let value = Value::F64(v).convert(s.ty);
                 if sample.push(value).is_err() {
                     break;
                 }
             }
-            self.next += 1;
             if out.push(sample).is_err() {
                 break;
             }

@@ -1,8 +1,9 @@
 //! The measurement's summary: one JSON object for scripts, or a few readable lines.
 
-use super::args::Plan;
+use super::plan::Plan;
 use super::receiver::ReceiverResult;
 use super::sender::SenderResult;
+use super::seq::SeqCarrier;
 use gridhil_engine::stats::LatencyHistogram;
 use serde_json::{json, Value as Json};
 use std::net::SocketAddr;
@@ -72,8 +73,8 @@ impl Summary<'_> {
             "send_rate_hz": self.sender.achieved_rate_hz(),
             "values": plan.values(),
             "seq_carrier": match plan.seq.carrier() {
-                super::seq::SeqCarrier::Header => "header",
-                super::seq::SeqCarrier::Value0 => "value0",
+                SeqCarrier::Header => "header",
+                SeqCarrier::Value0 => "value0",
             },
             "seq_bits": plan.seq.bits(),
             "warmup_samples": plan.warmup_samples,

@@ -1,7 +1,7 @@
 //! The receiver thread: takes echoes with their kernel receive time, maps each back to the
 //! sequence number it was sent with, and records the round trip.
 
-use super::args::Plan;
+use super::plan::Plan;
 use super::realtime::setup_thread;
 use super::socket::ProbeSocket;
 use super::timeline::{Timeline, NO_TIME};

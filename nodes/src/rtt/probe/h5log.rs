@@ -5,8 +5,8 @@
 //! received), one row per sequence number, warm-up samples first; the parameters are
 //! attributes of `/rtt`.
 
-use super::args::Plan;
-use anyhow::{Context, Result};
+use super::plan::Plan;
+use super::ProbeError;
 use gridhil_engine::units::Nanos;
 use hdf5::types::VarLenUnicode;
 use std::path::Path;
@@ -30,9 +30,11 @@ pub fn write_log(
     info: &LogInfo,
     send_times: &[Nanos],
     receive_times: &[Nanos],
-) -> Result<()> {
-    write(file, info, send_times, receive_times)
-        .with_context(|| format!("writing the rtt log {}", file.display()))
+) -> Result<(), ProbeError> {
+    write(file, info, send_times, receive_times).map_err(|source| ProbeError::Log {
+        file: file.display().to_string(),
+        source,
+    })
 }
 
 fn write(

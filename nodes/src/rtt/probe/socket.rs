@@ -3,7 +3,8 @@
 //! larger socket buffers, and a short receive timeout so the receiver can notice the end of
 //! the run.
 
-use anyhow::{Context, Result};
+use super::ProbeError;
+use gridhil_netio::sockopt::set_int_option;
 use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
@@ -23,17 +24,27 @@ pub struct ProbeSocket {
 
 impl ProbeSocket {
     /// Binds `bind`, enables kernel timestamps and enlarges the buffers (best effort).
-    pub fn bind(bind: SocketAddr) -> Result<Self> {
+    pub fn bind(bind: SocketAddr) -> Result<Self, ProbeError> {
         let socket = UdpSocket::bind(bind)
-            .with_context(|| format!("--bind {bind}: binding the UDP socket"))?;
+            .map_err(|e| ProbeError::io(format!("--bind {bind}: binding the UDP socket"), e))?;
         socket
             .set_read_timeout(Some(RECEIVE_TIMEOUT))
-            .context("setting the receive timeout")?;
-        let fd = socket.as_raw_fd();
-        let kernel_timestamps = set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
+            .map_err(|e| ProbeError::io("setting the receive timeout", e))?;
+        let kernel_timestamps =
+            set_int_option(&socket, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1).is_ok();
         // Best effort: a small buffer only costs loss at high rates, which is reported.
-        set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, SOCKET_BUFFER_BYTES);
-        set_int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, SOCKET_BUFFER_BYTES);
+        let _ = set_int_option(
+            &socket,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            SOCKET_BUFFER_BYTES,
+        );
+        let _ = set_int_option(
+            &socket,
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            SOCKET_BUFFER_BYTES,
+        );
         Ok(ProbeSocket {
             socket,
             kernel_timestamps,
@@ -41,15 +52,17 @@ impl ProbeSocket {
     }
 
     /// The bound address (with the port the kernel chose for port 0).
-    pub fn local_addr(&self) -> Result<SocketAddr> {
+    pub fn local_addr(&self) -> Result<SocketAddr, ProbeError> {
         self.socket
             .local_addr()
-            .context("reading the bound address")
+            .map_err(|e| ProbeError::io("reading the bound address", e))
     }
 
     /// A second handle to the same socket, for the sender thread.
-    pub fn try_clone(&self) -> Result<UdpSocket> {
-        self.socket.try_clone().context("duplicating the socket")
+    pub fn try_clone(&self) -> Result<UdpSocket, ProbeError> {
+        self.socket
+            .try_clone()
+            .map_err(|e| ProbeError::io("duplicating the socket", e))
     }
 }
 
@@ -58,21 +71,6 @@ impl AsRawFd for ProbeSocket {
     fn as_raw_fd(&self) -> RawFd {
         self.socket.as_raw_fd()
     }
-}
-
-/// Sets an integer socket option; whether the kernel accepted it.
-fn set_int_option(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> bool {
-    // SAFETY: `value` is a live c_int and its exact size is passed.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&value as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    rc == 0
 }
 
 #[cfg(test)]

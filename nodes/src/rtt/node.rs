@@ -1,6 +1,7 @@
 //! `rtt`: a node that measures round trips through other nodes.
 //!
-//! Its reader is a timed source: sample `k` is due at `start + k / rate`, carries `seq = k`
+//! Its reader is a timed source ([`Schedule`]): sample `k` is due at `start + k / rate`,
+//! carries `seq = k`
 //! and `ts_origin` = that deadline in wall time, so every sample says when it was sent.
 //! Paths carry it through other nodes (a loopback, a UDP link to a remote echo, ...) and back
 //! into the node's writer, which takes `now − ts_origin` as the round trip of each sample,
@@ -9,8 +10,9 @@
 //! supervisor, `gridhil run` and the HDF5 run log read them without touching the
 //! real-time threads.
 
-mod window;
-
+use super::window::{Arrival, SeenWindow};
+use super::MAX_VALUES;
+use crate::timed::{samples_in, Schedule};
 use gridhil_engine::node::{
     Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo,
     NodeReader, NodeWriter, ReadContext, WriteContext,
@@ -18,12 +20,11 @@ use gridhil_engine::node::{
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::{Signal, Value};
 use gridhil_engine::stats::{Counter, CounterValue, LatencyHistogram};
-use gridhil_engine::units::{Duration, Nanos, Rate, NANOS_PER_SEC};
+use gridhil_engine::units::{Duration, Nanos, Rate};
 use gridhil_engine::Registry;
 use serde::Deserialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use window::{Arrival, SeenWindow};
 
 /// Registers the `rtt` node type.
 pub fn register(registry: &mut Registry) {
@@ -35,9 +36,6 @@ pub fn register(registry: &mut Registry) {
 
 /// Highest supported rate.
 pub const MAX_RATE_HZ: f64 = 100_000.0;
-
-/// Most values per probe sample.
-pub const MAX_VALUES: usize = 4096;
 
 /// Measured samples between two publications of the percentiles.
 const PUBLISH_EVERY: u32 = 1024;
@@ -100,9 +98,7 @@ impl RttConfig {
 
     /// Number of samples sent during the warm-up: those due before `start + warmup`.
     pub fn warmup_samples(&self) -> u64 {
-        let exact = self.warmup.as_nanos() as f64 * self.rate.hz() / NANOS_PER_SEC as f64;
-        // Tolerate float noise such as 1s × 3 Hz = 3.0000000004.
-        (exact - 1e-6).ceil().max(0.0) as u64
+        samples_in(self.warmup, self.rate)
     }
 }
 
@@ -132,11 +128,8 @@ impl NodeConfig for RttConfig {
         Ok(NodeIo {
             reader: Some(Box::new(RttReader {
                 probe: Arc::clone(&probe),
-                rate: self.rate,
-                start: ctx.start,
+                schedule: Schedule::new(self.rate, ctx.start, self.limit),
                 wall_offset: ctx.wall_offset,
-                next: 0,
-                limit: self.limit,
                 values: self.values,
                 payload: self.payload,
             })),
@@ -229,62 +222,43 @@ impl NodeCounters for Probe {
 /// The sending half: a timed source on absolute deadlines.
 struct RttReader {
     probe: Arc<Probe>,
-    rate: Rate,
-    start: Nanos,
+    schedule: Schedule,
     wall_offset: Nanos,
-    next: u64,
-    limit: Option<u64>,
     values: usize,
     payload: Payload,
 }
 
-impl RttReader {
-    fn due_at(&self, k: u64) -> Nanos {
-        self.rate.tick(self.start, k)
-    }
-
-    fn finished(&self) -> bool {
-        self.limit.is_some_and(|limit| self.next >= limit)
-    }
-}
-
 impl NodeReader for RttReader {
     fn due(&self) -> Due {
-        if self.finished() {
-            return Due::Done;
-        }
-        Due::At(self.due_at(self.next))
+        self.schedule.due()
     }
 
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
-        let now = ctx.now;
-        while !out.is_full() && !self.finished() {
-            let due = self.due_at(self.next);
-            if due > now {
+        while !out.is_full() {
+            let Some(tick) = self.schedule.take_due(ctx.now) else {
                 break;
-            }
+            };
+            // Published before the sample can reach the writer, so it is never foreign.
+            self.probe
+                .issued
+                .store(self.schedule.next_seq(), Ordering::Release);
             let Some(mut sample) = ctx.pool.alloc() else {
                 // Pool empty: the sample is never sent (the engine counts pool exhaustion),
                 // so it is not counted as sent either.
-                self.next += 1;
-                self.probe.issued.store(self.next, Ordering::Release);
                 break;
             };
-            sample.seq = self.next;
-            sample.ts_origin = due + self.wall_offset;
+            sample.seq = tick.seq;
+            sample.ts_origin = tick.due + self.wall_offset;
             let value = match self.payload {
                 Payload::Zeros => 0.0,
-                Payload::Counter => self.next as f64,
+                Payload::Counter => tick.seq as f64,
             };
             for _ in 0..self.values {
                 if sample.push(Value::F64(value)).is_err() {
                     break;
                 }
             }
-            let measured = self.next >= self.probe.warmup_samples;
-            self.next += 1;
-            // Published before the sample can reach the writer, so it is never foreign.
-            self.probe.issued.store(self.next, Ordering::Release);
+            let measured = tick.seq >= self.probe.warmup_samples;
             if out.push(sample).is_ok() && measured {
                 self.probe.sent.inc();
             }

@@ -2,11 +2,13 @@
 //! clock (or, with `--batch N`, N samples every N periods with one `sendmmsg`); records each
 //! sample's send time and its own wake-up jitter.
 
-use super::args::Plan;
+use super::plan::Plan;
 use super::realtime::setup_thread;
 use super::timeline::Timeline;
-use anyhow::{anyhow, Result};
+use super::ProbeError;
+use crate::timed::Schedule;
 use gridhil_engine::clock::{Clock, RealClock, WallSource};
+use gridhil_engine::node::Due;
 use gridhil_engine::sample::SamplePool;
 use gridhil_engine::signal::Value;
 use gridhil_engine::stats::LatencyHistogram;
@@ -54,7 +56,7 @@ pub fn run_sender(
     socket: UdpSocket,
     timeline: &Timeline,
     stop: &AtomicBool,
-) -> Result<SenderResult> {
+) -> Result<SenderResult, ProbeError> {
     let result = send_all(plan, socket, timeline, stop);
     let sent = result.as_ref().map_or(0, |r| r.sent);
     timeline.finish_sending(sent);
@@ -66,17 +68,17 @@ fn send_all(
     socket: UdpSocket,
     timeline: &Timeline,
     stop: &AtomicBool,
-) -> Result<SenderResult> {
+) -> Result<SenderResult, ProbeError> {
     let fifo = setup_thread("sender", plan.priority, plan.sender_cpu);
     let clock = RealClock::new(WallSource::Realtime, plan.timer_spin_ns);
     let mut format = gridhil_formats::build(&plan.format);
     let pool = SamplePool::new(1, plan.values());
     let mut sample = pool
         .alloc()
-        .ok_or_else(|| anyhow!("sample pool of one slot is empty"))?;
+        .ok_or_else(|| ProbeError::Run("sample pool of one slot is empty".into()))?;
     sample
         .resize(plan.values())
-        .map_err(|e| anyhow!("probe sample: {e}"))?;
+        .map_err(|e| ProbeError::Run(format!("probe sample: {e}")))?;
     for (i, value) in sample.values_mut().iter_mut().enumerate() {
         *value = Value::F64(i as f64 * 0.25);
     }
@@ -97,30 +99,32 @@ fn send_all(
         interrupted: false,
         measured_span: None,
     };
-    let total = plan.total_samples();
     let start = clock.monotonic() + START_DELAY_NS;
-    let mut first = 0u64;
-    while first < total {
+    let mut schedule = Schedule::new(plan.rate, start, Some(plan.total_samples()));
+    // One batch per wake-up, on the deadline of its first sample; a late wake-up is
+    // caught up by the next deadlines, which are then already due.
+    while let Due::At(deadline) = schedule.due() {
         if stop.load(Ordering::Relaxed) {
             result.interrupted = true;
             break;
         }
-        let deadline = plan.rate.tick(start, first);
         clock.sleep_until(deadline);
         let woke = clock.monotonic();
-        if first >= plan.warmup_samples {
+        if schedule.next_seq() >= plan.warmup_samples {
             result.jitter.record(woke - deadline);
         }
-        let n = usize::try_from(total - first).map_or(batch, |left| left.min(batch));
-        for seq in first..first + n as u64 {
+        let seqs = schedule.take(batch as u64);
+        let first = seqs.start;
+        let n = (seqs.end - seqs.start) as usize;
+        for seq in seqs {
             let buf = datagrams
                 .next_buffer()
-                .ok_or_else(|| anyhow!("no room for sample {seq} in the batch"))?;
+                .ok_or_else(|| ProbeError::Run(format!("no room for sample {seq} in the batch")))?;
             plan.seq.stamp(&mut sample, seq);
             sample.ts_origin = clock.wall();
             let len = format
                 .encode(std::slice::from_ref(&sample), &plan.signals, buf)
-                .map_err(|e| anyhow!("encoding sample {seq}: {e}"))?;
+                .map_err(|e| ProbeError::Run(format!("encoding sample {seq}: {e}")))?;
             datagrams.commit(len);
         }
         let wall = clock.wall();
@@ -152,7 +156,6 @@ fn send_all(
             let span_start = result.measured_span.map_or(woke, |(start, _)| start);
             result.measured_span = Some((span_start, woke));
         }
-        first += n as u64;
     }
     Ok(result)
 }
