@@ -30,7 +30,7 @@ pub fn register(registry: &mut Registry) {
     rtt::register(registry);
     registry.add_node::<udp::UdpConfig>(
         "udp",
-        "samples over UDP in villas.binary, villas.human, gtnet, raw, csv or json",
+        "samples over UDP in any wire format (villas.binary, villas.human, gtnet, raw, json, ...)",
     );
 }
 
