@@ -316,7 +316,8 @@ mod tests {
 
     #[test]
     fn bad_requests_are_refused() {
-        let cases: [(fn(&mut Request), &str); 9] = [
+        type Change = fn(&mut Request);
+        let cases: [(Change, &str); 9] = [
             (|r| r.format = "nope".into(), "unknown --format"),
             (
                 |r| r.bind = Some("not-an-address".into()),
