@@ -1,8 +1,8 @@
 //! `rtt`: a node that measures round trips through other nodes.
 //!
 //! Its reader is a timed source ([`Schedule`]): sample `k` is due at `start + k / rate`,
-//! carries `seq = k`
-//! and `ts_origin` = that deadline in wall time, so every sample says when it was sent.
+//! carries `seq = k` and `ts_origin` = that deadline in wall time, so every sample says
+//! when it was sent.
 //! Paths carry it through other nodes (a loopback, a UDP link to a remote echo, ...) and back
 //! into the node's writer, which takes `now − ts_origin` as the round trip of each sample,
 //! matches it by sequence number (duplicates, reordering and loss are counted) and keeps a
