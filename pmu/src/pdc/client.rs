@@ -571,9 +571,6 @@ impl Worker {
                 };
                 match self.check_layout(layout) {
                     Some(blocks) => {
-                        state.blocks = Some(blocks);
-                        *configured = true;
-                        state.last_progress = clock.monotonic();
                         if self.commanded() && !state.data_on {
                             if let Err(e) = self.data_on(link, state) {
                                 return Err(SessionEnd::Lost(format!("data on: {e}")));
@@ -581,7 +578,11 @@ impl Worker {
                             state.data_on = true;
                             state.last_request = clock.monotonic();
                             state.answer_due = IoDeadline::after(duration(self.timing.retry));
-                        } else if !self.commanded() {
+                        }
+                        state.blocks = Some(blocks);
+                        *configured = true;
+                        state.last_progress = clock.monotonic();
+                        if !self.commanded() {
                             // A configuration in-band: listening, every frame reaches us.
                             self.tell_streaming(state);
                         }
