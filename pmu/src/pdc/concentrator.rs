@@ -1,8 +1,9 @@
-//! The background threads of a `pdc` node: one client thread per connection (PMU
-//! tables with the same connection keys share one, see [`PmuSpec::same_connection`])
-//! and, in real time, the aligner thread, which aligns their frames ([`AlignedRows`]) on
-//! the engine's clock and hands the rows to the reader. (In virtual time the reader
-//! aligns them itself, see [`super::lockstep`].)
+//! The background threads of a `pdc` node: one client thread per connection and, in real
+//! time only, the aligner thread (in virtual time the reader aligns, see `lockstep`).
+//!
+//! PMU tables with the same connection keys share a client thread (see
+//! [`PmuSpec::same_connection`]); the aligner thread aligns their frames
+//! ([`AlignedRows`]) on the engine's clock and hands the rows to the reader.
 
 use super::client::{Client, ClientMessage, Member, Shared, Timing};
 use super::config::PmuSpec;

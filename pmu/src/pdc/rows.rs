@@ -1,6 +1,5 @@
-//! From PMU arrivals to rows for the reader: the [`Aligner`], the row counter and the
-//! copy of each row into a record of the [`Handoff`]. Used by the aligner thread (real
-//! time) and by the virtual-time reader alike; time comes in as arguments.
+//! From PMU arrivals to numbered rows in the reader's [`Handoff`], for the aligner thread
+//! (real time) and the virtual-time reader alike; no thread, no clock: time is an argument.
 
 use super::align::{Accepted, Aligner, Arrival, Row, Slot};
 use super::config::PmuSpec;
