@@ -95,7 +95,7 @@ pub use gridhil_test_support::net::{free_tcp_port, free_udp_port};
 pub fn connect_tcp(port: u16) -> std::net::TcpStream {
     let start = std::time::Instant::now();
     loop {
-        match std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
+        match std::net::TcpStream::connect((std::net::Ipv4Addr::LOCALHOST, port)) {
             Ok(stream) => {
                 stream
                     .set_read_timeout(Some(std::time::Duration::from_secs(10)))
