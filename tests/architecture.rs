@@ -15,8 +15,6 @@ use std::path::{Path, PathBuf};
 const KNOWN_CIRCLES: &[&[&str]] = &[
     // Broken by the config split of issue #10 (the hooks register through the registry).
     &["engine/src/hooks/mod.rs", "engine/src/registry.rs"],
-    // Broken by the pdc clock work of issue #10.
-    &["pmu/src/pdc/concentrator.rs", "pmu/src/pdc/reader.rs"],
 ];
 
 /// The crates the engine may depend on: the layers below it (test helpers as dev-only).
