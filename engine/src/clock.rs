@@ -37,6 +37,17 @@ pub enum WallSource {
     Tai,
 }
 
+impl WallSource {
+    /// The kernel's name of the clock (`CLOCK_REALTIME`, `CLOCK_TAI`), for logs that say
+    /// which clock their times come from.
+    pub fn kernel_name(self) -> &'static str {
+        match self {
+            WallSource::Realtime => "CLOCK_REALTIME",
+            WallSource::Tai => "CLOCK_TAI",
+        }
+    }
+}
+
 /// Wall-clock time from the kernel, with absolute-deadline sleeps.
 #[derive(Debug, Clone)]
 pub struct RealClock {

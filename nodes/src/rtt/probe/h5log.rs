@@ -6,6 +6,7 @@
 //! attributes of `/rtt`.
 
 use super::plan::Plan;
+use super::sender::SEND_WALL_CLOCK;
 use super::ProbeError;
 use gridhil_engine::units::Nanos;
 use hdf5::types::VarLenUnicode;
@@ -71,7 +72,7 @@ fn write(
     text("format", plan.format.name())?;
     text("format_spec", &plan.format_text)?;
     text("timestamps", info.timestamps)?;
-    text("clock", "CLOCK_REALTIME")?;
+    text("clock", SEND_WALL_CLOCK.kernel_name())?;
     text("command", &info.command)?;
     text("gridhil_version", env!("CARGO_PKG_VERSION"))?;
     group

@@ -17,6 +17,9 @@ use gridhil_netio::mmsg::{Sender, SocketAddress};
 use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// The clock of the send times (and of the receive times: kernel stamps are on it too).
+pub const SEND_WALL_CLOCK: WallSource = WallSource::Realtime;
+
 /// Time between starting the threads and the first deadline.
 const START_DELAY_NS: Nanos = 20_000_000;
 
@@ -70,7 +73,7 @@ fn send_all(
     stop: &AtomicBool,
 ) -> Result<SenderResult, ProbeError> {
     let fifo = setup_thread("sender", plan.priority, plan.sender_cpu);
-    let clock = RealClock::new(WallSource::Realtime, plan.timer_spin_ns);
+    let clock = RealClock::new(SEND_WALL_CLOCK, plan.timer_spin_ns);
     let mut format = gridhil_formats::build(&plan.format);
     let pool = SamplePool::new(1, plan.values());
     let mut sample = pool
