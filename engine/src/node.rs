@@ -15,16 +15,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Error of a node at build time or while running.
+///
+/// Its message says everything, the cause included, and `source()` gives nothing more:
+/// printed alone or as a chain (`{:#}`), each thing is said once.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
     /// An operating-system I/O error, with what was being done.
-    #[error("{context}: {source}")]
+    #[error("{context}: {error}")]
     Io {
         /// What the node was doing.
         context: String,
-        /// The error.
-        #[source]
-        source: std::io::Error,
+        /// The error (part of the message, not a `source()`).
+        error: std::io::Error,
     },
     /// A configuration problem found when the node was built.
     #[error("{0}")]
@@ -39,7 +41,7 @@ impl NodeError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         NodeError::Io {
             context: context.into(),
-            source,
+            error: source,
         }
     }
 }

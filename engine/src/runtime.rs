@@ -36,16 +36,18 @@ pub fn mark_rt_thread(on: bool) {
 }
 
 /// Error that stops a run from starting or finishing.
+///
+/// Its message says everything, the cause included, and `source()` gives nothing more:
+/// printed alone or as a chain (`{:#}`), each thing is said once.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// A node could not be built.
-    #[error("node `{node}`: {source}")]
+    #[error("node `{node}`: {error}")]
     Node {
         /// Node name.
         node: String,
-        /// The error.
-        #[source]
-        source: NodeError,
+        /// The error (part of the message, not a `source()`).
+        error: NodeError,
     },
     /// The run log failed.
     #[error(transparent)]
@@ -375,9 +377,9 @@ pub fn run(
         let io = node
             .config
             .build(&build_ctx(&node.name))
-            .map_err(|source| EngineError::Node {
+            .map_err(|error| EngineError::Node {
                 node: node.name.clone(),
-                source,
+                error,
             })?;
         readers.push(io.reader);
         writers.push(io.writer);
