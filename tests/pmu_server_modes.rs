@@ -824,7 +824,8 @@ fn multi_pmu_example_passes_check_and_bad_blocks_are_refused() {
 /// encodes the three-block data frames allocates nothing.
 #[test]
 fn multi_pmu_writer_does_not_allocate() {
-    let mut registry = gridhil_engine::Registry::with_builtin_hooks();
+    let mut registry = gridhil_engine::Registry::new();
+    gridhil_engine::hooks::register(&mut registry);
     gridhil_nodes::register(&mut registry);
     gridhil_pmu::register(&mut registry);
     let example = std::fs::read_to_string(repo("examples/pmu-server-multi.toml")).unwrap();

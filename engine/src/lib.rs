@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod config;
 pub mod event;
+pub mod field;
 pub mod hook;
 pub mod hooks;
 pub mod node;
@@ -23,5 +24,6 @@ pub mod stats;
 pub mod units;
 
 pub use config::{load_file, load_str, ConfigError, EngineSpec};
+pub use field::{FieldError, FieldPath};
 pub use registry::Registry;
 pub use runtime::{is_rt_thread, run, EngineError, RunOptions, RunReport};

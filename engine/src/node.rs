@@ -7,6 +7,7 @@
 //! halves never share a lock.
 
 use crate::clock::Clock;
+use crate::field::FieldError;
 use crate::sample::{SamplePool, SampleRef};
 use crate::signal::Signal;
 use crate::stats::CounterValue;
@@ -114,15 +115,17 @@ impl BuildContext {
 /// Configuration and factory of one node type.
 pub trait NodeConfig: Send + Sync + std::fmt::Debug {
     /// Resolves files and derived settings after deserialization (e.g. loads a model file).
-    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+    /// An error names the field it is about, when it is about one.
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), FieldError> {
         Ok(())
     }
     /// The signals this node produces when read; empty for a node that only receives.
     fn output_signals(&self) -> Vec<Signal>;
     /// Whether the node can be written to (used as a path output).
     fn accepts_input(&self) -> bool;
-    /// Checks and remembers the signals a path will write to this node.
-    fn connect_input(&mut self, _signals: &[Signal]) -> Result<(), String> {
+    /// Checks and remembers the signals a path will write to this node. An error names the
+    /// node's field it is about, when it is about one.
+    fn connect_input(&mut self, _signals: &[Signal]) -> Result<(), FieldError> {
         Ok(())
     }
     /// Resources claimed exclusively.
