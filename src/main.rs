@@ -10,7 +10,6 @@ use gridhil_engine::units::{parse_duration, Duration};
 use gridhil_engine::{RunOptions, RunReport};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 /// gridhil: real-time hardware-in-the-loop co-simulation gateway for power-grid labs.
@@ -215,7 +214,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             args.file.display()
         );
     }
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal while shutting down exits at once.
         signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))
@@ -230,8 +229,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         version: env!("CARGO_PKG_VERSION").to_string(),
         progress: !args.quiet,
+        stop: Some(stop),
+        ..RunOptions::default()
     };
-    let report = gridhil_engine::run(spec, options, stop)?;
+    let run = gridhil_engine::Run::new(spec, options)?;
+    let report = run.start()?.wait()?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

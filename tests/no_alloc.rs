@@ -58,10 +58,10 @@ hooks = [{ type = "decimate", ratio = 2 }]
 fn counting_allocator_sees_rt_allocations() {
     let before = allocations();
     std::thread::spawn(|| {
-        gridhil_engine::runtime::mark_rt_thread(true);
+        gridhil_engine::run::mark_rt_thread(true);
         let v: Vec<u64> = Vec::with_capacity(16);
         std::hint::black_box(&v);
-        gridhil_engine::runtime::mark_rt_thread(false);
+        gridhil_engine::run::mark_rt_thread(false);
     })
     .join()
     .unwrap();

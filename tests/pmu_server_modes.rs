@@ -853,9 +853,9 @@ fn multi_pmu_writer_does_not_allocate() {
     assert_eq!(counted, 0, "real-time threads allocated {counted} times");
     // The counter does see allocations made on a thread marked real-time.
     std::thread::spawn(|| {
-        gridhil_engine::runtime::mark_rt_thread(true);
+        gridhil_engine::run::mark_rt_thread(true);
         std::hint::black_box(Vec::<u64>::with_capacity(16));
-        gridhil_engine::runtime::mark_rt_thread(false);
+        gridhil_engine::run::mark_rt_thread(false);
     })
     .join()
     .unwrap();

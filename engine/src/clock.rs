@@ -124,6 +124,7 @@ pub const VIRTUAL_EPOCH_NS: Nanos = 1_767_225_600 * NANOS_PER_SEC;
 pub struct VirtualClock {
     now: AtomicI64,
     wall_epoch: Nanos,
+    poses_as_real_time: bool,
 }
 
 impl VirtualClock {
@@ -132,6 +133,16 @@ impl VirtualClock {
         VirtualClock {
             now: AtomicI64::new(0),
             wall_epoch,
+            poses_as_real_time: false,
+        }
+    }
+
+    /// A clock moved by hand that says it is real time (`is_virtual()` is false): for tests
+    /// of a node's real-time behaviour (lookahead, lateness) at chosen instants.
+    pub fn manual_real_time(wall_epoch: Nanos) -> Self {
+        VirtualClock {
+            poses_as_real_time: true,
+            ..VirtualClock::new(wall_epoch)
         }
     }
 
@@ -161,7 +172,7 @@ impl Clock for VirtualClock {
     }
 
     fn is_virtual(&self) -> bool {
-        true
+        !self.poses_as_real_time
     }
 }
 

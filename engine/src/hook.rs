@@ -59,4 +59,11 @@ pub trait Hook: Send {
     fn summary(&self) -> Option<String> {
         None
     }
+    /// Names of the parameters an action may change while the run goes on (e.g. `gain`).
+    fn parameters(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+    /// Sets parameter `index` of [`Hook::parameters`] (on the path's thread: must not
+    /// allocate, lock or log). The engine only passes indices and finite values it checked.
+    fn set_parameter(&mut self, _index: usize, _value: f64) {}
 }

@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod event;
 pub mod field;
 pub mod hook;
@@ -16,8 +17,8 @@ pub mod node;
 mod path;
 pub mod queue;
 pub mod registry;
+pub mod run;
 pub mod runlog;
-pub mod runtime;
 pub mod sample;
 pub mod signal;
 pub mod stats;
@@ -26,4 +27,7 @@ pub mod units;
 pub use config::{load_file, load_str, ConfigError, EngineSpec};
 pub use field::{FieldError, FieldPath};
 pub use registry::Registry;
-pub use runtime::{is_rt_thread, run, EngineError, RunOptions, RunReport};
+pub use run::{
+    is_rt_thread, run, Action, ActionError, ActionKind, EngineError, Run, RunHandle, RunOptions,
+    RunReport, Snapshot,
+};

@@ -7,13 +7,14 @@
 //! halves never share a lock.
 
 use crate::clock::Clock;
+use crate::control::ControlReceiver;
 use crate::field::FieldError;
 use crate::sample::{SamplePool, SampleRef};
 use crate::signal::Signal;
 use crate::stats::CounterValue;
 use crate::units::Nanos;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Error of a node at build time or while running.
 ///
@@ -97,6 +98,25 @@ pub struct BuildContext {
     pub wall_offset: Nanos,
     /// Most samples a single read may return.
     pub batch_size: usize,
+    /// The receiving end of the node's controls (present when it declares some).
+    pub controls: ControlSlot,
+}
+
+/// Holds a node's [`ControlReceiver`] until the half that applies controls takes it at
+/// build time (the reader of a simulator, the writer of a sink).
+#[derive(Debug, Clone, Default)]
+pub struct ControlSlot(Arc<Mutex<Option<ControlReceiver>>>);
+
+impl ControlSlot {
+    /// A slot holding `receiver`.
+    pub fn new(receiver: ControlReceiver) -> Self {
+        ControlSlot(Arc::new(Mutex::new(Some(receiver))))
+    }
+
+    /// Takes the receiver (once; later calls get `None`). Build time only.
+    pub fn take(&self) -> Option<ControlReceiver> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
 }
 
 impl BuildContext {
@@ -130,6 +150,12 @@ pub trait NodeConfig: Send + Sync + std::fmt::Debug {
     }
     /// Resources claimed exclusively.
     fn resources(&self) -> Vec<Resource> {
+        Vec::new()
+    }
+    /// Inputs an action may set while the run goes on (a simulator's set-points and
+    /// breakers, a generator's amplitude), by name. A node that declares controls takes its
+    /// [`BuildContext::controls`] receiver and applies each value from its instant.
+    fn controls(&self) -> Vec<Signal> {
         Vec::new()
     }
     /// Opens the node's resources and returns its halves. Called once, before the run.

@@ -1,7 +1,11 @@
-//! A path at run time: input queues → trigger and signal mapping → hooks → outputs.
+//! A path at run time: input queues → trigger and signal mapping → hooks → outputs and the
+//! run log. Runs on one thread (its own, a reader's, or the virtual-time scheduler's).
+//!
+//! Not the scheduling: when a path is polled or ticked is decided by `run/`.
 
 use crate::clock::Clock;
 use crate::config::{PathSpec, Trigger};
+use crate::control::ControlReceiver;
 use crate::event::{EngineEvent, EventSink};
 use crate::hook::{Hook, HookAction, HookContext};
 use crate::node::{NodeWriter, WriteContext};
@@ -11,7 +15,7 @@ use crate::sample::{SampleFlags, SamplePool, SampleRef};
 use crate::signal::Value;
 use crate::stats::{LatencyHistogram, PathCounters};
 use crate::units::Nanos;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// One input of a running path.
@@ -30,34 +34,78 @@ pub(crate) struct PathInput {
 
 /// Everything a path needs from the engine while it runs.
 pub(crate) struct PathContext<'a> {
+    /// The run's clock.
     pub clock: &'a dyn Clock,
+    /// The sample pool.
     pub pool: &'a Arc<SamplePool>,
+    /// Events to the supervisor.
     pub events: &'a EventSink,
+    /// The run log's queue, when rows are logged.
     pub log: Option<&'a LogQueue>,
+}
+
+/// An output node of a path.
+pub(crate) struct PathOutput {
+    /// Node index.
+    pub node: usize,
+    /// The node's writer.
+    pub writer: Box<dyn NodeWriter>,
+    /// The node's stop/start gate: nothing is written to a stopped node.
+    pub running: Arc<AtomicBool>,
+}
+
+/// How a path is connected to the rest of the run, decided when the run is built.
+pub(crate) struct PathWiring {
+    /// Path index.
+    pub index: usize,
+    /// One queue per input, in input order.
+    pub queues: Vec<Arc<SampleQueue>>,
+    /// Output nodes.
+    pub outputs: Vec<PathOutput>,
+    /// Hook-parameter values from actions.
+    pub controls: ControlReceiver,
+    /// The path's stop/start gate.
+    pub running: Arc<AtomicBool>,
+    /// Counters (shared with snapshots).
+    pub counters: Arc<PathCounters>,
+    /// Ingress → egress latency (shared with snapshots).
+    pub latency: Arc<LatencyHistogram>,
+}
+
+/// The run's timing as a path needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PathTiming {
+    /// Monotonic start of the run (first rate tick).
+    pub start: Nanos,
+    /// Wall time minus monotonic time.
+    pub wall_offset: Nanos,
+    /// Most samples written in one call.
+    pub batch: usize,
+    /// Whether rows go to the run log.
+    pub logged: bool,
 }
 
 /// A running path.
 pub(crate) struct PathRuntime {
     pub index: usize,
-    pub name: String,
     pub inputs: Vec<PathInput>,
     hooks: Vec<(String, Box<dyn Hook>)>,
-    writers: Vec<(usize, Box<dyn NodeWriter>)>,
+    outputs: Vec<PathOutput>,
+    controls: ControlReceiver,
+    running: Arc<AtomicBool>,
     trigger: Trigger,
     period: Nanos,
     next_tick: Nanos,
     tick_index: u64,
-    start: Nanos,
-    wall_offset: Nanos,
+    timing: PathTiming,
     /// Latest value of every output column (multi-input paths).
     last: Vec<Value>,
     last_seen: Vec<bool>,
     width: usize,
     seq: u64,
     out: Vec<SampleRef>,
-    log: bool,
     pub counters: Arc<PathCounters>,
-    pub latency: LatencyHistogram,
+    latency: Arc<LatencyHistogram>,
     /// Engine time at the start of the current poll or tick.
     now: Nanos,
     /// Wall time at the start of the current poll or tick.
@@ -67,23 +115,18 @@ pub(crate) struct PathRuntime {
 }
 
 impl PathRuntime {
-    #[allow(clippy::too_many_arguments)]
+    /// A path of `spec` wired as `wiring`; `node_widths` are the signal counts of the nodes.
     pub(crate) fn new(
-        index: usize,
         spec: PathSpec,
-        queues: Vec<Arc<SampleQueue>>,
-        writers: Vec<(usize, Box<dyn NodeWriter>)>,
+        wiring: PathWiring,
         node_widths: &[usize],
-        start: Nanos,
-        wall_offset: Nanos,
-        batch: usize,
-        logging: bool,
+        timing: PathTiming,
     ) -> Self {
         let mut offset = 0;
         let inputs: Vec<PathInput> = spec
             .inputs
             .iter()
-            .zip(queues)
+            .zip(wiring.queues)
             .map(|(input, queue)| {
                 let width = node_widths.get(input.node).copied().unwrap_or(0);
                 let identity = input.signals.len() == width
@@ -100,28 +143,29 @@ impl PathRuntime {
             })
             .collect();
         let width = offset;
-        let period = spec.rate.map_or(0, |r| r.period_ns());
         let live = inputs.len();
         PathRuntime {
-            index,
-            name: spec.name,
+            index: wiring.index,
             inputs,
             hooks: spec.hooks,
-            writers,
+            outputs: wiring.outputs,
+            controls: wiring.controls,
+            running: wiring.running,
             trigger: spec.trigger,
-            period,
-            next_tick: start,
+            period: spec.rate.map_or(0, |r| r.period_ns()),
+            next_tick: timing.start,
             tick_index: 0,
-            start,
-            wall_offset,
+            timing: PathTiming {
+                logged: spec.log && timing.logged,
+                ..timing
+            },
             last: vec![Value::default(); width],
             last_seen: vec![false; live],
             width,
             seq: 0,
-            out: Vec::with_capacity(batch.max(1)),
-            log: spec.log && logging,
-            counters: Arc::new(PathCounters::default()),
-            latency: LatencyHistogram::new(),
+            out: Vec::with_capacity(timing.batch.max(1)),
+            counters: wiring.counters,
+            latency: wiring.latency,
             now: 0,
             wall: 0,
             live_inputs: Arc::new(AtomicUsize::new(live)),
@@ -143,20 +187,35 @@ impl PathRuntime {
         self.inputs.iter().all(|i| i.queue.is_empty())
     }
 
-    /// Reads the engine clock once for the processing that follows.
-    fn take_time(&mut self, ctx: &PathContext<'_>) {
+    /// Reads the engine clock once for the processing that follows and applies the hook
+    /// parameters whose instant has come.
+    fn begin(&mut self, ctx: &PathContext<'_>) {
         self.now = ctx.clock.monotonic();
         self.wall = ctx.clock.wall();
+        while let Some(control) = self.controls.take_due(self.now) {
+            if let Some((_, hook)) = self.hooks.get_mut(control.hook) {
+                hook.set_parameter(control.index, control.value);
+            }
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        !self.running.load(Ordering::Acquire)
     }
 
     /// Takes every queued input sample and processes it; returns how many were taken.
     pub(crate) fn poll(&mut self, ctx: &PathContext<'_>) -> usize {
+        self.begin(ctx);
+        let stopped = self.stopped();
         let mut taken = 0;
-        self.take_time(ctx);
         for input_index in 0..self.inputs.len() {
             while let Some(sample) = self.inputs[input_index].queue.pop() {
                 taken += 1;
                 self.counters.received.inc();
+                if stopped {
+                    self.counters.stopped_dropped.inc();
+                    continue;
+                }
                 self.on_input(input_index, sample, ctx);
                 if self.out.len() == self.out.capacity() {
                     self.flush(ctx);
@@ -191,26 +250,30 @@ impl PathRuntime {
         }
     }
 
-    /// Emits one sample with the latest values (trigger `rate`); `now` is the tick instant.
+    /// Emits one sample with the latest values (trigger `rate`) at the tick now due.
     pub(crate) fn tick(&mut self, ctx: &PathContext<'_>) {
-        self.take_time(ctx);
+        self.begin(ctx);
         self.poll_inputs_only();
-        let due = self.next_tick;
-        let wall = due + self.wall_offset;
-        let seq = self.tick_index;
-        self.build_and_emit(seq, wall, self.wall, ctx);
-        self.flush(ctx);
+        if !self.stopped() {
+            let due = self.next_tick;
+            let seq = self.tick_index;
+            self.build_and_emit(seq, due + self.timing.wall_offset, self.wall, ctx);
+            self.flush(ctx);
+        }
         self.tick_index += 1;
-        self.next_tick = self.start + ((self.tick_index as i128 * self.period as i128) as Nanos);
+        self.next_tick = self.tick_at(self.tick_index);
         let now = ctx.clock.monotonic();
         if self.next_tick <= now && !ctx.clock.is_virtual() {
             // Behind: count the missed ticks and skip them.
             let missed = ((now - self.next_tick) / self.period.max(1)) as u64 + 1;
             self.counters.overruns.add(missed);
             self.tick_index += missed;
-            self.next_tick =
-                self.start + ((self.tick_index as i128 * self.period as i128) as Nanos);
+            self.next_tick = self.tick_at(self.tick_index);
         }
+    }
+
+    fn tick_at(&self, index: u64) -> Nanos {
+        self.timing.start + ((index as i128 * self.period as i128) as Nanos)
     }
 
     fn poll_inputs_only(&mut self) {
@@ -277,7 +340,7 @@ impl PathRuntime {
         self.out.push(sample);
     }
 
-    /// Sends the pending output samples to every output and the run log.
+    /// Sends the pending output samples to every running output and the run log.
     pub(crate) fn flush(&mut self, ctx: &PathContext<'_>) {
         if self.out.is_empty() {
             return;
@@ -290,27 +353,32 @@ impl PathRuntime {
             now: ctx.clock.monotonic(),
             wall: sent_at,
         };
-        for (node, writer) in &mut self.writers {
-            match writer.write(&self.out, &write_ctx) {
-                Ok(n) if n < self.out.len() => {
-                    self.counters.write_short.add((self.out.len() - n) as u64)
+        let n = self.out.len() as u64;
+        for output in &mut self.outputs {
+            if !output.running.load(Ordering::Acquire) {
+                self.counters.output_stopped.add(n);
+                continue;
+            }
+            match output.writer.write(&self.out, &write_ctx) {
+                Ok(written) if (written as u64) < n => {
+                    self.counters.write_short.add(n - written as u64)
                 }
                 Ok(_) => {}
                 Err(error) => {
                     self.counters.write_errors.inc();
-                    ctx.events
-                        .send(EngineEvent::WriteFailed { node: *node, error });
+                    ctx.events.send(EngineEvent::WriteFailed {
+                        node: output.node,
+                        error,
+                    });
                 }
             }
         }
-        self.counters.sent.add(self.out.len() as u64);
+        self.counters.sent.add(n);
         for sample in self.out.drain(..) {
             self.latency.record(sample.ts_sent - sample.ts_received);
-            if self.log {
-                if let Some(log) = ctx.log {
-                    if !log.push(self.index, sample) {
-                        self.counters.log_dropped.inc();
-                    }
+            if let (true, Some(log)) = (self.timing.logged, ctx.log) {
+                if !log.push(self.index, sample) {
+                    self.counters.log_dropped.inc();
                 }
             }
         }
@@ -318,11 +386,268 @@ impl PathRuntime {
 
     /// Stops the writers (flushing files) and returns the hooks' summaries.
     pub(crate) fn finish(&mut self, events: &EventSink) -> Vec<String> {
-        for (node, writer) in &mut self.writers {
-            if let Err(error) = writer.stop() {
-                events.send(EngineEvent::WriteFailed { node: *node, error });
+        for output in &mut self.outputs {
+            if let Err(error) = output.writer.stop() {
+                events.send(EngineEvent::WriteFailed {
+                    node: output.node,
+                    error,
+                });
             }
         }
         self.hooks.iter().filter_map(|(_, h)| h.summary()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::VirtualClock;
+    use crate::config::InputSpec;
+    use crate::control::{control_channel, ControlSender, ControlValue};
+    use crate::hook::{HookBuildContext, HookConfig};
+    use crate::hooks::ScaleConfig;
+    use crate::node::NodeError;
+    use crate::queue::OverflowPolicy;
+    use crate::runlog::{LogOverflow, LogQueue};
+    use crate::signal::Signal;
+    use crate::units::Rate;
+    use std::sync::Mutex;
+
+    /// What a [`Recorder`] got: (seq, values, ts_sent) per sample.
+    type Seen = Arc<Mutex<Vec<(u64, Vec<f64>, Nanos)>>>;
+
+    /// A writer that keeps what it gets.
+    struct Recorder(Seen);
+
+    impl NodeWriter for Recorder {
+        fn write(&mut self, samples: &[SampleRef], _: &WriteContext) -> Result<usize, NodeError> {
+            let mut seen = self.0.lock().unwrap();
+            for s in samples {
+                let values = s.values().iter().map(|v| v.as_f64()).collect();
+                seen.push((s.seq, values, s.ts_sent));
+            }
+            Ok(samples.len())
+        }
+    }
+
+    struct Fixture {
+        path: PathRuntime,
+        queues: Vec<Arc<SampleQueue>>,
+        seen: Seen,
+        controls: ControlSender,
+        running: Arc<AtomicBool>,
+        output_running: Arc<AtomicBool>,
+        pool: Arc<SamplePool>,
+        clock: VirtualClock,
+        events: EventSink,
+        log: LogQueue,
+    }
+
+    /// A path over nodes of widths `node_widths` with `inputs` (node, signals), a `scale`
+    /// hook with gain 1 and one recording output.
+    fn fixture(inputs: &[(usize, &[usize])], node_widths: &[usize], trigger: Trigger) -> Fixture {
+        let input_signals: Vec<Signal> = inputs
+            .iter()
+            .flat_map(|(n, s)| s.iter().map(move |i| Signal::f64(format!("n{n}s{i}"))))
+            .collect();
+        let scale: ScaleConfig = toml::from_str("gain = 1.0").unwrap();
+        let (hook, output_signals) = scale
+            .build(
+                &input_signals,
+                &HookBuildContext {
+                    path_name: "p".into(),
+                    path_index: 0,
+                },
+            )
+            .unwrap();
+        let spec = PathSpec {
+            name: "p".into(),
+            inputs: inputs
+                .iter()
+                .map(|(node, signals)| InputSpec {
+                    node: *node,
+                    signals: signals.to_vec(),
+                })
+                .collect(),
+            outputs: vec![9],
+            hooks: vec![("scale".into(), hook)],
+            trigger,
+            rate: (trigger == Trigger::Rate).then_some(Rate(1000.0)),
+            queue: 16,
+            overflow: OverflowPolicy::DropNewest,
+            log: true,
+            input_signals,
+            output_signals,
+            line: Some(1),
+        };
+        let queues: Vec<Arc<SampleQueue>> = inputs
+            .iter()
+            .map(|_| Arc::new(SampleQueue::new(16, OverflowPolicy::DropNewest)))
+            .collect();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (controls, receiver) = control_channel();
+        let running = Arc::new(AtomicBool::new(true));
+        let output_running = Arc::new(AtomicBool::new(true));
+        let path = PathRuntime::new(
+            spec,
+            PathWiring {
+                index: 0,
+                queues: queues.clone(),
+                outputs: vec![PathOutput {
+                    node: 9,
+                    writer: Box::new(Recorder(Arc::clone(&seen))),
+                    running: Arc::clone(&output_running),
+                }],
+                controls: receiver,
+                running: Arc::clone(&running),
+                counters: Arc::default(),
+                latency: Arc::default(),
+            },
+            node_widths,
+            PathTiming {
+                start: 0,
+                wall_offset: 1_000_000,
+                batch: 8,
+                logged: true,
+            },
+        );
+        Fixture {
+            path,
+            queues,
+            seen,
+            controls,
+            running,
+            output_running,
+            pool: SamplePool::new(64, 4),
+            clock: VirtualClock::new(1_000_000),
+            events: EventSink::new(16),
+            log: LogQueue::new(64, LogOverflow::Drop),
+        }
+    }
+
+    impl Fixture {
+        fn push(&self, input: usize, seq: u64, values: &[f64]) {
+            let mut s = self.pool.alloc().unwrap();
+            s.seq = seq;
+            s.ts_origin = seq as Nanos;
+            s.ts_received = 1_000_000 + seq as Nanos;
+            for v in values {
+                s.push(Value::F64(*v)).unwrap();
+            }
+            self.queues[input].push(s);
+        }
+        fn poll(&mut self) -> usize {
+            let ctx = PathContext {
+                clock: &self.clock,
+                pool: &self.pool,
+                events: &self.events,
+                log: Some(&self.log),
+            };
+            self.path.poll(&ctx)
+        }
+        fn tick(&mut self) {
+            let ctx = PathContext {
+                clock: &self.clock,
+                pool: &self.pool,
+                events: &self.events,
+                log: Some(&self.log),
+            };
+            self.path.tick(&ctx)
+        }
+        fn seen(&self) -> Vec<(u64, Vec<f64>, Nanos)> {
+            self.seen.lock().unwrap().clone()
+        }
+    }
+
+    #[test]
+    fn a_single_identity_input_passes_samples_through_with_their_seq() {
+        let mut f = fixture(&[(0, &[0, 1])], &[2], Trigger::Any);
+        f.push(0, 7, &[1.0, 2.0]);
+        f.push(0, 8, &[3.0, 4.0]);
+        f.clock.advance_to(500);
+        assert_eq!(f.poll(), 2);
+        let seen = f.seen();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0], (7, vec![1.0, 2.0], 1_000_500));
+        assert_eq!(seen[1].0, 8);
+        assert_eq!(f.path.counters.sent.get(), 2);
+        assert_eq!(f.path.latency.len(), 2);
+        assert_eq!(f.log.len(), 2, "both rows went to the run log");
+    }
+
+    #[test]
+    fn trigger_all_fires_once_every_input_is_fresh_and_maps_signals_in_order() {
+        let mut f = fixture(&[(0, &[1]), (1, &[0, 2])], &[2, 3], Trigger::All);
+        f.push(0, 0, &[10.0, 11.0]);
+        f.poll();
+        assert!(f.seen().is_empty(), "input 1 has not delivered yet");
+        f.push(1, 0, &[20.0, 21.0, 22.0]);
+        f.poll();
+        f.push(1, 1, &[30.0, 31.0, 32.0]);
+        f.poll();
+        let seen = f.seen();
+        assert_eq!(seen.len(), 1, "input 0 is not fresh again: {seen:?}");
+        assert_eq!(seen[0].1, vec![11.0, 20.0, 22.0]);
+    }
+
+    #[test]
+    fn a_rate_path_ticks_with_the_latest_values_and_flags_stale_inputs() {
+        let mut f = fixture(&[(0, &[0]), (1, &[0])], &[1, 1], Trigger::Rate);
+        assert_eq!(f.path.next_tick(), Some(0));
+        f.push(0, 0, &[5.0]);
+        f.tick();
+        assert_eq!(f.path.next_tick(), Some(1_000_000), "1 kHz");
+        f.push(1, 0, &[6.0]);
+        f.clock.advance_to(1_000_000);
+        f.tick();
+        let seen = f.seen();
+        assert_eq!(seen.len(), 2);
+        assert_eq!((seen[0].0, seen[1].0), (0, 1), "seq counts ticks");
+        assert_eq!(seen[1].1, vec![5.0, 6.0]);
+        let first = f.log.pop().unwrap().1;
+        assert!(
+            first.flags.contains(SampleFlags::STALE),
+            "input 1 had no value"
+        );
+        assert_eq!(first.ts_origin, 1_000_000, "tick instant in wall time");
+        let second = f.log.pop().unwrap().1;
+        assert!(!second.flags.contains(SampleFlags::STALE));
+    }
+
+    #[test]
+    fn a_hook_parameter_applies_from_its_instant() {
+        let mut f = fixture(&[(0, &[0])], &[1], Trigger::Any);
+        f.controls
+            .send(ControlValue {
+                index: 0,
+                hook: 0,
+                value: 3.0,
+                at: 1_000,
+            })
+            .unwrap();
+        f.push(0, 0, &[2.0]);
+        f.poll();
+        f.clock.advance_to(1_000);
+        f.push(0, 1, &[2.0]);
+        f.poll();
+        let values: Vec<f64> = f.seen().iter().map(|s| s.1[0]).collect();
+        assert_eq!(values, vec![2.0, 6.0], "gain 1 before, 3 from t = 1 µs");
+    }
+
+    #[test]
+    fn a_stopped_path_drops_and_a_stopped_output_is_not_written() {
+        let mut f = fixture(&[(0, &[0])], &[1], Trigger::Any);
+        f.running.store(false, Ordering::Release);
+        f.push(0, 0, &[1.0]);
+        f.poll();
+        assert_eq!(f.path.counters.stopped_dropped.get(), 1);
+        assert!(f.seen().is_empty());
+        f.running.store(true, Ordering::Release);
+        f.output_running.store(false, Ordering::Release);
+        f.push(0, 1, &[1.0]);
+        f.poll();
+        assert!(f.seen().is_empty());
+        assert_eq!(f.path.counters.output_stopped.get(), 1);
+        assert_eq!(f.log.len(), 1, "the run log still gets the row");
     }
 }

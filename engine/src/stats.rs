@@ -342,6 +342,10 @@ pub struct PathCounters {
     pub write_short: Counter,
     /// Samples the run log dropped because its queue was full.
     pub log_dropped: Counter,
+    /// Samples dropped because the path was stopped by an action.
+    pub stopped_dropped: Counter,
+    /// Samples not written to an output node that was stopped by an action.
+    pub output_stopped: Counter,
 }
 
 /// Live counters of a node's engine side.
@@ -356,6 +360,8 @@ pub struct NodeRunCounters {
     pub late_wakeups: Counter,
     /// Read errors.
     pub read_errors: Counter,
+    /// Samples read while the node was stopped by an action, and dropped.
+    pub stopped_dropped: Counter,
 }
 
 impl NodeRunCounters {
@@ -366,6 +372,7 @@ impl NodeRunCounters {
             CounterValue::problem("pool_exhausted", self.pool_exhausted.get()),
             CounterValue::info("late_wakeups", self.late_wakeups.get()),
             CounterValue::problem("read_errors", self.read_errors.get()),
+            CounterValue::info("stopped_dropped", self.stopped_dropped.get()),
         ]
     }
 }
@@ -376,22 +383,24 @@ mod tests {
 
     #[test]
     fn buckets_cover_the_range_in_order_within_their_precision() {
-        let mut last = 0;
-        for v in (1..100_000u64).chain(
-            (0..40)
-                .map(|e| 1u64 << e)
-                .filter(|v| *v <= HISTOGRAM_MAX_NS),
-        ) {
+        let check = |v: u64| {
             let i = bucket_of(v);
             let high = bucket_high(i);
             assert!(high >= v, "{v} in bucket {i} up to {high}");
             assert!((high - v) as f64 <= v as f64 / 256.0 + 1.0, "{v}: {high}");
-            if v < 100_000 {
-                assert!(i >= last);
-                last = i;
-            }
+            i
+        };
+        let mut last = 0;
+        for v in 1..100_000u64 {
+            let i = check(v);
+            assert!(i >= last, "buckets grow with the value");
+            last = i;
         }
-        assert!(bucket_high(bucket_of(HISTOGRAM_MAX_NS)) >= HISTOGRAM_MAX_NS);
+        for e in 17..37 {
+            check(1u64 << e);
+            check((1u64 << e) - 1);
+        }
+        check(HISTOGRAM_MAX_NS);
     }
 
     #[test]

@@ -179,10 +179,10 @@ in = ["sub"]
     // The counter works: an allocation on a thread marked real-time is seen.
     let before = allocations();
     std::thread::spawn(|| {
-        gridhil_engine::runtime::mark_rt_thread(true);
+        gridhil_engine::run::mark_rt_thread(true);
         let v: Vec<u64> = Vec::with_capacity(16);
         std::hint::black_box(&v);
-        gridhil_engine::runtime::mark_rt_thread(false);
+        gridhil_engine::run::mark_rt_thread(false);
     })
     .join()
     .unwrap();

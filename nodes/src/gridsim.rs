@@ -24,6 +24,7 @@ mod ahead;
 mod mailbox;
 
 use ahead::AheadRing;
+use gridhil_engine::control::ControlReceiver;
 use gridhil_engine::node::{
     Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo,
     NodeReader, NodeWriter, ReadContext, WriteContext,
@@ -123,6 +124,8 @@ struct LoadedModel {
     signals: Vec<Signal>,
     /// The simulator's input names.
     input_names: Vec<String>,
+    /// Their units.
+    input_units: Vec<&'static str>,
 }
 
 impl GridsimConfig {
@@ -198,6 +201,7 @@ impl GridsimConfig {
             output_indices,
             signals,
             input_names: sim.input_names().to_vec(),
+            input_units: sim.input_units().collect(),
         })
     }
 
@@ -234,6 +238,19 @@ impl NodeConfig for GridsimConfig {
 
     fn accepts_input(&self) -> bool {
         true
+    }
+
+    fn controls(&self) -> Vec<Signal> {
+        self.loaded
+            .as_ref()
+            .map(|l| {
+                l.input_names
+                    .iter()
+                    .zip(&l.input_units)
+                    .map(|(name, unit)| Signal::new(name.clone(), *unit, SignalType::F64))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn connect_input(&mut self, signals: &[Signal]) -> Result<(), FieldError> {
@@ -278,7 +295,13 @@ impl NodeConfig for GridsimConfig {
         let sim = Simulator::new(&loaded.model, self.options())
             .map_err(|e| NodeError::Config(format!("{}: {e}", loaded.model.file())))?;
         let (targets, slot_of_signal) = self.slots();
-        let lookahead = self.lookahead.as_nanos();
+        // Virtual time steps exactly on its clock: computing ahead would only make actions
+        // miss their instant.
+        let lookahead = if ctx.virtual_time() {
+            0
+        } else {
+            self.lookahead.as_nanos()
+        };
         let ahead = (lookahead > 0).then(|| {
             AheadRing::new(
                 ahead_rows(lookahead, sim.step_ns(), self.decimation),
@@ -292,6 +315,7 @@ impl NodeConfig for GridsimConfig {
             rejected: Counter::default(),
             lost: Counter::default(),
             late: Counter::default(),
+            late_controls: Counter::default(),
         });
         let writer: Option<Box<dyn NodeWriter>> = if targets.is_empty() {
             None
@@ -317,6 +341,7 @@ impl NodeConfig for GridsimConfig {
                 lookahead,
                 ahead,
                 file: loaded.model.file().to_string(),
+                controls: ctx.controls.take(),
             })),
             writer,
             counters: Some(shared),
@@ -332,6 +357,7 @@ struct Shared {
     rejected: Counter,
     lost: Counter,
     late: Counter,
+    late_controls: Counter,
 }
 
 impl NodeCounters for Shared {
@@ -342,6 +368,7 @@ impl NodeCounters for Shared {
             CounterValue::problem("setpoints_rejected", self.rejected.get()),
             CounterValue::problem("samples_lost", self.lost.get()),
             CounterValue::problem("late_steps", self.late.get()).shown_when_zero(),
+            CounterValue::problem("late_controls", self.late_controls.get()),
         ]
     }
 }
@@ -369,6 +396,8 @@ struct GridsimReader {
     ahead: Option<AheadRing>,
     /// Model file, for error messages.
     file: String,
+    /// Input values set by actions, each applied from its instant.
+    controls: Option<ControlReceiver>,
 }
 
 impl GridsimReader {
@@ -402,12 +431,33 @@ impl GridsimReader {
         }
     }
 
+    /// Applies the input values set by actions whose instant is at or before the start of
+    /// step `step` (a value set at T holds for every step that starts at or after T). A value
+    /// that should have applied to an earlier step (it came after that step was computed:
+    /// lookahead) is applied now and counted in `late_controls`.
+    fn apply_controls(&mut self, step: u64) {
+        let step_start = self.due_at(step.saturating_sub(1));
+        let Some(controls) = self.controls.as_mut() else {
+            return;
+        };
+        while let Some(control) = controls.take_due(step_start) {
+            if control.at <= step_start - self.step_ns {
+                self.shared.late_controls.inc();
+            }
+            match self.sim.set_input(control.index, control.value) {
+                Ok(()) => self.shared.setpoints.inc(),
+                Err(_) => self.shared.rejected.inc(),
+            }
+        }
+    }
+
     /// Runs step `self.next` (step 0 is the initial state) and counts it late when it
     /// ends after its time slot. Returns the step's index.
     fn advance(&mut self, ctx: &ReadContext<'_>) -> Result<u64, NodeError> {
         let step = self.next;
         if step > 0 {
             self.apply_setpoints();
+            self.apply_controls(step);
             self.sim
                 .step()
                 .map_err(|e| NodeError::Protocol(format!("gridsim ({}): {e}", self.file)))?;
@@ -585,7 +635,8 @@ mod tests {
     }
 
     fn build(config: &GridsimConfig) -> (NodeIo, Arc<VirtualClock>, Arc<SamplePool>) {
-        let clock = Arc::new(VirtualClock::new(0));
+        // Real time moved by hand: lookahead is only used in real time.
+        let clock = Arc::new(VirtualClock::manual_real_time(0));
         let pool = SamplePool::new(64, 256);
         let ctx = BuildContext {
             name: "grid".into(),
@@ -595,6 +646,7 @@ mod tests {
             end: None,
             wall_offset: 1_000,
             batch_size: 16,
+            controls: Default::default(),
         };
         (config.build(&ctx).unwrap(), clock, pool)
     }
@@ -861,5 +913,65 @@ mod tests {
         };
         let (base, halved) = (run(None), run(Some(250e3)));
         assert!(base > 0.0 && halved < 0.7 * base, "{base} {halved}");
+    }
+
+    #[test]
+    fn an_action_sets_an_input_from_its_instant_on() {
+        use gridhil_engine::control::{control_channel, ControlValue};
+        let config = prepared("model = \"feeder10.toml\"\noutputs = [\"pv7.ia\"]\n").unwrap();
+        let controls = config.controls();
+        let p_ref = controls
+            .iter()
+            .position(|c| c.name == "pv7.p_ref")
+            .expect("pv7.p_ref is a control");
+        assert_eq!(controls[p_ref].unit, "W");
+        // Two identical runs of 40 steps; in the second, p_ref drops to 0 at step 20.
+        let run = |action: bool| -> Vec<f64> {
+            let clock = Arc::new(VirtualClock::new(0));
+            let pool = SamplePool::new(64, 4);
+            let (tx, rx) = control_channel();
+            if action {
+                tx.send(ControlValue {
+                    index: p_ref,
+                    hook: 0,
+                    value: 0.0,
+                    at: 20 * 50_000,
+                })
+                .unwrap();
+            }
+            let ctx = BuildContext {
+                name: "grid".into(),
+                clock: clock.clone(),
+                pool: Arc::clone(&pool),
+                start: 0,
+                end: None,
+                wall_offset: 0,
+                batch_size: 64,
+                controls: gridhil_engine::node::ControlSlot::new(rx),
+            };
+            let mut reader = config.build(&ctx).unwrap().reader.unwrap();
+            let mut values = Vec::new();
+            for k in 0..40 {
+                clock.advance_to(k * 50_000);
+                let mut out = Batch::with_capacity(4);
+                let mut read = ReadContext::new(clock.as_ref(), &pool, 0, None);
+                reader.read(&mut read, &mut out).unwrap();
+                values.extend(out.as_slice().iter().map(|s| s.values()[0].as_f64()));
+            }
+            values
+        };
+        let (before, after) = (run(false), run(true));
+        assert_eq!(before.len(), 40);
+        assert_eq!(
+            before[..21],
+            after[..21],
+            "nothing changes before and at 1 ms"
+        );
+        assert!(
+            (before[39] - after[39]).abs() > 1.0,
+            "the inverter current follows p_ref = 0: {} vs {}",
+            before[39],
+            after[39]
+        );
     }
 }

@@ -441,6 +441,7 @@ mod tests {
                 end: None,
                 wall_offset: 1_000_000_000,
                 batch_size: 64,
+                controls: Default::default(),
             };
             let io = config(text).unwrap().build(&ctx).unwrap();
             Harness { clock, pool, io }

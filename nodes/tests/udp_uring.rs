@@ -56,6 +56,7 @@ fn context(clock: Arc<dyn Clock>, pool: &Arc<SamplePool>) -> BuildContext {
         end: None,
         wall_offset: 0,
         batch_size: 64,
+        controls: Default::default(),
     }
 }
 

@@ -25,6 +25,7 @@ mod cpu_list;
 mod cpus;
 mod error;
 mod host;
+mod identity;
 mod memory;
 mod probe;
 mod render;
@@ -36,6 +37,7 @@ pub use checks::{check_host, CHECK_NAMES};
 pub use cpu_list::{format_cpu_list, parse_cpu_list, MAX_CPU_INDEX};
 pub use cpus::{cpu_exists, online_cpu_list, online_cpus};
 pub use error::RtError;
+pub use identity::{host_identity, HostIdentity};
 pub use memory::{lock_memory, unlock_memory};
 pub use probe::{
     probe, render_probe, ProbeReport, ProbeSettings, Spread, MAX_PHASE_NS, MIN_PERIOD_NS,

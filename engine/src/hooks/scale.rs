@@ -68,6 +68,18 @@ impl HookConfig for ScaleConfig {
 }
 
 impl Hook for Scale {
+    fn parameters(&self) -> Vec<&'static str> {
+        vec!["gain", "offset"]
+    }
+
+    fn set_parameter(&mut self, index: usize, value: f64) {
+        match index {
+            0 => self.gain = value,
+            1 => self.offset = value,
+            _ => {}
+        }
+    }
+
     fn process(&mut self, sample: &mut Sample, _ctx: &HookContext<'_>) -> HookAction {
         let values = sample.values_mut();
         for &i in &self.indices {

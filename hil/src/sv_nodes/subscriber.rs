@@ -809,6 +809,7 @@ mod tests {
             end: None,
             wall_offset: 0,
             batch_size: 8,
+            controls: Default::default(),
         };
         let error = c
             .build(&ctx)

@@ -1,19 +1,13 @@
-//! The HDF5 run log.
+//! The HDF5 file of the run log: attributes, one group per logged path with chunked,
+//! resizable datasets, node counters. The layout is documented in `docs/hdf5-layout.md`.
 //!
-//! Path threads hand every output sample to a [`LogQueue`] (lock-free, bounded; a full
-//! queue drops the sample and counts it). A non-real-time thread owns the
-//! [`RunLogWriter`], drains the queue, buffers rows per path and appends them to chunked,
-//! resizable datasets. The layout is documented in `docs/hdf5-layout.md`.
+//! Owned by the log thread (`thread.rs`); never touched by a real-time thread.
 
-use crate::sample::SampleRef;
+use crate::sample::Sample;
 use crate::signal::{Signal, SignalType};
-use crossbeam_queue::ArrayQueue;
 use hdf5::types::VarLenUnicode;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 
 /// Error writing the run log.
 ///
@@ -32,37 +26,6 @@ pub enum RunLogError {
     /// The writer thread panicked or could not start.
     #[error("run log writer thread: {0}")]
     Thread(String),
-}
-
-/// Bounded queue of samples from path threads to the log writer.
-#[derive(Debug)]
-pub struct LogQueue {
-    queue: ArrayQueue<(usize, SampleRef)>,
-    dropped: AtomicU64,
-}
-
-impl LogQueue {
-    /// A queue of `capacity` samples.
-    pub fn new(capacity: usize) -> Self {
-        LogQueue {
-            queue: ArrayQueue::new(capacity.max(1)),
-            dropped: AtomicU64::new(0),
-        }
-    }
-
-    /// Queues a sample of path `path`; returns `false` (and counts) when full.
-    pub fn push(&self, path: usize, sample: SampleRef) -> bool {
-        if self.queue.push((path, sample)).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-            return false;
-        }
-        true
-    }
-
-    /// Samples dropped because the queue was full.
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
-    }
 }
 
 /// Facts stored as attributes of the file.
@@ -248,7 +211,7 @@ impl RunLogWriter {
     }
 
     /// Buffers one sample of a path, writing a chunk when the buffer is full.
-    pub fn append(&mut self, path: usize, sample: &SampleRef) -> Result<(), RunLogError> {
+    pub fn append(&mut self, path: usize, sample: &Sample) -> Result<(), RunLogError> {
         let Some(Some(log)) = self.paths.get_mut(path) else {
             return Ok(());
         };
@@ -369,12 +332,16 @@ impl RunLogWriter {
     }
 
     /// Stores a string attribute on the file (e.g. the run summary).
+    /// (An attribute that exists, like `realtime`, is rewritten.)
     pub fn write_file_attr(&mut self, key: &str, value: &str) -> Result<(), RunLogError> {
-        let result = self
-            .file
-            .new_attr::<VarLenUnicode>()
-            .create(key)
-            .and_then(|a| a.write_scalar(&vlu(value)));
+        let result = match self.file.attr(key) {
+            Ok(existing) => existing.write_scalar(&vlu(value)),
+            Err(_) => self
+                .file
+                .new_attr::<VarLenUnicode>()
+                .create(key)
+                .and_then(|a| a.write_scalar(&vlu(value))),
+        };
         result.map_err(|e| self.err(e))
     }
 
@@ -388,41 +355,4 @@ impl RunLogWriter {
             error,
         })
     }
-}
-
-/// The writer thread: drains the queue into the file until `done` is set and the queue is empty.
-pub(crate) fn spawn_writer(
-    mut writer: RunLogWriter,
-    queue: Arc<LogQueue>,
-    done: Arc<AtomicBool>,
-) -> Result<JoinHandle<(RunLogWriter, Option<RunLogError>)>, RunLogError> {
-    std::thread::Builder::new()
-        .name("gridhil-log".into())
-        .spawn(move || {
-            let mut error = None;
-            loop {
-                let mut drained = 0;
-                while let Some((path, sample)) = queue.queue.pop() {
-                    drained += 1;
-                    if error.is_none() {
-                        if let Err(e) = writer.append(path, &sample) {
-                            error = Some(e);
-                        }
-                    }
-                }
-                if drained == 0 {
-                    if done.load(Ordering::Acquire) && queue.queue.is_empty() {
-                        break;
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(2));
-                }
-            }
-            if error.is_none() {
-                if let Err(e) = writer.flush() {
-                    error = Some(e);
-                }
-            }
-            (writer, error)
-        })
-        .map_err(|e| RunLogError::Thread(e.to_string()))
 }

@@ -1,0 +1,381 @@
+//! Building a run from a validated configuration and its plan: the clock and the run's
+//! instants, the process's real-time set-up, the pool, every node, the queues and paths
+//! wired as planned, the run log.
+//!
+//! Nothing here runs the engine; `Run::start` does.
+
+use super::actions::Timeline;
+use super::plan::{LogPlan, Plan, PlanRequest, Topology};
+use super::reader::{ReaderRuntime, ReaderTarget};
+use super::shared::{HookLive, NodeLive, PathLive, Shared, INJECTED_ACTIONS};
+use super::{EngineError, LogParts, Run, RunOptions};
+use crate::clock::{Clock, RealClock, VirtualClock, WallSource, VIRTUAL_EPOCH_NS};
+use crate::config::{EngineSpec, NodeSpec, RealtimeSettings, WallClockSetting};
+use crate::control::{control_channel, ControlSender};
+use crate::event::EventSink;
+use crate::node::{BuildContext, ControlSlot, NodeIo, NodeWriter};
+use crate::path::{PathOutput, PathRuntime, PathTiming, PathWiring};
+use crate::queue::SampleQueue;
+use crate::runlog::{LogOverflow, LogQueue, LoggedPath, RunInfo, RunLogWriter};
+use crate::sample::SamplePool;
+use crate::stats::{Counter, NodeRunCounters};
+use crate::units::Nanos;
+use crossbeam_queue::ArrayQueue;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Capacity of the event channel from real-time threads to the supervisor.
+const EVENTS: usize = 4096;
+
+/// Real time starts this long after the run is set up (memory locked, nodes built,
+/// threads started and pinned before the first deadline), on a whole millisecond.
+const REALTIME_START_MARGIN: Nanos = 100_000_000;
+
+/// The run's instants on the engine's monotonic timeline.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    start: Nanos,
+    end: Option<Nanos>,
+    wall_offset: Nanos,
+}
+
+fn make_clock(virtual_time: bool, rt: &RealtimeSettings) -> Arc<dyn Clock> {
+    if virtual_time {
+        return Arc::new(VirtualClock::new(VIRTUAL_EPOCH_NS));
+    }
+    let source = match rt.wall_clock {
+        WallClockSetting::Realtime => WallSource::Realtime,
+        WallClockSetting::Tai => WallSource::Tai,
+    };
+    Arc::new(RealClock::new(source, rt.busy_wait.as_nanos()))
+}
+
+fn timing(clock: &dyn Clock, duration: Option<Nanos>) -> Timing {
+    let (start, wall_offset) = if clock.is_virtual() {
+        (0, clock.wall() - clock.monotonic())
+    } else {
+        let at = clock.monotonic() + REALTIME_START_MARGIN;
+        (at - at % 1_000_000, clock.wall() - clock.monotonic())
+    };
+    Timing {
+        start,
+        end: duration.map(|d| start + d),
+        wall_offset,
+    }
+}
+
+/// Locks memory and checks the kernel for a real-time run; returns what falls short.
+fn prepare_process(rt: &RealtimeSettings, virtual_time: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if virtual_time || !rt.enabled {
+        return notes;
+    }
+    if rt.lock_memory {
+        if let Err(e) = gridhil_rt::lock_memory() {
+            notes.push(format!("memory not locked ({e})"));
+        }
+    }
+    let kernel = gridhil_rt::check_host(&[]);
+    if let Some(check) = kernel
+        .iter()
+        .find(|c| c.name == "kernel_preemption" && c.status == gridhil_rt::CheckStatus::Warn)
+    {
+        notes.push(format!("kernel: {}", check.detail));
+    }
+    notes
+}
+
+/// A node after `build`, with what the engine keeps of it.
+struct BuiltNode {
+    io: NodeIo,
+    control_sender: Option<ControlSender>,
+}
+
+fn build_node(
+    node: &NodeSpec,
+    clock: &Arc<dyn Clock>,
+    pool: &Arc<SamplePool>,
+    timing: Timing,
+    batch: usize,
+) -> Result<BuiltNode, EngineError> {
+    let (control_sender, controls) = if node.config.controls().is_empty() {
+        (None, ControlSlot::default())
+    } else {
+        let (tx, rx) = control_channel();
+        (Some(tx), ControlSlot::new(rx))
+    };
+    let ctx = BuildContext {
+        name: node.name.clone(),
+        clock: Arc::clone(clock),
+        pool: Arc::clone(pool),
+        start: timing.start,
+        end: timing.end,
+        wall_offset: timing.wall_offset,
+        batch_size: batch,
+        controls,
+    };
+    let io = node.config.build(&ctx).map_err(|error| EngineError::Node {
+        node: node.name.clone(),
+        error,
+    })?;
+    Ok(BuiltNode { io, control_sender })
+}
+
+/// Opens the run log's queue and HDF5 file (the thread starts with the run).
+fn open_log(
+    plan: &LogPlan,
+    spec: &EngineSpec,
+    options: &RunOptions,
+    timing: Timing,
+    virtual_time: bool,
+) -> Result<LogParts, EngineError> {
+    let overflow = if virtual_time {
+        LogOverflow::Wait
+    } else {
+        LogOverflow::Drop
+    };
+    let queue = Arc::new(LogQueue::new(plan.queue, overflow));
+    let layout: Vec<Option<LoggedPath>> = spec
+        .paths
+        .iter()
+        .map(|p| {
+            p.log.then(|| LoggedPath {
+                name: p.name.clone(),
+                signals: p.output_signals.clone(),
+            })
+        })
+        .collect();
+    let writer = match &plan.file {
+        None => None,
+        Some(file) => {
+            let host = gridhil_rt::host_identity();
+            let info = RunInfo {
+                config: spec.text.clone(),
+                config_file: spec.file.clone(),
+                version: options.version.clone(),
+                host: host.hostname,
+                kernel: host.kernel,
+                started_at_ns: timing.start + timing.wall_offset,
+                virtual_time,
+                realtime: String::new(),
+                command: options.command.clone(),
+            };
+            let columns: Vec<Option<(String, Vec<crate::signal::Signal>)>> = layout
+                .iter()
+                .map(|p| p.as_ref().map(|p| (p.name.clone(), p.signals.clone())))
+                .collect();
+            Some(RunLogWriter::create(file, &info, &columns, plan.chunk)?)
+        }
+    };
+    Ok(LogParts {
+        queue,
+        writer,
+        layout,
+        taps: Vec::new(),
+    })
+}
+
+impl Run {
+    /// Plans and builds a run of `spec`: every node is built (sockets bound, files opened)
+    /// and the run log created; nothing runs until [`Run::start`].
+    pub fn new(spec: EngineSpec, mut options: RunOptions) -> Result<Run, EngineError> {
+        let settings = spec.engine.clone();
+        let request = PlanRequest {
+            virtual_time: options.virtual_time || settings.virtual_time,
+            duration: options.duration.or(settings.duration).map(|d| d.as_nanos()),
+            log_file: options.log.clone().or_else(|| settings.log.hdf5.clone()),
+            log_taps: !options.taps.is_empty(),
+        };
+        let plan = Plan::new(&Topology::of(&spec), &settings, &request);
+        let clock = make_clock(plan.virtual_time, &settings.realtime);
+        let timing = timing(clock.as_ref(), plan.duration);
+        let notes = prepare_process(&settings.realtime, plan.virtual_time);
+        let pool = SamplePool::new(plan.pool_slots, plan.pool_width);
+
+        let mut built = Vec::with_capacity(spec.nodes.len());
+        for node in &spec.nodes {
+            built.push(build_node(node, &clock, &pool, timing, plan.batch)?);
+        }
+        let log = match &plan.log {
+            Some(log_plan) => Some(open_log(
+                log_plan,
+                &spec,
+                &options,
+                timing,
+                plan.virtual_time,
+            )?),
+            None => None,
+        };
+        let log_queue = log.as_ref().map(|parts| Arc::clone(&parts.queue));
+        let stop = options
+            .stop
+            .take()
+            .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
+        let EngineSpec { nodes, paths, .. } = spec;
+        let wired = wire(&nodes, paths, &plan, built, timing, log_queue.is_some())?;
+        let shared = Arc::new(Shared {
+            clock,
+            pool,
+            events: EventSink::new(EVENTS),
+            log: log_queue,
+            stop,
+            start: timing.start,
+            end: timing.end,
+            nodes: wired.nodes,
+            paths: wired.paths,
+            injected: ArrayQueue::new(INJECTED_ACTIONS),
+            actions_applied: Counter::default(),
+            actions_dropped: Counter::default(),
+            finished: AtomicBool::new(false),
+            progress: options.progress.then_some(plan.progress_interval),
+        });
+        Ok(Run {
+            shared,
+            plan,
+            readers: wired.readers,
+            paths: wired.path_runtimes,
+            timeline: Timeline::default(),
+            log: log.map(|parts| LogParts {
+                taps: std::mem::take(&mut options.taps),
+                ..parts
+            }),
+            realtime: settings.realtime,
+            notes,
+            facts: super::RunFacts {
+                log_file: request.log_file,
+            },
+        })
+    }
+}
+
+/// Nodes, paths and readers connected as the plan says.
+struct Wired {
+    nodes: Vec<NodeLive>,
+    paths: Vec<PathLive>,
+    path_runtimes: Vec<PathRuntime>,
+    readers: Vec<ReaderRuntime>,
+}
+
+fn wire(
+    node_specs: &[NodeSpec],
+    path_specs: Vec<crate::config::PathSpec>,
+    plan: &Plan,
+    built: Vec<BuiltNode>,
+    timing: Timing,
+    logging: bool,
+) -> Result<Wired, EngineError> {
+    let mut readers_io = Vec::with_capacity(built.len());
+    let mut writers: Vec<Option<Box<dyn NodeWriter>>> = Vec::with_capacity(built.len());
+    let mut nodes = Vec::with_capacity(built.len());
+    for (node, b) in node_specs.iter().zip(built) {
+        readers_io.push(b.io.reader);
+        writers.push(b.io.writer);
+        nodes.push(NodeLive {
+            name: node.name.clone(),
+            kind: node.kind.clone(),
+            run_counters: Arc::new(NodeRunCounters::default()),
+            counters: b.io.counters,
+            controls: node.config.controls(),
+            control_sender: b.control_sender,
+            running: Arc::new(AtomicBool::new(true)),
+        });
+    }
+    let node_widths: Vec<usize> = node_specs.iter().map(|n| n.signals.len()).collect();
+    let path_timing = PathTiming {
+        start: timing.start,
+        wall_offset: timing.wall_offset,
+        batch: plan.batch,
+        logged: logging,
+    };
+    let mut paths = Vec::with_capacity(path_specs.len());
+    let mut path_runtimes = Vec::with_capacity(path_specs.len());
+    let mut queues_of: Vec<Vec<Arc<SampleQueue>>> = Vec::with_capacity(path_specs.len());
+    let mut live_inputs = Vec::with_capacity(path_specs.len());
+    for (index, path) in path_specs.into_iter().enumerate() {
+        let queues: Vec<Arc<SampleQueue>> = path
+            .inputs
+            .iter()
+            .map(|_| Arc::new(SampleQueue::new(path.queue, path.overflow)))
+            .collect();
+        let outputs = path
+            .outputs
+            .iter()
+            .filter_map(|&node| {
+                let writer = writers.get_mut(node).and_then(Option::take)?;
+                Some(PathOutput {
+                    node,
+                    writer,
+                    running: Arc::clone(&nodes[node].running),
+                })
+            })
+            .collect();
+        let (control_sender, controls) = control_channel();
+        let live = PathLive {
+            name: path.name.clone(),
+            signals: path.output_signals.clone(),
+            counters: Arc::default(),
+            latency: Arc::default(),
+            queues: queues.clone(),
+            hooks: path
+                .hooks
+                .iter()
+                .map(|(kind, hook)| HookLive {
+                    kind: kind.clone(),
+                    parameters: hook.parameters(),
+                })
+                .collect(),
+            control_sender,
+            running: Arc::new(AtomicBool::new(true)),
+        };
+        let runtime = PathRuntime::new(
+            path,
+            PathWiring {
+                index,
+                queues: queues.clone(),
+                outputs,
+                controls,
+                running: Arc::clone(&live.running),
+                counters: Arc::clone(&live.counters),
+                latency: Arc::clone(&live.latency),
+            },
+            &node_widths,
+            path_timing,
+        );
+        live_inputs.push(Arc::clone(&runtime.live_inputs));
+        queues_of.push(queues);
+        paths.push(live);
+        path_runtimes.push(runtime);
+    }
+    let mut readers = Vec::new();
+    for node in plan.readers() {
+        let Some(reader) = readers_io.get_mut(node).and_then(Option::take) else {
+            return Err(EngineError::Node {
+                node: node_specs[node].name.clone(),
+                error: crate::node::NodeError::Config(
+                    "it declares signals but has no reader".into(),
+                ),
+            });
+        };
+        let targets = plan.subscriptions[node]
+            .iter()
+            .map(|s| ReaderTarget {
+                queue: Arc::clone(&queues_of[s.path][s.input]),
+                live_inputs: Arc::clone(&live_inputs[s.path]),
+            })
+            .collect();
+        readers.push(ReaderRuntime::new(
+            node,
+            reader,
+            targets,
+            plan.batch,
+            Arc::clone(&nodes[node].run_counters),
+            Arc::clone(&nodes[node].running),
+        ));
+    }
+    Ok(Wired {
+        nodes,
+        paths,
+        path_runtimes,
+        readers,
+    })
+}
