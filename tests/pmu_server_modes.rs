@@ -812,7 +812,9 @@ fn multi_pmu_example_passes_check_and_bad_blocks_are_refused() {
     let text =
         bad(r#"[{idcode=1,station="A",signals=["va"]},{idcode=2,station="B",signals=["vx"]}]"#);
     assert!(
-        text.contains("pmus[1] (IDCODE 2)") && text.contains("`vx`"),
+        text.contains("[nodes.pmu] `pmus[1]`: ")
+            && text.contains("IDCODE 2")
+            && text.contains("`vx`"),
         "{text}"
     );
     let text = bad(r#"[{idcode=1,station="A",signals=[]}]"#);

@@ -175,18 +175,6 @@ impl FieldError {
         }
     }
 
-    /// The same problem seen from the table above: the field moves under `table`
-    /// (a check of the `multicast` sub-table reports `group`; its node reports
-    /// `multicast.group`).
-    pub fn within(self, table: &str) -> Self {
-        let table = FieldPath::parse(table);
-        let field = match &self.field {
-            Some(field) => table.join(field),
-            None => table,
-        };
-        FieldError::at_path(field, self.message)
-    }
-
     /// Whether the message already names the field in backticks (`` `rate` must be…``),
     /// so that it is not said twice when the error is shown.
     pub fn message_names(message: &str, field: &FieldPath) -> bool {
@@ -283,12 +271,7 @@ mod tests {
             "`batch` must be 1–1024"
         );
         assert_eq!(FieldError::new("no field").to_string(), "no field");
-        let moved = FieldError::at("group", "not multicast").within("multicast");
-        assert_eq!(moved.field, Some(FieldPath::parse("multicast.group")));
-        assert_eq!(
-            FieldError::new("bad").within("multicast").field,
-            Some(FieldPath::parse("multicast"))
-        );
+        assert_eq!(FieldError::at("", "the table").field, None);
     }
 
     #[derive(Debug, serde::Deserialize)]
