@@ -13,11 +13,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Pins the calling thread as the engine pins its real-time threads (`gridhil-rt`).
 fn pin(core: usize) {
-    let cores = core_affinity::get_core_ids().unwrap_or_default();
-    if let Some(id) = cores.get(core % cores.len().max(1)) {
-        core_affinity::set_for_current(*id);
-    }
+    let cpus = gridhil_rt::online_cpu_list().unwrap_or_default();
+    let cpu = cpus.get(core % cpus.len().max(1)).copied();
+    let _ = gridhil_rt::apply_to_current_thread(&gridhil_rt::ThreadRt {
+        cpu,
+        fifo_priority: None,
+        timer_slack_ns: None,
+    });
 }
 
 /// Round trips of one sample handle through two `SampleQueue`s between pinned threads.

@@ -1,8 +1,9 @@
 //! The `gridhil` command line: parses arguments, loads the configuration, hands over to
 //! the engine, and reports.
 
-mod registry;
 mod rtt;
+
+use gridhil::registry;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};

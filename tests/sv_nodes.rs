@@ -11,6 +11,7 @@
 mod common;
 
 use common::{gridhil, node_counter, read_path, repo, text};
+use gridhil_test_support::net::VethPair;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -19,64 +20,11 @@ use std::time::{Duration, Instant};
 const RATE: i64 = 4000;
 const NANOS: i64 = 1_000_000_000;
 
-/// A veth pair that is deleted when dropped.
-struct VethPair {
-    a: String,
-    b: String,
-    /// The veth tests run one at a time: veth receive goes through the per-CPU backlog,
-    /// so parallel streams on other pairs would make this pair's capture drop frames.
-    _serial: std::sync::MutexGuard<'static, ()>,
-}
-
-static VETH_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-impl VethPair {
-    /// Creates and raises `gs<pid><tag>a` ↔ `gs<pid><tag>b`; `None` (with a skip
-    /// message) without root or `ip`.
-    fn create(tag: &str) -> Option<VethPair> {
-        let uid = Command::new("id").arg("-u").output().ok()?;
-        if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-            eprintln!("skipped: creating veth interfaces and raw sockets needs root");
-            return None;
-        }
-        let serial = VETH_TESTS.lock().unwrap_or_else(|e| e.into_inner());
-        let id = std::process::id() % 100_000;
-        let pair = VethPair {
-            a: format!("gs{id}{tag}a"),
-            b: format!("gs{id}{tag}b"),
-            _serial: serial,
-        };
-        let ip = |args: &[&str]| Command::new("ip").args(args).output();
-        let _ = ip(&["link", "del", &pair.a]);
-        match ip(&[
-            "link", "add", &pair.a, "type", "veth", "peer", "name", &pair.b,
-        ]) {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                eprintln!(
-                    "skipped: cannot create a veth pair: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                );
-                return None;
-            }
-            Err(e) => {
-                eprintln!("skipped: `ip` cannot be run: {e}");
-                return None;
-            }
-        }
-        for name in [&pair.a, &pair.b] {
-            let out = ip(&["link", "set", name, "up"]).expect("ip link set up");
-            assert!(out.status.success(), "ip link set {name} up failed");
-        }
-        Some(pair)
-    }
-}
-
-impl Drop for VethPair {
-    fn drop(&mut self) {
-        // Deleting one end removes both.
-        let _ = Command::new("ip").args(["link", "del", &self.a]).output();
-    }
+/// A veth pair for this test, or `None` (with a skip message) where it cannot be made.
+fn veth_pair(tag: &str) -> Option<VethPair> {
+    VethPair::create(tag)
+        .map_err(|why| eprintln!("skipped: {why}"))
+        .ok()
 }
 
 /// Waits until a packet socket for EtherType 0x88BA is bound to `interface`
@@ -130,7 +78,7 @@ fn expected_smp_cnt(ts: i64) -> i64 {
 
 #[test]
 fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
-    let Some(veth) = VethPair::create("x") else {
+    let Some(veth) = veth_pair("x") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -261,7 +209,7 @@ fn publisher_to_subscriber_over_veth_is_lossless_and_exact() {
 /// at 0.3 s is in the received stream.
 #[test]
 fn gridsim_feeds_the_sv_publisher() {
-    let Some(veth) = VethPair::create("g") else {
+    let Some(veth) = veth_pair("g") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -390,7 +338,7 @@ queue = 16384
 /// PACKET_AUXDATA: VLAN 0 (the example's tag) passes, VLAN 7 is filtered out.
 #[test]
 fn vlan_filter_reads_the_tag_the_kernel_strips() {
-    let Some(veth) = VethPair::create("v") else {
+    let Some(veth) = veth_pair("v") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -487,7 +435,7 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
     if !tshark_available() {
         return;
     }
-    let Some(veth) = VethPair::create("t") else {
+    let Some(veth) = veth_pair("t") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -714,7 +662,7 @@ fn libiec61850_publisher_to_our_subscriber() {
     let Some(python) = libiec61850_python() else {
         return;
     };
-    let Some(veth) = VethPair::create("p") else {
+    let Some(veth) = veth_pair("p") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -805,7 +753,7 @@ fn our_publisher_to_libiec61850_subscriber() {
     let Some(python) = libiec61850_python() else {
         return;
     };
-    let Some(veth) = VethPair::create("q") else {
+    let Some(veth) = veth_pair("q") else {
         return;
     };
     let mut peer = Command::new(&python)

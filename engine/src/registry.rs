@@ -12,11 +12,30 @@ use std::collections::BTreeMap;
 type NodeFactory = fn(toml::Table) -> Result<Box<dyn NodeConfig>, FieldError>;
 type HookFactory = fn(toml::Table) -> Result<Box<dyn HookConfig>, FieldError>;
 
-/// What a registered type is, for `gridhil` help texts.
+/// What a registered type is, for `gridhil` help texts and the compliance harness.
 #[derive(Debug, Clone, Copy)]
 pub struct TypeInfo {
     /// One line saying what the type does.
     pub summary: &'static str,
+    /// A complete configuration that uses the type, run by the compliance harness
+    /// (`tests/compliance.rs`): `gridhil check` passes, nothing allocates on a real-time
+    /// thread after start, two virtual-time runs give bit-identical logs. It may use the
+    /// placeholders `{dir}` (a scratch folder), `{repo}` (the repository), `{port0}` …
+    /// `{port3}` (free ports) and `{iface0}`/`{iface1}` (the two ends of a veth pair).
+    /// A type without one fails the harness.
+    pub example: Option<&'static str>,
+}
+
+/// A type just registered: give it its compliance example.
+pub struct Registration<'a> {
+    info: &'a mut TypeInfo,
+}
+
+impl Registration<'_> {
+    /// The type's example configuration (see [`TypeInfo::example`]).
+    pub fn example(self, config: &'static str) {
+        self.info.example = Some(config);
+    }
 }
 
 /// All node and hook types known to the program.
@@ -51,9 +70,17 @@ impl Registry {
         &mut self,
         kind: &'static str,
         summary: &'static str,
-    ) {
-        self.nodes
-            .insert(kind, (node_factory::<C>, TypeInfo { summary }));
+    ) -> Registration<'_> {
+        let info = TypeInfo {
+            summary,
+            example: None,
+        };
+        let entry = self
+            .nodes
+            .entry(kind)
+            .and_modify(|e| *e = (node_factory::<C>, info))
+            .or_insert((node_factory::<C>, info));
+        Registration { info: &mut entry.1 }
     }
 
     /// Registers hook type `kind` whose config struct is `C`.
@@ -61,9 +88,17 @@ impl Registry {
         &mut self,
         kind: &'static str,
         summary: &'static str,
-    ) {
-        self.hooks
-            .insert(kind, (hook_factory::<C>, TypeInfo { summary }));
+    ) -> Registration<'_> {
+        let info = TypeInfo {
+            summary,
+            example: None,
+        };
+        let entry = self
+            .hooks
+            .entry(kind)
+            .and_modify(|e| *e = (hook_factory::<C>, info))
+            .or_insert((hook_factory::<C>, info));
+        Registration { info: &mut entry.1 }
     }
 
     /// Builds a node config of type `kind` from its table (without the `type` key).

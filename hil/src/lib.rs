@@ -14,9 +14,12 @@ pub fn register(registry: &mut gridhil_engine::Registry) {
     registry.add_node::<sv_nodes::publisher::SvPublisherConfig>(
         "sv-publisher",
         "publishes samples as an IEC 61850-9-2 sampled-values stream on a raw Ethernet interface",
-    );
-    registry.add_node::<sv_nodes::subscriber::SvSubscriberConfig>(
-        "sv-subscriber",
-        "receives an IEC 61850-9-2 sampled-values stream from a raw Ethernet interface",
-    );
+    )
+    .example(include_str!("../compliance/sv-publisher.toml"));
+    registry
+        .add_node::<sv_nodes::subscriber::SvSubscriberConfig>(
+            "sv-subscriber",
+            "receives an IEC 61850-9-2 sampled-values stream from a raw Ethernet interface",
+        )
+        .example(include_str!("../compliance/sv-subscriber.toml"));
 }

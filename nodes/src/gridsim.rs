@@ -45,7 +45,8 @@ pub fn register(registry: &mut Registry) {
     registry.add_node::<GridsimConfig>(
         "gridsim",
         "built-in three-phase EMT grid simulator; outputs measurements, takes set-points by name",
-    );
+    )
+    .example(include_str!("../compliance/gridsim.toml"));
 }
 
 /// Initial state of the simulation.

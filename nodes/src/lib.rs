@@ -15,21 +15,29 @@ use serde::Deserialize;
 
 /// Registers every node type of this crate.
 pub fn register(registry: &mut Registry) {
-    registry.add_node::<signal::SignalConfig>(
-        "signal",
-        "waveform generator (sine, square, ramp, noise, ...) at a fixed rate",
-    );
-    registry.add_node::<loopback::LoopbackConfig>(
-        "loopback",
-        "returns what a path writes to it as input of other paths",
-    );
-    registry.add_node::<file::FileConfig>("file", "records samples to CSV and replays CSV files");
+    registry
+        .add_node::<signal::SignalConfig>(
+            "signal",
+            "waveform generator (sine, square, ramp, noise, ...) at a fixed rate",
+        )
+        .example(include_str!("../compliance/signal.toml"));
+    registry
+        .add_node::<loopback::LoopbackConfig>(
+            "loopback",
+            "returns what a path writes to it as input of other paths",
+        )
+        .example(include_str!("../compliance/loopback.toml"));
+    registry
+        .add_node::<file::FileConfig>("file", "records samples to CSV and replays CSV files")
+        .example(include_str!("../compliance/file.toml"));
     gridsim::register(registry);
     rtt::register(registry);
-    registry.add_node::<udp::UdpConfig>(
-        "udp",
-        "samples over UDP in villas.binary, villas.human, gtnet, raw, csv or json",
-    );
+    registry
+        .add_node::<udp::UdpConfig>(
+            "udp",
+            "samples over UDP in villas.binary, villas.human, gtnet, raw, csv or json",
+        )
+        .example(include_str!("../compliance/udp.toml"));
 }
 
 /// A signal declared in a node's config: a bare name, or a table with name, unit and type.

@@ -27,10 +27,12 @@ use window::{Arrival, SeenWindow};
 
 /// Registers the `rtt` node type.
 pub fn register(registry: &mut Registry) {
-    registry.add_node::<RttConfig>(
-        "rtt",
-        "round-trip latency probe: sends timestamped samples, measures them coming back",
-    );
+    registry
+        .add_node::<RttConfig>(
+            "rtt",
+            "round-trip latency probe: sends timestamped samples, measures them coming back",
+        )
+        .example(include_str!("../compliance/rtt.toml"));
 }
 
 /// Highest supported rate.

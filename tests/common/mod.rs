@@ -1,7 +1,6 @@
 //! Helpers shared by the end-to-end tests: run the real binary, read its HDF5 run log.
 #![allow(dead_code)]
 
-use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -88,17 +87,8 @@ pub fn node_counter(file: &Path, node: &str, name: &str) -> u64 {
         .unwrap_or_else(|e| panic!("counter {node}.{name}: {e}"))
 }
 
-/// A free local TCP port (the kernel's choice, released again).
-pub fn free_tcp_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// A free local UDP port (the kernel's choice, released again).
-pub fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    socket.local_addr().unwrap().port()
-}
+#[allow(unused_imports)]
+pub use gridhil_test_support::net::{free_tcp_port, free_udp_port};
 
 /// The Python of the test peers' virtual environment (`setup.sh` creates it), if present.
 pub fn venv_python() -> Option<PathBuf> {

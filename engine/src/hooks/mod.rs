@@ -21,19 +21,30 @@ use crate::signal::Signal;
 
 /// Registers every built-in hook type.
 pub fn register(registry: &mut Registry) {
-    registry.add_hook::<StatsConfig>(
-        "stats",
-        "one-way delay, gap and sequence statistics, reported at the end",
-    );
-    registry.add_hook::<ScaleConfig>("scale", "value * gain + offset on all or named signals");
-    registry.add_hook::<DecimateConfig>("decimate", "passes every n-th sample");
-    registry.add_hook::<PrintConfig>(
-        "print",
-        "prints samples on the terminal, off the real-time thread",
-    );
     registry
-        .add_hook::<LimitRateConfig>("limit_rate", "drops samples that come faster than a rate");
-    registry.add_hook::<TsConfig>("ts", "sets ts_origin from the engine clock");
+        .add_hook::<StatsConfig>(
+            "stats",
+            "one-way delay, gap and sequence statistics, reported at the end",
+        )
+        .example(include_str!("../../compliance/stats.toml"));
+    registry
+        .add_hook::<ScaleConfig>("scale", "value * gain + offset on all or named signals")
+        .example(include_str!("../../compliance/scale.toml"));
+    registry
+        .add_hook::<DecimateConfig>("decimate", "passes every n-th sample")
+        .example(include_str!("../../compliance/decimate.toml"));
+    registry
+        .add_hook::<PrintConfig>(
+            "print",
+            "prints samples on the terminal, off the real-time thread",
+        )
+        .example(include_str!("../../compliance/print.toml"));
+    registry
+        .add_hook::<LimitRateConfig>("limit_rate", "drops samples that come faster than a rate")
+        .example(include_str!("../../compliance/limit_rate.toml"));
+    registry
+        .add_hook::<TsConfig>("ts", "sets ts_origin from the engine clock")
+        .example(include_str!("../../compliance/ts.toml"));
 }
 
 /// Indices of the signals a hook's `signals` field names in `signals` (all of them when

@@ -10,10 +10,10 @@ use super::reader::{ReaderRuntime, ReaderTarget};
 use super::shared::{HookLive, NodeLive, PathLive, Shared, INJECTED_ACTIONS};
 use super::{EngineError, LogParts, Run, RunOptions};
 use crate::clock::{Clock, RealClock, VirtualClock, WallSource, VIRTUAL_EPOCH_NS};
-use crate::config::{EngineSpec, NodeSpec, RealtimeSettings, WallClockSetting};
+use crate::config::{EngineSpec, NodeSpec, PathSpec, RealtimeSettings, WallClockSetting};
 use crate::control::{control_channel, ControlSender};
 use crate::event::EventSink;
-use crate::node::{BuildContext, ControlSlot, NodeIo, NodeWriter};
+use crate::node::{BuildContext, ControlSlot, NodeError, NodeIo, NodeReader, NodeWriter};
 use crate::path::{PathOutput, PathRuntime, PathTiming, PathWiring};
 use crate::queue::SampleQueue;
 use crate::runlog::{LogOverflow, LogQueue, LoggedPath, RunInfo, RunLogWriter};
@@ -256,19 +256,20 @@ struct Wired {
     readers: Vec<ReaderRuntime>,
 }
 
-fn wire(
-    node_specs: &[NodeSpec],
-    path_specs: Vec<crate::config::PathSpec>,
-    plan: &Plan,
-    built: Vec<BuiltNode>,
-    timing: Timing,
-    logging: bool,
-) -> Result<Wired, EngineError> {
-    let mut readers_io = Vec::with_capacity(built.len());
-    let mut writers: Vec<Option<Box<dyn NodeWriter>>> = Vec::with_capacity(built.len());
+/// The built nodes split into what the engine keeps (live views), their readers and their
+/// writers, by node index.
+type SplitNodes = (
+    Vec<NodeLive>,
+    Vec<Option<Box<dyn NodeReader>>>,
+    Vec<Option<Box<dyn NodeWriter>>>,
+);
+
+fn split_nodes(node_specs: &[NodeSpec], built: Vec<BuiltNode>) -> SplitNodes {
     let mut nodes = Vec::with_capacity(built.len());
+    let mut readers = Vec::with_capacity(built.len());
+    let mut writers = Vec::with_capacity(built.len());
     for (node, b) in node_specs.iter().zip(built) {
-        readers_io.push(b.io.reader);
+        readers.push(b.io.reader);
         writers.push(b.io.writer);
         nodes.push(NodeLive {
             name: node.name.clone(),
@@ -280,87 +281,87 @@ fn wire(
             running: Arc::new(AtomicBool::new(true)),
         });
     }
-    let node_widths: Vec<usize> = node_specs.iter().map(|n| n.signals.len()).collect();
-    let path_timing = PathTiming {
-        start: timing.start,
-        wall_offset: timing.wall_offset,
-        batch: plan.batch,
-        logged: logging,
-    };
-    let mut paths = Vec::with_capacity(path_specs.len());
-    let mut path_runtimes = Vec::with_capacity(path_specs.len());
-    let mut queues_of: Vec<Vec<Arc<SampleQueue>>> = Vec::with_capacity(path_specs.len());
-    let mut live_inputs = Vec::with_capacity(path_specs.len());
-    for (index, path) in path_specs.into_iter().enumerate() {
-        let queues: Vec<Arc<SampleQueue>> = path
-            .inputs
-            .iter()
-            .map(|_| Arc::new(SampleQueue::new(path.queue, path.overflow)))
-            .collect();
-        let outputs = path
-            .outputs
-            .iter()
-            .filter_map(|&node| {
-                let writer = writers.get_mut(node).and_then(Option::take)?;
-                Some(PathOutput {
-                    node,
-                    writer,
-                    running: Arc::clone(&nodes[node].running),
-                })
+    (nodes, readers, writers)
+}
+
+/// One path's runtime and live view, with its input queues.
+fn wire_path(
+    index: usize,
+    path: PathSpec,
+    nodes: &[NodeLive],
+    writers: &mut [Option<Box<dyn NodeWriter>>],
+    node_widths: &[usize],
+    timing: PathTiming,
+) -> (PathRuntime, PathLive) {
+    let queues: Vec<Arc<SampleQueue>> = path
+        .inputs
+        .iter()
+        .map(|_| Arc::new(SampleQueue::new(path.queue, path.overflow)))
+        .collect();
+    let outputs = path
+        .outputs
+        .iter()
+        .filter_map(|&node| {
+            let writer = writers.get_mut(node).and_then(Option::take)?;
+            Some(PathOutput {
+                node,
+                writer,
+                running: Arc::clone(&nodes[node].running),
             })
-            .collect();
-        let (control_sender, controls) = control_channel();
-        let live = PathLive {
-            name: path.name.clone(),
-            signals: path.output_signals.clone(),
-            counters: Arc::default(),
-            latency: Arc::default(),
-            queues: queues.clone(),
-            hooks: path
-                .hooks
-                .iter()
-                .map(|(kind, hook)| HookLive {
-                    kind: kind.clone(),
-                    parameters: hook.parameters(),
-                })
-                .collect(),
-            control_sender,
-            running: Arc::new(AtomicBool::new(true)),
-        };
-        let runtime = PathRuntime::new(
-            path,
-            PathWiring {
-                index,
-                queues: queues.clone(),
-                outputs,
-                controls,
-                running: Arc::clone(&live.running),
-                counters: Arc::clone(&live.counters),
-                latency: Arc::clone(&live.latency),
-            },
-            &node_widths,
-            path_timing,
-        );
-        live_inputs.push(Arc::clone(&runtime.live_inputs));
-        queues_of.push(queues);
-        paths.push(live);
-        path_runtimes.push(runtime);
-    }
+        })
+        .collect();
+    let (control_sender, controls) = control_channel();
+    let live = PathLive {
+        name: path.name.clone(),
+        signals: path.output_signals.clone(),
+        counters: Arc::default(),
+        latency: Arc::default(),
+        queues: queues.clone(),
+        hooks: path
+            .hooks
+            .iter()
+            .map(|(kind, hook)| HookLive {
+                kind: kind.clone(),
+                parameters: hook.parameters(),
+            })
+            .collect(),
+        control_sender,
+        running: Arc::new(AtomicBool::new(true)),
+    };
+    let wiring = PathWiring {
+        index,
+        queues,
+        outputs,
+        controls,
+        running: Arc::clone(&live.running),
+        counters: Arc::clone(&live.counters),
+        latency: Arc::clone(&live.latency),
+    };
+    (PathRuntime::new(path, wiring, node_widths, timing), live)
+}
+
+/// The reader runtime of every node the plan reads, feeding the path inputs it subscribes.
+fn wire_readers(
+    plan: &Plan,
+    node_specs: &[NodeSpec],
+    nodes: &[NodeLive],
+    mut reader_of: Vec<Option<Box<dyn NodeReader>>>,
+    paths: &[PathLive],
+    path_runtimes: &[PathRuntime],
+) -> Result<Vec<ReaderRuntime>, EngineError> {
     let mut readers = Vec::new();
     for node in plan.readers() {
-        let Some(reader) = readers_io.get_mut(node).and_then(Option::take) else {
+        let Some(reader) = reader_of.get_mut(node).and_then(Option::take) else {
             return Err(EngineError::Node {
                 node: node_specs[node].name.clone(),
-                error: crate::node::NodeError::Config(
-                    "it declares signals but has no reader".into(),
-                ),
+                error: NodeError::Config("it declares signals but has no reader".into()),
             });
         };
         let targets = plan.subscriptions[node]
             .iter()
             .map(|s| ReaderTarget {
-                queue: Arc::clone(&queues_of[s.path][s.input]),
-                live_inputs: Arc::clone(&live_inputs[s.path]),
+                queue: Arc::clone(&paths[s.path].queues[s.input]),
+                live_inputs: Arc::clone(&path_runtimes[s.path].live_inputs),
             })
             .collect();
         readers.push(ReaderRuntime::new(
@@ -372,6 +373,33 @@ fn wire(
             Arc::clone(&nodes[node].running),
         ));
     }
+    Ok(readers)
+}
+
+fn wire(
+    node_specs: &[NodeSpec],
+    path_specs: Vec<PathSpec>,
+    plan: &Plan,
+    built: Vec<BuiltNode>,
+    timing: Timing,
+    logging: bool,
+) -> Result<Wired, EngineError> {
+    let (nodes, reader_of, mut writers) = split_nodes(node_specs, built);
+    let node_widths: Vec<usize> = node_specs.iter().map(|n| n.signals.len()).collect();
+    let path_timing = PathTiming {
+        start: timing.start,
+        wall_offset: timing.wall_offset,
+        batch: plan.batch,
+        logged: logging,
+    };
+    let (path_runtimes, paths): (Vec<PathRuntime>, Vec<PathLive>) = path_specs
+        .into_iter()
+        .enumerate()
+        .map(|(index, path)| {
+            wire_path(index, path, &nodes, &mut writers, &node_widths, path_timing)
+        })
+        .unzip();
+    let readers = wire_readers(plan, node_specs, &nodes, reader_of, &paths, &path_runtimes)?;
     Ok(Wired {
         nodes,
         paths,

@@ -12,6 +12,7 @@
 //! ```
 
 mod actions;
+mod apply;
 mod build;
 mod plan;
 mod reader;
