@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{free_tcp_port, repo, venv_python, GridhilProcess};
+use common::{connect_tcp, free_tcp_port, repo, venv_python, GridhilProcess};
 use gridhil_pmu::codec::{
     Command, CommandCode, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream, UdpSocket};
 use std::path::Path;
 use std::process::Command as Process;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Runs `examples/pmu-server.toml` on the given ports for `duration`, with further
 /// `--set` overrides.
@@ -23,17 +23,6 @@ fn start_server(tcp: u16, udp: u16, duration: &str, sets: &[&str]) -> GridhilPro
     ];
     all.extend(sets.iter().map(|s| s.to_string()));
     GridhilProcess::start(&repo("examples/pmu-server.toml"), duration, &all)
-}
-
-fn connect(port: u16) -> TcpStream {
-    let start = Instant::now();
-    loop {
-        match TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
-            Ok(stream) => return stream,
-            Err(e) if start.elapsed() > Duration::from_secs(20) => panic!("connect: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
 }
 
 fn command(stream: &mut TcpStream, code: CommandCode, sent: &mut Vec<Vec<u8>>) {
@@ -131,7 +120,7 @@ fn pmu_server_streams_commanded_tcp_and_spontaneous_udp() {
         .unwrap();
     let udp_port = udp_rx.local_addr().unwrap().port();
     let server = start_server(tcp_port, udp_port, "6s", &[]);
-    let mut stream = connect(tcp_port);
+    let mut stream = connect_tcp(tcp_port);
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -189,7 +178,7 @@ fn pmu_server_streams_commanded_tcp_and_spontaneous_udp() {
     fracsec_steps_are_regular(&stamps, 20_000_000);
 
     // A second client at the same time gets its own commanded stream.
-    let mut second = connect(tcp_port);
+    let mut second = connect_tcp(tcp_port);
     second
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -422,7 +411,7 @@ fn pmu_server_streams_a_minute_checked_by_tshark() {
     let udp_rx = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let (tcp_port, udp_port) = (free_tcp_port(), udp_rx.local_addr().unwrap().port());
     let _server = start_server(tcp_port, udp_port, "75s", &[]);
-    let mut stream = connect(tcp_port);
+    let mut stream = connect_tcp(tcp_port);
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();

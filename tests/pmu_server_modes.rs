@@ -8,13 +8,13 @@
 
 mod common;
 
-use common::{free_tcp_port, free_udp_port, repo, venv_python, GridhilProcess};
+use common::{connect_tcp, free_tcp_port, free_udp_port, repo, venv_python, GridhilProcess};
 use gridhil_pmu::codec::{
     Command, CommandCode, Config, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
 use gridhil_test_support::alloc::{allocations, CountingAllocator};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, UdpSocket};
 use std::path::Path;
 use std::process::Command as Process;
 use std::sync::atomic::AtomicBool;
@@ -54,22 +54,6 @@ fn command(code: CommandCode) -> Vec<u8> {
         .unwrap();
     buf.truncate(n);
     buf
-}
-
-fn connect(port: u16) -> TcpStream {
-    let start = Instant::now();
-    loop {
-        match TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
-            Ok(stream) => {
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(10)))
-                    .unwrap();
-                return stream;
-            }
-            Err(e) if start.elapsed() > Duration::from_secs(20) => panic!("connect: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
 }
 
 /// Checks a CFG-2 against the example: stream IDCODE 10, three PMU blocks.
@@ -413,7 +397,7 @@ fn tcp_config_udp_data() {
     let data_port = data_rx.local_addr().unwrap().port();
     let tcp_udp = free_tcp_port();
     let server = start_multi(free_tcp_port(), free_udp_port(), tcp_udp, data_port, &[]);
-    let mut stream = connect(tcp_udp);
+    let mut stream = connect_tcp(tcp_udp);
     stream
         .write_all(&command(CommandCode::SendConfig2))
         .unwrap();
@@ -742,7 +726,7 @@ hooks = [{{ type = "pmu", class = "P", nominal = "60Hz", rate = 240, sample_rate
         ),
     );
     let server = GridhilProcess::start(&config, "5s", &[]);
-    let mut stream = connect(tcp);
+    let mut stream = connect_tcp(tcp);
     stream
         .write_all(&command(CommandCode::SendConfig2))
         .unwrap();

@@ -4,9 +4,12 @@
 //! [`Clock`]. [`RealClock`] reads `CLOCK_MONOTONIC` and `CLOCK_REALTIME` (or `CLOCK_TAI`)
 //! and sleeps to absolute deadlines; [`VirtualClock`] is advanced by the virtual-time
 //! scheduler, so a run in virtual time is deterministic and as fast as the machine allows.
+//! [`IoDeadline`] is the one way a node thread waits for the world outside the run in
+//! real time even in virtual time (a peer's answer, a reconnection delay).
 
 use crate::units::{Nanos, NANOS_PER_SEC};
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 /// Source of time for a run.
 pub trait Clock: Send + Sync {
@@ -116,6 +119,42 @@ impl Clock for RealClock {
     }
 }
 
+/// A deadline for patience with the world outside the run — a peer's answer, a
+/// reconnection delay, the last bytes a connection may take to leave — on the kernel's
+/// monotonic clock.
+///
+/// It passes in real time even in virtual time, where the run's clock stands still while
+/// a node waits for a peer (a node thread waiting for the network on the virtual clock
+/// would wait forever; one that called [`Clock::sleep_until`] on it would move virtual
+/// time). Only for how long to wait on sockets and peers: every instant a run computes,
+/// stamps or logs, and every timer that is part of a protocol's behaviour, comes from
+/// the run's [`Clock`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IoDeadline {
+    at: Nanos,
+}
+
+impl IoDeadline {
+    /// The deadline `patience` from now.
+    pub fn after(patience: Duration) -> Self {
+        let patience = Nanos::try_from(patience.as_nanos()).unwrap_or(Nanos::MAX);
+        IoDeadline {
+            at: read_clock(libc::CLOCK_MONOTONIC).saturating_add(patience),
+        }
+    }
+
+    /// Whether the deadline has passed.
+    pub fn has_passed(&self) -> bool {
+        read_clock(libc::CLOCK_MONOTONIC) >= self.at
+    }
+
+    /// The time left until the deadline (zero once it has passed).
+    pub fn remaining(&self) -> Duration {
+        let left = self.at.saturating_sub(read_clock(libc::CLOCK_MONOTONIC));
+        Duration::from_nanos(u64::try_from(left).unwrap_or(0))
+    }
+}
+
 /// Default wall-clock epoch of virtual time: 2026-01-01T00:00:00Z.
 pub const VIRTUAL_EPOCH_NS: Nanos = 1_767_225_600 * NANOS_PER_SEC;
 
@@ -188,6 +227,20 @@ mod tests {
         assert_eq!(clock.monotonic(), 500);
         assert_eq!(clock.wall(), 1_500);
         assert_eq!(clock.wall_at(700), 1_700);
+    }
+
+    #[test]
+    fn an_io_deadline_passes_in_real_time_whatever_the_run_clock_does() {
+        let virtual_clock = VirtualClock::default();
+        let deadline = IoDeadline::after(Duration::from_millis(20));
+        assert!(!deadline.has_passed());
+        assert!(deadline.remaining() <= Duration::from_millis(20));
+        std::thread::sleep(deadline.remaining());
+        assert!(deadline.has_passed());
+        assert_eq!(deadline.remaining(), Duration::ZERO);
+        // Virtual time stood still all along.
+        assert_eq!(virtual_clock.monotonic(), 0);
+        assert!(IoDeadline::after(Duration::MAX) > deadline);
     }
 
     #[test]

@@ -90,6 +90,26 @@ pub fn node_counter(file: &Path, node: &str, name: &str) -> u64 {
 #[allow(unused_imports)]
 pub use gridhil_test_support::net::{free_tcp_port, free_udp_port};
 
+/// A TCP connection to a local port, tried again until a server listens there (at most
+/// 20 s), with a 10 s read timeout.
+pub fn connect_tcp(port: u16) -> std::net::TcpStream {
+    let start = std::time::Instant::now();
+    loop {
+        match std::net::TcpStream::connect((std::net::Ipv4Addr::LOCALHOST, port)) {
+            Ok(stream) => {
+                stream
+                    .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                    .expect("read timeout");
+                return stream;
+            }
+            Err(e) if start.elapsed() > std::time::Duration::from_secs(20) => {
+                panic!("connect to port {port}: {e}")
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+}
+
 /// The Python of the test peers' virtual environment (`setup.sh` creates it), if present.
 pub fn venv_python() -> Option<PathBuf> {
     let python = repo(".venv/bin/python");

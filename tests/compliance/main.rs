@@ -80,9 +80,8 @@ name = "leaked"
 in = ["leak"]
 "#;
 
-/// Types whose known gap is being closed (removed as each lands): the pdc's client and
-/// aligner threads do not yet follow virtual time, so it logs no row there.
-const KNOWN_GAPS: &[&str] = &["pdc"];
+/// Types whose known gap is being closed (removed as each lands; none at present).
+const KNOWN_GAPS: &[&str] = &[];
 
 const DURATIONS: Durations = Durations {
     real_time: Duration(500_000_000),

@@ -1,24 +1,30 @@
 //! The client thread of one connection of a `pdc` node: transport, commands,
 //! configuration check, decoding, reconnection with back-off. The connection serves one
 //! or several PMU tables (several blocks of one multi-PMU stream); each decoded data
-//! frame goes to the aligner thread as one [`Arrival`] per table, in one batch.
+//! frame goes to the aligning side as one [`Arrival`] per table, in one message.
+//!
+//! Protocol timers (silence, the "data on" refresh) run on the engine's clock; patience
+//! with the network (back-off, UDP retries, the configuration fetched over TCP) passes
+//! in real time ([`IoDeadline`]), also in virtual time.
 
 use super::align::Arrival;
+use super::config::{ConfigFrame, PmuSpec, Transport};
+use super::counters::PdcCounters;
 use super::link::{Channel, Link};
-use super::{ConfigFrame, PdcCounters, PmuSpec, Transport};
 use crate::codec::{
     Command, CommandCode, DataError, DataFrame, DataLayout, Error as CodecError, FrameHeader,
     FrameRepr, Payload, StreamDecoder,
 };
-use gridhil_engine::clock::Clock;
+use gridhil_engine::clock::{Clock, IoDeadline};
 use gridhil_engine::node::NodeError;
 use gridhil_engine::sample::SampleFlags;
 use gridhil_engine::signal::{Complex, Value};
+use gridhil_engine::units::Nanos;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Delays shared by the PMUs of a node, ns.
 #[derive(Debug, Clone, Copy)]
@@ -47,10 +53,26 @@ pub struct Client {
     thread: Option<JoinHandle<()>>,
 }
 
+/// What a client thread tells the aligning side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientMessage {
+    /// One data frame: one arrival per table of the connection whose block it has.
+    Frame(Vec<Arrival>),
+    /// Virtual time only: the PMU has acknowledged "data on" (it answered a request
+    /// sent after it), so every data frame it produces from now on reaches this node.
+    Streaming {
+        /// The tables of the connection (bit `i`: table `i`).
+        pmus: u64,
+        /// DATA_RATE of the configuration (frames per second; negative: seconds per
+        /// frame).
+        data_rate: i16,
+    },
+}
+
 /// What a client thread needs besides its PMU.
 pub struct Shared {
-    /// Where decoded frames go (one batch per data frame).
-    pub arrivals: SyncSender<Vec<Arrival>>,
+    /// Where decoded frames go (one message per data frame).
+    pub arrivals: SyncSender<ClientMessage>,
     /// The engine's clock.
     pub clock: Arc<dyn Clock>,
     /// The node's counters.
@@ -111,14 +133,20 @@ struct Worker {
 
 const POLL: Duration = Duration::from_millis(100);
 
+/// Duration of a positive number of ns.
+fn duration(ns: Nanos) -> Duration {
+    Duration::from_nanos(ns.unsigned_abs())
+}
+
 /// Data frames time-stamped more than this far (ns) ahead of the engine clock's wall
 /// time are refused (`future_frames`): one bogus far-future row would otherwise put
 /// every later row behind it.
 pub const MAX_AHEAD: i64 = 10_000_000_000;
 
-/// Over `transport = "udp"`, "data on" is sent again this often (at most; `silence/2`
-/// when shorter) while data flows, so a PMU that forgets silent peers keeps sending.
-pub const DATA_ON_REFRESH: Duration = Duration::from_secs(5);
+/// Over `transport = "udp"`, "data on" is sent again this often (ns on the engine's
+/// clock, at most; `silence/2` when shorter) while data flows, so a PMU that forgets
+/// silent peers keeps sending.
+pub const DATA_ON_REFRESH: Nanos = 5_000_000_000;
 
 /// Data frames in a row that do not decode (with a configuration) before the
 /// configuration is asked again.
@@ -151,18 +179,20 @@ enum Resend {
     Refresh,
 }
 
-/// What to send again over UDP, `since` the last request.
+/// What to send again over UDP: `retry_due` when the last request has waited `retry`
+/// for an answer (real time), `refresh_due` when it was sent the refresh period ago
+/// (engine time); `streaming` once data frames flow (or, in virtual time, "data on" was
+/// acknowledged).
 fn udp_resend(
     configured: bool,
-    data_seen: bool,
-    since: Duration,
-    retry: Duration,
-    refresh: Duration,
+    streaming: bool,
+    retry_due: bool,
+    refresh_due: bool,
 ) -> Option<Resend> {
-    match (configured, data_seen) {
-        (false, _) if since > retry => Some(Resend::Config),
-        (true, false) if since > retry => Some(Resend::DataOn),
-        (true, true) if since > refresh => Some(Resend::Refresh),
+    match (configured, streaming) {
+        (false, _) if retry_due => Some(Resend::Config),
+        (true, false) if retry_due => Some(Resend::DataOn),
+        (true, true) if refresh_due => Some(Resend::Refresh),
         _ => None,
     }
 }
@@ -226,11 +256,19 @@ struct Session {
     decoder: StreamDecoder,
     /// Block index of each member in the data frames; `None` before a configuration.
     blocks: Option<Vec<usize>>,
+    /// DATA_RATE of the last configuration.
+    data_rate: Option<i16>,
     data_on: bool,
     /// A data frame has arrived since "data on".
     data_seen: bool,
-    last_progress: Instant,
-    last_request: Instant,
+    /// Virtual time: [`ClientMessage::Streaming`] was sent in this session.
+    streaming_told: bool,
+    /// Engine time of the last configuration or data frame.
+    last_progress: Nanos,
+    /// Engine time of the last request.
+    last_request: Nanos,
+    /// When the last request has waited long enough for an answer (real time).
+    answer_due: IoDeadline,
     watch: ConfigWatch,
 }
 
@@ -260,15 +298,53 @@ impl Worker {
         }
     }
 
+    /// Waits `ns` (real time: the back-off is patience with the peer) or until stopped.
     fn sleep(&self, ns: i64) {
-        let until = Instant::now() + Duration::from_nanos(ns.unsigned_abs());
-        while !self.stopped() {
-            let now = Instant::now();
-            if now >= until {
-                break;
-            }
-            std::thread::sleep((until - now).min(POLL));
+        let until = IoDeadline::after(duration(ns));
+        while !self.stopped() && !until.has_passed() {
+            std::thread::sleep(until.remaining().min(POLL));
         }
+    }
+
+    fn virtual_time(&self) -> bool {
+        self.shared.clock.is_virtual()
+    }
+
+    /// The tables of this connection, one bit each.
+    fn member_bits(&self) -> u64 {
+        self.members
+            .iter()
+            .filter(|m| m.index < 64)
+            .fold(0, |bits, m| bits | 1 << m.index)
+    }
+
+    /// Virtual time: tells the aligning side (once per session) that every data frame
+    /// the PMU produces from now on reaches this node.
+    fn tell_streaming(&self, state: &mut Session) {
+        if !self.virtual_time() || state.streaming_told {
+            return;
+        }
+        let Some(data_rate) = state.data_rate else {
+            return;
+        };
+        state.streaming_told = true;
+        let message = ClientMessage::Streaming {
+            pmus: self.member_bits(),
+            data_rate,
+        };
+        if let Err(TrySendError::Full(_)) = self.shared.arrivals.try_send(message) {
+            self.shared.counters.queue_full.inc();
+        }
+    }
+
+    /// "Data on"; in virtual time followed by "send header", whose answer shows that
+    /// the PMU has taken "data on" (commands are carried out in order).
+    fn data_on(&self, link: &mut Link, state: &mut Session) -> std::io::Result<()> {
+        self.command(link, CommandCode::DataOn)?;
+        if self.virtual_time() && !state.streaming_told {
+            self.command(link, CommandCode::SendHeader)?;
+        }
+        Ok(())
     }
 
     fn config_request(&self) -> CommandCode {
@@ -309,17 +385,18 @@ impl Worker {
         self.spec.transport != Transport::UdpListen
     }
 
-    /// `udp-listen` with `connect`: the configuration, asked once over TCP.
-    fn fetch_config(&self, decoder: &mut StreamDecoder) -> Result<(), String> {
+    /// `udp-listen` with `connect`: the configuration, asked once over TCP (waiting
+    /// `silence` in real time for the answer); its DATA_RATE.
+    fn fetch_config(&self, decoder: &mut StreamDecoder) -> Result<Option<i16>, String> {
         let Some(connect) = self.spec.connect else {
-            return Ok(());
+            return Ok(None);
         };
         let mut link = Link::open_tcp(connect).map_err(|e| format!("connect: {e}"))?;
         self.command(&mut link, self.config_request())
             .map_err(|e| format!("configuration request: {e}"))?;
-        let until = Instant::now() + Duration::from_nanos(self.timing.silence.unsigned_abs());
+        let until = IoDeadline::after(duration(self.timing.silence));
         let mut frames = Vec::new();
-        while Instant::now() < until && !self.stopped() {
+        while !until.has_passed() && !self.stopped() {
             link.receive(&mut frames)?;
             for (frame, _) in frames.drain(..) {
                 self.shared.counters.frames.inc();
@@ -328,18 +405,18 @@ impl Worker {
                 }
                 match decoder.decode(&frame) {
                     Ok(FrameRepr {
-                        payload: Payload::Config2(_),
+                        payload: Payload::Config2(config),
                         ..
                     }) => {
                         self.shared.counters.cfg2_frames.inc();
-                        return Ok(());
+                        return Ok(Some(config.data_rate));
                     }
                     Ok(FrameRepr {
-                        payload: Payload::Config3(_),
+                        payload: Payload::Config3(config),
                         ..
                     }) => {
                         self.shared.counters.cfg3_frames.inc();
-                        return Ok(());
+                        return Ok(Some(config.data_rate));
                     }
                     _ => {}
                 }
@@ -349,18 +426,24 @@ impl Worker {
     }
 
     fn session(&mut self, configured: &mut bool) -> SessionEnd {
+        let clock = Arc::clone(&self.shared.clock);
+        let retry = duration(self.timing.retry);
         let mut state = Session {
             decoder: StreamDecoder::new(),
             blocks: None,
+            data_rate: None,
             data_on: false,
             data_seen: false,
-            last_progress: Instant::now(),
-            last_request: Instant::now(),
+            streaming_told: false,
+            last_progress: clock.monotonic(),
+            last_request: clock.monotonic(),
+            answer_due: IoDeadline::after(retry),
             watch: ConfigWatch::default(),
         };
         if self.spec.transport == Transport::UdpListen {
-            if let Err(why) = self.fetch_config(&mut state.decoder) {
-                return SessionEnd::Lost(why);
+            match self.fetch_config(&mut state.decoder) {
+                Ok(data_rate) => state.data_rate = data_rate,
+                Err(why) => return SessionEnd::Lost(why),
             }
         }
         let mut link = match Link::open(&self.spec) {
@@ -377,6 +460,8 @@ impl Worker {
                 Some(blocks) => {
                     state.blocks = Some(blocks);
                     *configured = true;
+                    // Listening from now on: every frame the PMU sends reaches us.
+                    self.tell_streaming(&mut state);
                 }
                 None => {
                     self.shared.counters.config_mismatch.inc();
@@ -384,8 +469,7 @@ impl Worker {
                 }
             }
         }
-        let silence = Duration::from_nanos(self.timing.silence.unsigned_abs());
-        let retry = Duration::from_nanos(self.timing.retry.unsigned_abs());
+        let silence = self.timing.silence;
         let refresh = DATA_ON_REFRESH.min(silence / 2);
         let mut frames: Vec<(Vec<u8>, Channel)> = Vec::new();
         loop {
@@ -395,39 +479,40 @@ impl Worker {
                 }
                 return SessionEnd::Stopped;
             }
-            if state.last_progress.elapsed() > silence {
+            let now = clock.monotonic();
+            if now - state.last_progress > silence {
                 return SessionEnd::Lost("no data".into());
             }
             let again = (self.spec.transport == Transport::Udp)
                 .then(|| {
                     udp_resend(
                         state.blocks.is_some(),
-                        state.data_seen,
-                        state.last_request.elapsed(),
-                        retry,
-                        refresh,
+                        state.data_seen || state.streaming_told,
+                        state.answer_due.has_passed(),
+                        now - state.last_request > refresh,
                     )
                 })
                 .flatten();
             if let Some(again) = again {
                 // A datagram may be lost, or the PMU may forget a silent peer: ask again.
                 let counters = &self.shared.counters;
-                let code = match again {
+                state.last_request = now;
+                state.answer_due = IoDeadline::after(retry);
+                let sent = match again {
                     Resend::Config => {
                         counters.cfg_retries.inc();
-                        self.config_request()
+                        self.command(&mut link, self.config_request())
                     }
                     Resend::DataOn => {
                         counters.data_on_retries.inc();
-                        CommandCode::DataOn
+                        self.data_on(&mut link, &mut state)
                     }
                     Resend::Refresh => {
                         counters.data_on_refreshes.inc();
-                        CommandCode::DataOn
+                        self.command(&mut link, CommandCode::DataOn)
                     }
                 };
-                state.last_request = Instant::now();
-                if let Err(e) = self.command(&mut link, code) {
+                if let Err(e) = sent {
                     return SessionEnd::Lost(format!("command again: {e}"));
                 }
             }
@@ -470,26 +555,37 @@ impl Worker {
             }) => counters.cfg3_frames.inc(),
             _ => {}
         }
+        let clock = Arc::clone(&self.shared.clock);
         match decoded {
             Ok(FrameRepr {
-                payload: Payload::Config2(_) | Payload::Config3(_),
+                payload: payload @ (Payload::Config2(_) | Payload::Config3(_)),
                 ..
             }) => {
+                state.data_rate = match &payload {
+                    Payload::Config2(config) => Some(config.data_rate),
+                    Payload::Config3(config) => Some(config.data_rate),
+                    _ => state.data_rate,
+                };
                 let Some(layout) = state.decoder.layout() else {
                     return Ok(());
                 };
                 match self.check_layout(layout) {
                     Some(blocks) => {
                         if self.commanded() && !state.data_on {
-                            if let Err(e) = self.command(link, CommandCode::DataOn) {
+                            if let Err(e) = self.data_on(link, state) {
                                 return Err(SessionEnd::Lost(format!("data on: {e}")));
                             }
                             state.data_on = true;
-                            state.last_request = Instant::now();
+                            state.last_request = clock.monotonic();
+                            state.answer_due = IoDeadline::after(duration(self.timing.retry));
                         }
                         state.blocks = Some(blocks);
                         *configured = true;
-                        state.last_progress = Instant::now();
+                        state.last_progress = clock.monotonic();
+                        if !self.commanded() {
+                            // A configuration in-band: listening, every frame reaches us.
+                            self.tell_streaming(state);
+                        }
                     }
                     None => {
                         counters.config_mismatch.inc();
@@ -505,6 +601,9 @@ impl Worker {
                 if self.spec.transport == Transport::TcpUdp && channel == Channel::Tcp {
                     return Ok(());
                 }
+                // A data frame also shows that "data on" was taken (told before the
+                // frame itself goes out).
+                self.tell_streaming(state);
                 let (Some(blocks), Some(layout)) = (&state.blocks, state.decoder.layout()) else {
                     counters.no_config.inc();
                     return Ok(());
@@ -516,7 +615,7 @@ impl Worker {
                     counters.future_frames.inc();
                     return Ok(());
                 }
-                state.last_progress = Instant::now();
+                state.last_progress = clock.monotonic();
                 state.data_seen = true;
                 counters.data_frames.inc();
                 let change_bit = blocks
@@ -530,13 +629,20 @@ impl Worker {
                     .zip(blocks)
                     .filter_map(|(member, &block)| self.arrival(member, &data, layout, block, ts))
                     .collect();
-                match self.shared.arrivals.try_send(batch) {
+                match self.shared.arrivals.try_send(ClientMessage::Frame(batch)) {
                     Ok(()) | Err(TrySendError::Disconnected(_)) => {}
                     Err(TrySendError::Full(_)) => counters.queue_full.inc(),
                 }
                 if ask {
                     self.ask_config_again(link)?;
                 }
+            }
+            Ok(FrameRepr {
+                payload: Payload::Header(_),
+                ..
+            }) if state.data_on => {
+                // Virtual time: the answer to the "send header" sent after "data on".
+                self.tell_streaming(state);
             }
             Ok(_) => {}
             Err(CodecError::CrcMismatch { .. }) => counters.crc_errors.inc(),
@@ -613,7 +719,7 @@ impl Worker {
 mod tests {
     use super::*;
     use crate::codec::{DataFormat, PmuLayout};
-    use crate::pdc::ConfigFrame;
+    use crate::pdc::config::ConfigFrame;
 
     const S: i64 = 1_000_000_000;
 
@@ -714,9 +820,12 @@ mod tests {
 
     #[test]
     fn udp_sessions_resend_and_refresh_data_on() {
-        let ms = Duration::from_millis;
+        // The retry (real time) and the refresh (engine time) run from the last request.
+        let ms = |n: i64| n * 1_000_000;
         let (retry, refresh) = (ms(1_000), ms(5_000));
-        let resend = |configured, seen, since| udp_resend(configured, seen, since, retry, refresh);
+        let resend = |configured, streaming, since: i64| {
+            udp_resend(configured, streaming, since > retry, since > refresh)
+        };
         assert_eq!(resend(false, false, ms(900)), None);
         assert_eq!(resend(false, false, ms(1_001)), Some(Resend::Config));
         assert_eq!(resend(true, false, ms(1_001)), Some(Resend::DataOn));

@@ -1,26 +1,24 @@
-//! The background threads of a `pdc` node: one client thread per connection (PMU
-//! tables with the same connection keys share one, see [`PmuSpec::same_connection`]) and the aligner
-//! thread, which aligns their frames ([`Aligner`]) and hands the rows to the reader
-//! through preallocated records.
+//! The background threads of a `pdc` node: one client thread per connection and, in real
+//! time only, the aligner thread (in virtual time the reader aligns, see `lockstep`).
+//!
+//! PMU tables with the same connection keys share a client thread (see
+//! [`PmuSpec::same_connection`]); the aligner thread aligns their frames
+//! ([`AlignedRows`]) on the engine's clock and hands the rows to the reader.
 
-use super::align::{Accepted, Aligner, Arrival, Row, Slot};
-use super::client::{Client, Member, Shared, Timing};
-use super::reader::{Handoff, Notifier};
-use super::{PdcCounters, PmuSpec};
+use super::client::{Client, ClientMessage, Member, Shared, Timing};
+use super::config::PmuSpec;
+use super::counters::PdcCounters;
+use super::rows::AlignedRows;
 use gridhil_engine::clock::Clock;
 use gridhil_engine::node::NodeError;
-use gridhil_engine::signal::{Complex, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Data frames (batches of arrivals) queued from the client threads to the aligner
-/// thread.
+/// Messages (one per data frame) queued from the client threads to the aligning side.
 const ARRIVALS: usize = 4096;
-/// Rows the aligner holds at most (older ones go out incomplete).
-const MAX_PENDING: usize = 1024;
 /// Longest sleep of the aligner thread (to see the stop flag).
 const POLL: Duration = Duration::from_millis(100);
 
@@ -31,39 +29,15 @@ pub struct Concentrator {
     stop: Arc<AtomicBool>,
 }
 
-/// The values a missing PMU leaves in a row: NaN (complex NaN for phasors), -1 for
-/// digital words and the status word.
-fn missing_values(spec: &PmuSpec) -> Vec<Value> {
-    let nan = Value::F64(f64::NAN);
-    let mut values = vec![Value::Complex(Complex::new(f64::NAN, f64::NAN)); spec.phasors.len()];
-    values.resize(values.len() + 2 + spec.analogs.len(), nan);
-    let integers = spec.digitals.len() + usize::from(spec.stat.is_some());
-    values.resize(values.len() + integers, Value::I64(-1));
-    values
-}
-
 impl Concentrator {
-    /// Starts one client thread per connection and the aligner thread.
-    pub fn start(
+    /// Starts one client thread per connection; their messages come out of the
+    /// receiver returned beside the handle.
+    pub fn start_clients(
         specs: Vec<PmuSpec>,
         timing: Timing,
-        wait: i64,
-        handoff: Arc<Handoff>,
-        notifier: Notifier,
         clock: Arc<dyn Clock>,
         counters: Arc<PdcCounters>,
-    ) -> Result<Concentrator, NodeError> {
-        let mut slots = Vec::with_capacity(specs.len());
-        let mut missing = Vec::new();
-        for spec in &specs {
-            let values = missing_values(spec);
-            slots.push(Slot {
-                offset: missing.len(),
-                width: values.len(),
-            });
-            missing.extend(values);
-        }
-        let aligner = Aligner::new(slots, missing, wait, MAX_PENDING);
+    ) -> Result<(Concentrator, Receiver<ClientMessage>), NodeError> {
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = sync_channel(ARRIVALS);
         let mut concentrator = Concentrator {
@@ -71,22 +45,6 @@ impl Concentrator {
             aligner: None,
             stop: Arc::clone(&stop),
         };
-        let mut thread = AlignerThread {
-            aligner,
-            arrivals: rx,
-            handoff,
-            notifier,
-            clock: Arc::clone(&clock),
-            counters: Arc::clone(&counters),
-            stop: Arc::clone(&stop),
-            seq: 0,
-        };
-        concentrator.aligner = Some(
-            std::thread::Builder::new()
-                .name("pdc-align".into())
-                .spawn(move || thread.run())
-                .map_err(|e| NodeError::io("cannot start the pdc aligner thread", e))?,
-        );
         for members in connections(specs) {
             let shared = Shared {
                 arrivals: tx.clone(),
@@ -99,6 +57,32 @@ impl Concentrator {
                 .clients
                 .push(Client::start(members, timing, shared)?);
         }
+        Ok((concentrator, rx))
+    }
+
+    /// Starts the client threads and the aligner thread, which puts the rows into
+    /// `rows`' hand-over on `clock`'s time.
+    pub fn start(
+        specs: Vec<PmuSpec>,
+        timing: Timing,
+        rows: AlignedRows,
+        clock: Arc<dyn Clock>,
+        counters: Arc<PdcCounters>,
+    ) -> Result<Concentrator, NodeError> {
+        let (mut concentrator, arrivals) =
+            Concentrator::start_clients(specs, timing, Arc::clone(&clock), counters)?;
+        let mut thread = AlignerThread {
+            rows,
+            arrivals,
+            clock,
+            stop: Arc::clone(&concentrator.stop),
+        };
+        concentrator.aligner = Some(
+            std::thread::Builder::new()
+                .name("pdc-align".into())
+                .spawn(move || thread.run())
+                .map_err(|e| NodeError::io("cannot start the pdc aligner thread", e))?,
+        );
         Ok(concentrator)
     }
 
@@ -136,15 +120,13 @@ fn connections(specs: Vec<PmuSpec>) -> Vec<Vec<Member>> {
     groups
 }
 
+/// The aligner thread (real time): a row goes out when complete or when its wait
+/// window ends on the engine's clock.
 struct AlignerThread {
-    aligner: Aligner,
-    arrivals: Receiver<Vec<Arrival>>,
-    handoff: Arc<Handoff>,
-    notifier: Notifier,
+    rows: AlignedRows,
+    arrivals: Receiver<ClientMessage>,
     clock: Arc<dyn Clock>,
-    counters: Arc<PdcCounters>,
     stop: Arc<AtomicBool>,
-    seq: u64,
 }
 
 impl AlignerThread {
@@ -152,7 +134,7 @@ impl AlignerThread {
         while !self.stop.load(Ordering::Relaxed) {
             let now = self.clock.monotonic();
             let timeout = self
-                .aligner
+                .rows
                 .next_deadline()
                 .map(|d| Duration::from_nanos(d.saturating_sub(now).max(0).unsigned_abs()))
                 .unwrap_or(POLL)
@@ -160,32 +142,13 @@ impl AlignerThread {
             let received = self.arrivals.recv_timeout(timeout);
             let now = self.clock.monotonic();
             let wall = self.clock.wall();
-            let Self {
-                aligner,
-                handoff,
-                notifier,
-                counters,
-                seq,
-                ..
-            } = self;
-            let mut emit = |row: &Row| emit_row(row, wall, handoff, notifier, counters, seq);
             match received {
                 // The blocks of one data frame go in together, before any expiry.
-                Ok(batch) => {
-                    for arrival in &batch {
-                        match aligner.insert(arrival, now, &mut emit) {
-                            Accepted::Stored => {}
-                            Accepted::Late => counters.late.inc(),
-                            Accepted::Duplicate => counters.duplicates.inc(),
-                            Accepted::Malformed => counters.decode_errors.inc(),
-                            Accepted::TimeJump => counters.time_jumps.inc(),
-                        }
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
+                Ok(ClientMessage::Frame(batch)) => self.rows.insert(&batch, now, wall),
+                Ok(ClientMessage::Streaming { .. }) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
-            aligner.expire(now, &mut emit);
+            self.rows.expire(now, wall);
         }
         self.finish();
     }
@@ -195,57 +158,19 @@ impl AlignerThread {
     fn finish(&mut self) {
         let now = self.clock.monotonic();
         let wall = self.clock.wall();
-        let Self {
-            aligner,
-            arrivals,
-            handoff,
-            notifier,
-            counters,
-            seq,
-            ..
-        } = self;
-        let mut emit = |row: &Row| emit_row(row, wall, handoff, notifier, counters, seq);
-        while let Ok(batch) = arrivals.try_recv() {
-            for arrival in &batch {
-                if aligner.insert(arrival, now, &mut emit) == Accepted::TimeJump {
-                    counters.time_jumps.inc();
-                }
+        while let Ok(message) = self.arrivals.try_recv() {
+            if let ClientMessage::Frame(batch) = message {
+                self.rows.insert(&batch, now, wall);
             }
         }
-        aligner.flush(&mut emit);
+        self.rows.flush(wall);
     }
-}
-
-/// Copies a row into a free record and wakes the reader.
-fn emit_row(
-    row: &Row,
-    wall: i64,
-    handoff: &Handoff,
-    notifier: &mut Notifier,
-    counters: &PdcCounters,
-    seq: &mut u64,
-) {
-    counters.count_row(row.missing);
-    let Some(mut record) = handoff.take_free() else {
-        counters.queue_full.inc();
-        return;
-    };
-    for (slot, value) in record.values.iter_mut().zip(&row.values) {
-        *slot = *value;
-    }
-    record.seq = *seq;
-    *seq += 1;
-    record.ts_origin = row.ts;
-    record.ts_received = wall;
-    record.flags = row.flags;
-    handoff.submit(record);
-    notifier.notify();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdc::{ConfigFrame, Transport};
+    use crate::pdc::config::{ConfigFrame, Transport};
 
     #[test]
     fn tables_with_the_same_connection_keys_share_a_thread() {
@@ -279,17 +204,5 @@ mod tests {
             rocof: "r".into(),
             stat: Some("s".into()),
         }
-    }
-
-    #[test]
-    fn missing_values_follow_the_signal_order() {
-        let spec = sample_spec();
-        let values = missing_values(&spec);
-        assert_eq!(values.len(), spec.signals().len());
-        assert!(matches!(values[0], Value::Complex(c) if c.re.is_nan() && c.im.is_nan()));
-        assert!(matches!(values[1], Value::F64(x) if x.is_nan()));
-        assert!(matches!(values[3], Value::F64(x) if x.is_nan()));
-        assert_eq!(values[4], Value::I64(-1));
-        assert_eq!(values[5], Value::I64(-1));
     }
 }

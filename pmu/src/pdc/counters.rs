@@ -1,6 +1,7 @@
-//! Counters of a `pdc` node.
+//! Counters of a `pdc` node: what its client threads, its aligner and its virtual-time
+//! reader count, each declaring whether it is a problem.
 
-use super::PmuSpec;
+use super::config::PmuSpec;
 use gridhil_engine::node::NodeCounters;
 use gridhil_engine::stats::{Counter, CounterValue};
 
@@ -31,6 +32,7 @@ pub struct PdcCounters {
     pub(super) foreign_frames: Counter,
     pub(super) data_on_refreshes: Counter,
     pub(super) cfg_refreshes: Counter,
+    pub(super) virtual_timeouts: Counter,
     pub(super) per_pmu_missing: Vec<(&'static str, Counter)>,
 }
 
@@ -97,6 +99,7 @@ impl NodeCounters for PdcCounters {
             CounterValue::problem("foreign_frames", self.foreign_frames.get()),
             CounterValue::info("data_on_refreshes", self.data_on_refreshes.get()),
             CounterValue::info("cfg_refreshes", self.cfg_refreshes.get()),
+            CounterValue::problem("virtual_timeouts", self.virtual_timeouts.get()),
         ];
         all.extend(
             self.per_pmu_missing

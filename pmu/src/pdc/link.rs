@@ -1,6 +1,6 @@
 //! The sockets of one PMU connection, for each transport: commands out, frames in.
 
-use super::{PmuSpec, Transport};
+use super::config::{PmuSpec, Transport};
 use crate::codec::FrameSplitter;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};

@@ -6,24 +6,37 @@
 //! thread per connection ([`client`], sockets in [`link`]; several blocks of one
 //! multi-PMU stream share one) asks for CFG-2 or CFG-3, checks it against the declared
 //! signals, turns data on and decodes the data frames; it reconnects with exponential
-//! back-off when the PMU goes away. The aligner thread ([`concentrator`], logic in [`align`])
-//! aligns the PMUs on SOC/FRACSEC within a wait window, marks the missing ones, and
-//! hands the rows to the node's reader through preallocated records ([`reader`]).
+//! back-off when the PMU goes away. The PMUs are aligned on SOC/FRACSEC within a wait
+//! window and the missing ones marked ([`rows`], logic in [`align`]); the rows reach the
+//! node's reader through preallocated records ([`handoff`]). In real time an aligner
+//! thread ([`concentrator`]) does that on the engine's clock for an event-driven reader
+//! ([`reader`]); in virtual time the reader is timed and aligns each reporting instant
+//! itself ([`lockstep`]), so the rows repeat bit for bit.
 
 mod align;
 mod client;
 mod concentrator;
 mod config;
 mod counters;
+mod handoff;
 mod link;
+mod lockstep;
 mod reader;
+mod rows;
 
 pub use config::{ConfigFrame, PdcConfig, PmuConfig, PmuSpec, Transport};
 pub use counters::PdcCounters;
 
-use gridhil_engine::node::{BuildContext, ConfigContext, NodeConfig, NodeError, NodeIo, Resource};
+use concentrator::Concentrator;
+use gridhil_engine::node::{
+    BuildContext, ConfigContext, NodeConfig, NodeError, NodeIo, NodeReader, Resource,
+};
 use gridhil_engine::signal::Signal;
 use gridhil_engine::FieldError;
+use handoff::Handoff;
+use lockstep::{LockstepReader, LockstepSettings};
+use reader::PdcReader;
+use rows::AlignedRows;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -101,24 +114,54 @@ impl NodeConfig for PdcConfig {
         let specs = self.specs().map_err(|e| NodeError::Config(e.to_string()))?;
         let counters = Arc::new(PdcCounters::for_pmus(&specs));
         let width = self.signals().len();
-        let (handoff, wake) = reader::Handoff::new(self.queue, width)?;
+        let (handoff, wake) = Handoff::new(self.queue, width)?;
         let timing = client::Timing {
             backoff: self.backoff.0,
             max_backoff: self.max_backoff.0,
             silence: self.silence.0,
             retry: self.retry.0,
         };
-        let concentrator = concentrator::Concentrator::start(
-            specs,
-            timing,
+        let rows = AlignedRows::new(
+            &specs,
             self.wait.0,
             Arc::clone(&handoff),
             wake,
-            Arc::clone(&ctx.clock),
             Arc::clone(&counters),
-        )?;
+        );
+        let reader: Box<dyn NodeReader> = if ctx.virtual_time() {
+            let settings = LockstepSettings {
+                pmus: specs.len(),
+                start: ctx.start,
+                wall_offset: ctx.wall_offset,
+                wait: self.wait.0,
+                patience: lockstep::PATIENCE,
+            };
+            let (concentrator, messages) = Concentrator::start_clients(
+                specs,
+                timing,
+                Arc::clone(&ctx.clock),
+                Arc::clone(&counters),
+            )?;
+            Box::new(LockstepReader::new(
+                settings,
+                concentrator,
+                messages,
+                rows,
+                handoff,
+                Arc::clone(&counters),
+            ))
+        } else {
+            let concentrator = Concentrator::start(
+                specs,
+                timing,
+                rows,
+                Arc::clone(&ctx.clock),
+                Arc::clone(&counters),
+            )?;
+            Box::new(PdcReader::new(handoff, concentrator))
+        };
         Ok(NodeIo {
-            reader: Some(Box::new(reader::PdcReader::new(handoff, concentrator))),
+            reader: Some(reader),
             writer: None,
             counters: Some(counters),
         })

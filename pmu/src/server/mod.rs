@@ -25,12 +25,11 @@ use crate::codec::{Config, Config3, DataFormat, NominalFrequency, MAX_FRAME_LEN}
 use gridhil_engine::node::{BuildContext, NodeConfig, NodeCounters, NodeError, NodeIo, Resource};
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
-use gridhil_engine::units::Rate;
+use gridhil_engine::units::{Nanos, Rate, NANOS_PER_SEC};
 use gridhil_engine::{FieldError, FieldPath};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use layout::SignalMap;
 
@@ -516,7 +515,7 @@ impl NodeConfig for PmuServerConfig {
         tcp.chain(udp).collect()
     }
 
-    fn build(&self, _ctx: &BuildContext) -> Result<NodeIo, NodeError> {
+    fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
         let (config, maps) = self
             .config(&self.input_signals)
             .map_err(|e| NodeError::Config(e.to_string()))?;
@@ -531,13 +530,15 @@ impl NodeConfig for PmuServerConfig {
                 udp_listen: self.udp_listen,
                 tcp_udp: self.tcp_udp,
                 tcp_udp_data: self.tcp_udp_data,
+                // Seconds to ns; `as` saturates, so a huge timeout is "for ever".
                 udp_peer_timeout: (self.udp_peer_timeout > 0.0)
-                    .then(|| Duration::from_secs_f64(self.udp_peer_timeout)),
+                    .then_some((self.udp_peer_timeout * NANOS_PER_SEC as f64) as Nanos),
                 idcode: self.idcode,
                 config,
                 header,
                 client_buffer: self.client_buffer,
                 max_clients: self.max_clients,
+                clock: Arc::clone(&ctx.clock),
             },
             Arc::clone(&ring),
             Arc::clone(&counters),

@@ -1,6 +1,7 @@
 //! The network side of `pmu-server`: a thread (not real-time) that serves commanded TCP
 //! clients, commanded UDP peers and TCP-config/UDP-data clients, and sends spontaneous
-//! UDP data frames.
+//! UDP data frames. Every instant it stamps or times comes from the run's clock; only its
+//! patience with slow peers at the end passes in real time ([`IoDeadline`]).
 
 use super::peers::{Added, UdpPeers};
 use super::ring::FrameRing;
@@ -9,13 +10,15 @@ use crate::codec::{
     crc_ccitt, CommandCode, Config, Config3, FrameHeader, FrameRepr, FrameSplitter, HeaderText,
     Payload, MAX_FRAME_LEN,
 };
+use gridhil_engine::clock::{Clock, IoDeadline};
 use gridhil_engine::node::NodeError;
+use gridhil_engine::units::Nanos;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Most datagrams read from the commanded UDP socket per round of the network loop.
 const UDP_COMMANDS_PER_ROUND: usize = 256;
@@ -25,7 +28,7 @@ const UDP_COMMANDS_PER_ROUND: usize = 256;
 const TCP_BYTES_PER_ROUND: usize = 64 * 1024;
 
 /// How long, in all, the data frames still queued for TCP clients may take to leave
-/// when the server stops.
+/// when the server stops (real time, also in virtual time: the run's clock has stopped).
 const FINAL_FLUSH: Duration = Duration::from_millis(500);
 
 /// What the network thread serves.
@@ -40,8 +43,9 @@ pub struct ServerSettings {
     pub tcp_udp: Option<SocketAddr>,
     /// Where TCP-config/UDP-data clients get their data frames.
     pub tcp_udp_data: UdpDataTarget,
-    /// How long a silent commanded UDP peer is kept (`None`: until "data off").
-    pub udp_peer_timeout: Option<Duration>,
+    /// How long (ns, on the run's clock) a silent commanded UDP peer is kept (`None`:
+    /// until "data off").
+    pub udp_peer_timeout: Option<Nanos>,
     /// IDCODE of the stream (in the header of every frame the server sends).
     pub idcode: u16,
     /// The configuration (CFG-2; CFG-1 and CFG-3 are derived from it).
@@ -52,6 +56,9 @@ pub struct ServerSettings {
     pub client_buffer: usize,
     /// Most TCP clients served at once.
     pub max_clients: usize,
+    /// The run's clock: answers are stamped with its wall time (TAI when configured,
+    /// virtual wall time in virtual time) and peers are timed on its monotonic time.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Handle of the running network thread.
@@ -112,6 +119,7 @@ impl Server {
             clients: Vec::new(),
             ring,
             counters,
+            clock: settings.clock,
             stop: Arc::clone(&stop),
         };
         let thread = std::thread::Builder::new()
@@ -192,7 +200,7 @@ impl DataSockets {
 }
 
 /// Configuration and header frames, encoded once; each answer is a copy re-stamped
-/// with the time of the answer (SOC, FRACSEC and CHK rewritten).
+/// with the run's wall time of the answer (SOC, FRACSEC and CHK rewritten).
 struct Responses {
     cfg1: Vec<u8>,
     cfg2: Vec<u8>,
@@ -245,8 +253,9 @@ impl Responses {
         }
     }
 
-    /// The answer to `code`, stamped now; `None` for a command that has none.
-    fn answer(&mut self, code: CommandCode) -> Option<&[u8]> {
+    /// The answer to `code`, stamped with `wall` (ns since the Unix epoch on the run's
+    /// clock); `None` for a command that has none.
+    fn answer(&mut self, code: CommandCode, wall: Nanos) -> Option<&[u8]> {
         let cached = match code {
             CommandCode::SendConfig1 => &self.cfg1,
             CommandCode::SendConfig2 => &self.cfg2,
@@ -257,9 +266,7 @@ impl Responses {
         if cached.len() < MIN_ANSWER_LEN {
             return None;
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
+        let now = u64::try_from(wall).unwrap_or(0);
         let stamp = FrameHeader::at_unix_nanos(self.idcode, now, self.time_base);
         let mut time = [0u8; 8];
         time[..4].copy_from_slice(&stamp.soc.to_be_bytes());
@@ -311,6 +318,7 @@ impl Client {
     fn serve(
         &mut self,
         responses: &mut Responses,
+        clock: &dyn Clock,
         counters: &PmuServerCounters,
         limit: usize,
         budget: usize,
@@ -360,7 +368,7 @@ impl Client {
                 match command.code {
                     CommandCode::DataOn => *data_on = true,
                     CommandCode::DataOff => *data_on = false,
-                    other => match responses.answer(other) {
+                    other => match responses.answer(other, clock.wall()) {
                         Some(bytes) => queue_bounded(pending, closed, bytes, limit),
                         None => counters.bad_commands.inc(),
                     },
@@ -406,7 +414,7 @@ struct Worker {
     udp: Option<(UdpSocket, SocketAddr)>,
     udp_server: Option<UdpSocket>,
     peers: UdpPeers,
-    udp_peer_timeout: Option<Duration>,
+    udp_peer_timeout: Option<Nanos>,
     data_sockets: DataSockets,
     responses: Responses,
     client_buffer: usize,
@@ -414,6 +422,7 @@ struct Worker {
     clients: Vec<Client>,
     ring: Arc<FrameRing>,
     counters: Arc<PmuServerCounters>,
+    clock: Arc<dyn Clock>,
     stop: Arc<AtomicBool>,
 }
 
@@ -439,14 +448,14 @@ impl Worker {
         // Data frames still queued go out before the connections close, within one
         // deadline for all clients together.
         self.forward_frames();
-        let deadline = Instant::now() + FINAL_FLUSH;
+        let deadline = IoDeadline::after(FINAL_FLUSH);
         loop {
             let mut waiting = false;
             for client in &mut self.clients {
                 client.flush();
                 waiting |= !client.closed && !client.pending.is_empty();
             }
-            if !waiting || Instant::now() >= deadline {
+            if !waiting || deadline.has_passed() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(1));
@@ -479,7 +488,7 @@ impl Worker {
         let Some(socket) = &self.udp_server else {
             return false;
         };
-        let now = Instant::now();
+        let now = self.clock.monotonic();
         let mut any = false;
         let mut buf = [0u8; 2048];
         // Bounded per round, so a flood of datagrams cannot starve the data frames.
@@ -515,7 +524,7 @@ impl Worker {
                     Added::Refused => self.counters.udp_peers_refused.inc(),
                 },
                 CommandCode::DataOff => self.peers.data_off(from),
-                other => match self.responses.answer(other) {
+                other => match self.responses.answer(other, self.clock.wall()) {
                     Some(bytes) => {
                         if socket.send_to(bytes, from).is_err() {
                             self.counters.send_errors.inc();
@@ -537,6 +546,7 @@ impl Worker {
         for client in &mut self.clients {
             any |= client.serve(
                 &mut self.responses,
+                self.clock.as_ref(),
                 &self.counters,
                 self.client_buffer,
                 TCP_BYTES_PER_ROUND,
@@ -615,6 +625,7 @@ fn accept_all(
 mod tests {
     use super::*;
     use crate::codec::Command;
+    use gridhil_engine::clock::{RealClock, VirtualClock, VIRTUAL_EPOCH_NS};
     use gridhil_engine::node::NodeCounters;
     use gridhil_engine::signal::{Signal, SignalType};
     use std::net::Ipv4Addr;
@@ -657,6 +668,14 @@ mod tests {
         max_clients: usize,
         client_buffer: usize,
     ) -> (Server, Arc<FrameRing>, Arc<PmuServerCounters>) {
+        start_on(max_clients, client_buffer, Arc::new(RealClock::default()))
+    }
+
+    fn start_on(
+        max_clients: usize,
+        client_buffer: usize,
+        clock: Arc<dyn Clock>,
+    ) -> (Server, Arc<FrameRing>, Arc<PmuServerCounters>) {
         let ring = FrameRing::new(8, 64);
         let counters = Arc::new(PmuServerCounters::default());
         let server = Server::start(
@@ -672,6 +691,7 @@ mod tests {
                 header: "test".into(),
                 client_buffer,
                 max_clients,
+                clock,
             },
             Arc::clone(&ring),
             Arc::clone(&counters),
@@ -710,14 +730,16 @@ mod tests {
     fn answers_are_cached_and_restamped() {
         let config = config();
         let mut responses = Responses::new(IDCODE, config.clone(), "hello".into());
-        assert!(responses.answer(CommandCode::DataOn).is_none());
+        // 2023-11-14T22:13:20.1234565 (to be rounded to the µs of TIME_BASE 10⁶).
+        let wall: Nanos = 1_700_000_000_123_456_500;
+        assert!(responses.answer(CommandCode::DataOn, wall).is_none());
         for code in [
             CommandCode::SendConfig1,
             CommandCode::SendConfig2,
             CommandCode::SendConfig3,
             CommandCode::SendHeader,
         ] {
-            let frame = responses.answer(code).unwrap().to_vec();
+            let frame = responses.answer(code, wall).unwrap().to_vec();
             let body = frame.len() - 2;
             assert_eq!(
                 crc_ccitt(&frame[..body]).to_be_bytes(),
@@ -726,8 +748,13 @@ mod tests {
             );
             let repr = FrameRepr::parse_bytes(&frame, None).unwrap();
             assert_eq!(repr.header.idcode, IDCODE);
-            // Stamped now, not at the time the frame was first encoded (1970).
-            assert!(repr.header.soc > 1_700_000_000, "{code:?}: SOC");
+            // Stamped with the given time, not at the time the frame was first encoded
+            // (1970).
+            assert_eq!(
+                (repr.header.soc, repr.header.fracsec.fraction),
+                (1_700_000_000, 123_457),
+                "{code:?}: SOC, FRACSEC"
+            );
             match (code, repr.payload) {
                 (CommandCode::SendConfig1, Payload::Config1(c))
                 | (CommandCode::SendConfig2, Payload::Config2(c)) => assert_eq!(c, config),
@@ -778,7 +805,8 @@ mod tests {
         let counters = PmuServerCounters::default();
         let mut responses = Responses::new(IDCODE, config(), "hello".into());
         let mut client = Client::new(accepted, None);
-        assert!(client.serve(&mut responses, &counters, 1 << 20, BUDGET));
+        let clock = RealClock::default();
+        assert!(client.serve(&mut responses, &clock, &counters, 1 << 20, BUDGET));
         let most = (BUDGET + 4096) / frame.len() + 1;
         let commands = counter(&counters, "commands");
         assert!(
@@ -800,11 +828,11 @@ mod tests {
             flooder
         });
         while !client.closed {
-            client.serve(&mut responses, &counters, 65_536, BUDGET);
+            client.serve(&mut responses, &clock, &counters, 65_536, BUDGET);
         }
         assert!(client.pending.len() <= 65_536);
         let when_closed = counter(&counters, "commands");
-        assert!(!client.serve(&mut responses, &counters, 65_536, BUDGET));
+        assert!(!client.serve(&mut responses, &clock, &counters, 65_536, BUDGET));
         assert_eq!(counter(&counters, "commands"), when_closed);
         drop(client);
         drop(writer.join());
@@ -899,6 +927,36 @@ mod tests {
         round_trip(&mut client);
         assert_eq!(counter(&counters, "foreign_idcode_commands"), 1);
         assert_eq!(counter(&counters, "commands"), 2);
+        drop(server);
+    }
+
+    /// In virtual time the configuration answer carries the virtual wall time:
+    /// `VIRTUAL_EPOCH_NS` plus the virtual time, whatever the host's clock says.
+    #[test]
+    fn a_cfg2_answer_carries_the_run_clock_s_virtual_time() {
+        let clock = Arc::new(VirtualClock::new(VIRTUAL_EPOCH_NS));
+        clock.advance_to(12_345_678_900);
+        let (server, _ring, _counters) = start_on(2, 65_536, Arc::clone(&clock) as _);
+        let mut stream = connect(&server);
+        stream
+            .write_all(&command(CommandCode::SendConfig2, IDCODE))
+            .unwrap();
+        let mut splitter = FrameSplitter::new(MAX_FRAME_LEN);
+        let mut buf = [0u8; 4096];
+        let mut cfg2 = None;
+        while cfg2.is_none() {
+            let n = stream.read(&mut buf).expect("CFG-2 answer");
+            assert!(n > 0, "connection closed");
+            splitter.feed(&buf[..n], |f| cfg2 = Some(f.to_vec()));
+        }
+        let repr = FrameRepr::parse_bytes(&cfg2.unwrap(), None).unwrap();
+        assert!(matches!(repr.payload, Payload::Config2(_)));
+        let epoch_s = u32::try_from(VIRTUAL_EPOCH_NS / 1_000_000_000).unwrap();
+        // 12.3456789 s after the virtual epoch, at the µs of TIME_BASE 10⁶.
+        assert_eq!(
+            (repr.header.soc, repr.header.fracsec.fraction),
+            (epoch_s + 12, 345_679)
+        );
         drop(server);
     }
 }

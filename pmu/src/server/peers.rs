@@ -1,7 +1,8 @@
-//! The peers of the commanded UDP server that have turned data on.
+//! The peers of the commanded UDP server that have turned data on, with when each was
+//! last heard from on the engine's monotonic clock (time comes in as an argument).
 
+use gridhil_engine::units::Nanos;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 
 /// Most peers served at once; a "data on" from one more is refused.
 pub const MAX_PEERS: usize = 64;
@@ -20,7 +21,7 @@ pub enum Added {
 /// Commanded UDP peers that receive data frames, with the time each last sent something.
 #[derive(Debug, Default)]
 pub struct UdpPeers {
-    peers: Vec<(SocketAddr, Instant)>,
+    peers: Vec<(SocketAddr, Nanos)>,
 }
 
 impl UdpPeers {
@@ -32,7 +33,7 @@ impl UdpPeers {
     }
 
     /// "Data on" from `addr` at `now`.
-    pub fn data_on(&mut self, addr: SocketAddr, now: Instant) -> Added {
+    pub fn data_on(&mut self, addr: SocketAddr, now: Nanos) -> Added {
         if self.touch(addr, now) {
             return Added::Known;
         }
@@ -50,7 +51,7 @@ impl UdpPeers {
 
     /// Any frame from `addr` at `now` shows it is still there. Returns whether it is
     /// a peer.
-    pub fn touch(&mut self, addr: SocketAddr, now: Instant) -> bool {
+    pub fn touch(&mut self, addr: SocketAddr, now: Nanos) -> bool {
         match self.peers.iter_mut().find(|(a, _)| *a == addr) {
             Some((_, seen)) => {
                 *seen = now;
@@ -60,11 +61,11 @@ impl UdpPeers {
         }
     }
 
-    /// Forgets the peers that have sent nothing for `timeout`; returns how many.
-    pub fn expire(&mut self, now: Instant, timeout: Duration) -> usize {
+    /// Forgets the peers that have sent nothing for `timeout` ns; returns how many.
+    pub fn expire(&mut self, now: Nanos, timeout: Nanos) -> usize {
         let before = self.peers.len();
         self.peers
-            .retain(|(_, seen)| now.saturating_duration_since(*seen) < timeout);
+            .retain(|(_, seen)| now.saturating_sub(*seen) < timeout);
         before - self.peers.len()
     }
 
@@ -77,6 +78,7 @@ impl UdpPeers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gridhil_engine::units::NANOS_PER_SEC;
 
     fn addr(port: u16) -> SocketAddr {
         ([127, 0, 0, 1], port).into()
@@ -85,7 +87,7 @@ mod tests {
     #[test]
     fn data_on_and_off() {
         let mut peers = UdpPeers::new();
-        let t = Instant::now();
+        let t = 1_000 * NANOS_PER_SEC;
         assert_eq!(peers.data_on(addr(1), t), Added::New);
         assert_eq!(peers.data_on(addr(1), t), Added::Known);
         assert_eq!(peers.data_on(addr(2), t), Added::New);
@@ -99,7 +101,7 @@ mod tests {
     #[test]
     fn the_table_is_bounded() {
         let mut peers = UdpPeers::new();
-        let t = Instant::now();
+        let t = 1_000 * NANOS_PER_SEC;
         for port in 0..MAX_PEERS as u16 {
             assert_eq!(peers.data_on(addr(port + 1), t), Added::New);
         }
@@ -110,14 +112,14 @@ mod tests {
     #[test]
     fn silent_peers_are_forgotten() {
         let mut peers = UdpPeers::new();
-        let t0 = Instant::now();
+        let t0 = 1_000 * NANOS_PER_SEC;
         peers.data_on(addr(1), t0);
         peers.data_on(addr(2), t0);
-        let later = t0 + Duration::from_secs(30);
+        let later = t0 + 30 * NANOS_PER_SEC;
         assert!(peers.touch(addr(2), later));
         assert!(!peers.touch(addr(3), later));
-        let now = t0 + Duration::from_secs(40);
-        assert_eq!(peers.expire(now, Duration::from_secs(20)), 1);
+        let now = t0 + 40 * NANOS_PER_SEC;
+        assert_eq!(peers.expire(now, 20 * NANOS_PER_SEC), 1);
         assert_eq!(peers.addresses().collect::<Vec<_>>(), [addr(2)]);
     }
 }
