@@ -145,7 +145,8 @@ hooks = [
 }
 
 fn path_with_three_hooks(c: &mut Criterion) {
-    let mut registry = Registry::with_builtin_hooks();
+    let mut registry = Registry::new();
+    gridhil_engine::hooks::register(&mut registry);
     gridhil_nodes::register(&mut registry);
     let dir = std::env::temp_dir();
     let mut group = c.benchmark_group("path_3_hooks_virtual_time");

@@ -41,13 +41,15 @@ fn context(clock: &Arc<dyn Clock>, pool: &Arc<SamplePool>) -> BuildContext {
 
 fn node(text: &str, inputs: bool, ctx: &BuildContext) -> Result<NodeIo, String> {
     let mut config: UdpConfig = toml::from_str(text).map_err(|e| e.to_string())?;
-    config.prepare(&ConfigContext {
-        name: "udp".into(),
-        config_dir: ".".into(),
-    })?;
+    config
+        .prepare(&ConfigContext {
+            name: "udp".into(),
+            config_dir: ".".into(),
+        })
+        .map_err(|e| e.to_string())?;
     if inputs {
         let signals: Vec<Signal> = (0..VALUES).map(|i| Signal::f64(format!("v{i}"))).collect();
-        config.connect_input(&signals)?;
+        config.connect_input(&signals).map_err(|e| e.to_string())?;
     }
     config.build(ctx).map_err(|e| e.to_string())
 }

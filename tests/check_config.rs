@@ -114,7 +114,49 @@ fn set_overrides_apply_before_validation() {
         "nodes.gen.rate=fast",
     ]);
     assert!(!output.status.success());
-    assert!(text(&output).contains("rate"));
+    let out = text(&output);
+    assert!(
+        out.contains("error: --set nodes.gen.rate=fast: [nodes.gen] `rate`: "),
+        "reported as the --set, with the field: {out}"
+    );
+    assert!(!out.contains("c.toml:"), "not as a line of the file: {out}");
+}
+
+#[test]
+fn set_errors_name_the_set_and_file_errors_keep_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("{GOOD}\n[[paths]]\nname = \"second\"\nin = [\"gen\"]\nqueue = 0\n");
+    let path = write_config(dir.path(), "c.toml", &config);
+    let path = path.to_str().unwrap();
+    // A --set that adds a line to [nodes.gen]: the error further down keeps its file line.
+    let output = run(&["check", path, "--set", "nodes.gen.limit=10"]);
+    let out = text(&output);
+    assert!(
+        out.contains("c.toml:12: [paths[1] (second)] `queue`: must be at least 1"),
+        "{out}"
+    );
+    // The same mistake made by a --set is the --set's.
+    let output = run(&[
+        "check",
+        path,
+        "--set",
+        "paths.1.queue=1",
+        "--set",
+        "paths.0.queue=0",
+    ]);
+    let out = text(&output);
+    assert!(
+        out.contains(
+            "error: --set paths.0.queue=0: [paths[0] (path0)] `queue`: must be at least 1"
+        ),
+        "{out}"
+    );
+    let output = run(&["check", path, "--set", "nodes.gen"]);
+    assert!(
+        text(&output).contains("error: --set nodes.gen: expected KEY=VALUE"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]

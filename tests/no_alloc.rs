@@ -71,7 +71,8 @@ fn counting_allocator_sees_rt_allocations() {
 /// One test, so that nothing else runs in this process while allocations are counted.
 #[test]
 fn realtime_path_does_not_allocate() {
-    let mut registry = Registry::with_builtin_hooks();
+    let mut registry = Registry::new();
+    gridhil_engine::hooks::register(&mut registry);
     gridhil_nodes::register(&mut registry);
     let dir = tempfile::tempdir().unwrap();
     let spec =

@@ -796,7 +796,9 @@ fn multi_pmu_example_passes_check_and_bad_blocks_are_refused() {
     let text =
         bad(r#"[{idcode=1,station="A",signals=["va"]},{idcode=2,station="B",signals=["vx"]}]"#);
     assert!(
-        text.contains("pmus[1] (IDCODE 2)") && text.contains("`vx`"),
+        text.contains("[nodes.pmu] `pmus[1]`: ")
+            && text.contains("IDCODE 2")
+            && text.contains("`vx`"),
         "{text}"
     );
     let text = bad(r#"[{idcode=1,station="A",signals=[]}]"#);
@@ -808,7 +810,8 @@ fn multi_pmu_example_passes_check_and_bad_blocks_are_refused() {
 /// encodes the three-block data frames allocates nothing.
 #[test]
 fn multi_pmu_writer_does_not_allocate() {
-    let mut registry = gridhil_engine::Registry::with_builtin_hooks();
+    let mut registry = gridhil_engine::Registry::new();
+    gridhil_engine::hooks::register(&mut registry);
     gridhil_nodes::register(&mut registry);
     gridhil_pmu::register(&mut registry);
     let example = std::fs::read_to_string(repo("examples/pmu-server-multi.toml")).unwrap();

@@ -1,6 +1,7 @@
 //! The hook interface: per-path processing of samples in place.
 
 use crate::event::EventSink;
+use crate::field::FieldError;
 use crate::sample::{Sample, SamplePool};
 use crate::signal::Signal;
 use crate::units::Nanos;
@@ -41,12 +42,13 @@ pub struct HookContext<'a> {
 /// Configuration and factory of one hook type.
 pub trait HookConfig: Send + Sync + std::fmt::Debug {
     /// Builds the hook for samples carrying `input` signals; returns it with the signals it
-    /// passes on (the same list unless the hook changes the sample's shape).
+    /// passes on (the same list unless the hook changes the sample's shape). An error names
+    /// the field it is about, when it is about one.
     fn build(
         &self,
         input: &[Signal],
         ctx: &HookBuildContext,
-    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String>;
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), FieldError>;
 }
 
 /// A hook instance, owned by one path's thread.

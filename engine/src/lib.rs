@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod event;
+pub mod field;
 pub mod hook;
 pub mod hooks;
 pub mod node;
@@ -25,6 +26,7 @@ pub use gridhil_sample::pool as sample;
 pub use gridhil_sample::{signal, units};
 
 pub use config::{load_file, load_str, ConfigError, EngineSpec};
+pub use field::{FieldError, FieldPath};
 pub use registry::Registry;
 pub use run::{
     is_rt_thread, run, Action, ActionError, ActionKind, EngineError, Run, RunHandle, RunOptions,

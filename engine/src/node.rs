@@ -8,6 +8,7 @@
 
 use crate::clock::Clock;
 use crate::control::ControlReceiver;
+use crate::field::FieldError;
 use crate::sample::{SamplePool, SampleRef};
 use crate::signal::Signal;
 use crate::stats::CounterValue;
@@ -17,16 +18,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// Error of a node at build time or while running.
+///
+/// Its message says everything, the cause included, and `source()` gives nothing more:
+/// printed alone or as a chain (`{:#}`), each thing is said once.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
     /// An operating-system I/O error, with what was being done.
-    #[error("{context}: {source}")]
+    #[error("{context}: {error}")]
     Io {
         /// What the node was doing.
         context: String,
-        /// The error.
-        #[source]
-        source: std::io::Error,
+        /// The error (part of the message, not a `source()`).
+        error: std::io::Error,
     },
     /// A configuration problem found when the node was built.
     #[error("{0}")]
@@ -41,7 +44,7 @@ impl NodeError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         NodeError::Io {
             context: context.into(),
-            source,
+            error: source,
         }
     }
 }
@@ -133,15 +136,17 @@ impl BuildContext {
 /// Configuration and factory of one node type.
 pub trait NodeConfig: Send + Sync + std::fmt::Debug {
     /// Resolves files and derived settings after deserialization (e.g. loads a model file).
-    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+    /// An error names the field it is about, when it is about one.
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), FieldError> {
         Ok(())
     }
     /// The signals this node produces when read; empty for a node that only receives.
     fn output_signals(&self) -> Vec<Signal>;
     /// Whether the node can be written to (used as a path output).
     fn accepts_input(&self) -> bool;
-    /// Checks and remembers the signals a path will write to this node.
-    fn connect_input(&mut self, _signals: &[Signal]) -> Result<(), String> {
+    /// Checks and remembers the signals a path will write to this node. An error names the
+    /// node's field it is about, when it is about one.
+    fn connect_input(&mut self, _signals: &[Signal]) -> Result<(), FieldError> {
         Ok(())
     }
     /// Resources claimed exclusively.

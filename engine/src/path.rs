@@ -478,7 +478,7 @@ mod tests {
             log: true,
             input_signals,
             output_signals,
-            line: 1,
+            line: Some(1),
         };
         let queues: Vec<Arc<SampleQueue>> = inputs
             .iter()

@@ -1,15 +1,16 @@
 //! Node and hook types by name.
 //!
-//! Each node or hook crate registers its types in one place (its `register` function);
-//! the configuration loader looks them up by the `type` field of a table.
+//! Each node or hook crate registers its types in one place (its `register` function, the
+//! engine's built-in hooks in `hooks::register`); the loader looks them up by `type`.
 
+use crate::field::{self, FieldError};
 use crate::hook::HookConfig;
 use crate::node::NodeConfig;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
-type NodeFactory = fn(toml::Table) -> Result<Box<dyn NodeConfig>, String>;
-type HookFactory = fn(toml::Table) -> Result<Box<dyn HookConfig>, String>;
+type NodeFactory = fn(toml::Table) -> Result<Box<dyn NodeConfig>, FieldError>;
+type HookFactory = fn(toml::Table) -> Result<Box<dyn HookConfig>, FieldError>;
 
 /// What a registered type is, for `gridhil` help texts and the compliance harness.
 #[derive(Debug, Clone, Copy)]
@@ -44,30 +45,17 @@ pub struct Registry {
     hooks: BTreeMap<&'static str, (HookFactory, TypeInfo)>,
 }
 
-/// Deserializes a config table; the error names the field it is about (`rate: ...`).
-fn deserialize_table<C: DeserializeOwned>(table: toml::Table) -> Result<C, String> {
-    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().message().trim().to_string();
-        if path.is_empty() || path == "." || path == "?" {
-            message
-        } else {
-            format!("`{path}`: {message}")
-        }
-    })
-}
-
 fn node_factory<C: NodeConfig + DeserializeOwned + 'static>(
     table: toml::Table,
-) -> Result<Box<dyn NodeConfig>, String> {
-    let config: C = deserialize_table(table)?;
+) -> Result<Box<dyn NodeConfig>, FieldError> {
+    let config: C = field::deserialize(toml::Value::Table(table))?;
     Ok(Box::new(config))
 }
 
 fn hook_factory<C: HookConfig + DeserializeOwned + 'static>(
     table: toml::Table,
-) -> Result<Box<dyn HookConfig>, String> {
-    let config: C = deserialize_table(table)?;
+) -> Result<Box<dyn HookConfig>, FieldError> {
+    let config: C = field::deserialize(toml::Value::Table(table))?;
     Ok(Box::new(config))
 }
 
@@ -75,13 +63,6 @@ impl Registry {
     /// An empty registry.
     pub fn new() -> Self {
         Registry::default()
-    }
-
-    /// A registry holding the engine's built-in hooks.
-    pub fn with_builtin_hooks() -> Self {
-        let mut registry = Registry::new();
-        crate::hooks::register(&mut registry);
-        registry
     }
 
     /// Registers node type `kind` whose config struct is `C`.
@@ -125,7 +106,7 @@ impl Registry {
         &self,
         kind: &str,
         table: toml::Table,
-    ) -> Option<Result<Box<dyn NodeConfig>, String>> {
+    ) -> Option<Result<Box<dyn NodeConfig>, FieldError>> {
         self.nodes.get(kind).map(|(factory, _)| factory(table))
     }
 
@@ -134,7 +115,7 @@ impl Registry {
         &self,
         kind: &str,
         table: toml::Table,
-    ) -> Option<Result<Box<dyn HookConfig>, String>> {
+    ) -> Option<Result<Box<dyn HookConfig>, FieldError>> {
         self.hooks.get(kind).map(|(factory, _)| factory(table))
     }
 

@@ -126,7 +126,8 @@ fn sv_nodes_do_not_allocate_on_the_realtime_path() {
     let Some((_guard, a, b)) = veth_pair() else {
         return;
     };
-    let mut registry = Registry::with_builtin_hooks();
+    let mut registry = Registry::new();
+    gridhil_engine::hooks::register(&mut registry);
     gridhil_hil::register(&mut registry);
     registry.add_node::<TestSource>("test-source", "test source");
     let config = format!(

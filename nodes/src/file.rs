@@ -13,6 +13,7 @@ use gridhil_engine::node::{
 };
 use gridhil_engine::signal::{Complex, Signal, SignalType, Value};
 use gridhil_engine::units::{Nanos, Rate};
+use gridhil_engine::FieldError;
 use record::Record;
 use serde::Deserialize;
 use std::fs::File;
@@ -111,18 +112,19 @@ fn header_line(path: &std::path::Path) -> Result<String, String> {
 }
 
 impl NodeConfig for FileConfig {
-    fn prepare(&mut self, ctx: &ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, ctx: &ConfigContext) -> Result<(), FieldError> {
         if self.input.is_none() && self.output.is_none() {
             return Err("a file node needs `in` (replay) and/or `out` (record)".into());
         }
         if self.replay == ReplayTiming::Rate && self.rate.is_none() {
-            return Err("replay = \"rate\" needs `rate`".into());
+            return Err(FieldError::at("rate", "replay = \"rate\" needs `rate`"));
         }
         if let Some(input) = &self.input {
             let path = ctx.resolve(input);
-            let header = header_line(&path).map_err(|e| format!("`in`: {e}"))?;
+            let header =
+                header_line(&path).map_err(|e| FieldError::at("in", format!("`in`: {e}")))?;
             self.replay_signals = signals_from_header(&header)
-                .map_err(|e| format!("`in` {}: {e}", path.display()))?;
+                .map_err(|e| FieldError::at("in", format!("`in` {}: {e}", path.display())))?;
             self.input = Some(path);
         }
         if let Some(output) = &self.output {
@@ -139,7 +141,7 @@ impl NodeConfig for FileConfig {
         self.output.is_some()
     }
 
-    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), String> {
+    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), FieldError> {
         self.record_signals = signals.to_vec();
         Ok(())
     }

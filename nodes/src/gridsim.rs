@@ -33,7 +33,7 @@ use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::{Duration, Nanos};
-use gridhil_engine::Registry;
+use gridhil_engine::{FieldError, FieldPath, Registry};
 use gridhil_gridsim::{NetworkModel, SimOptions, Simulator, Start};
 use mailbox::Mailbox;
 use serde::Deserialize;
@@ -138,35 +138,52 @@ impl GridsimConfig {
         }
     }
 
-    fn load(&self, ctx: &ConfigContext) -> Result<LoadedModel, String> {
+    fn load(&self, ctx: &ConfigContext) -> Result<LoadedModel, FieldError> {
         if self.decimation == 0 {
-            return Err("`decimation` must be at least 1".into());
+            return Err(FieldError::at(
+                "decimation",
+                "`decimation` must be at least 1",
+            ));
         }
         if self.step.as_nanos() <= 0 {
-            return Err("`step` must be positive, e.g. \"50us\"".into());
+            return Err(FieldError::at(
+                "step",
+                "`step` must be positive, e.g. \"50us\"",
+            ));
         }
         if !(0..=MAX_LOOKAHEAD_NS).contains(&self.lookahead.as_nanos()) {
-            return Err("`lookahead` must be between 0s and 10s".into());
+            return Err(FieldError::at(
+                "lookahead",
+                "`lookahead` must be between 0s and 10s",
+            ));
         }
         let path = ctx.resolve(&self.model);
-        let model = NetworkModel::from_file(&path).map_err(|e| format!("`model`: {e}"))?;
+        let model = NetworkModel::from_file(&path)
+            .map_err(|e| FieldError::at("model", format!("`model`: {e}")))?;
         let sim = Simulator::new(&model, self.options())
-            .map_err(|e| format!("`model` {}: {e}", path.display()))?;
+            .map_err(|e| FieldError::at("model", format!("`model` {}: {e}", path.display())))?;
         let names = sim.output_names();
         let units: Vec<&'static str> = sim.output_units().collect();
         let output_indices: Vec<usize> = match &self.outputs {
             None => (0..names.len()).collect(),
             Some(list) if list.is_empty() => {
-                return Err("`outputs` is empty: list measurements or leave it out for all".into())
+                return Err(FieldError::at(
+                    "outputs",
+                    "`outputs` is empty: list measurements or leave it out for all",
+                ))
             }
             Some(list) => list
                 .iter()
-                .map(|name| {
+                .enumerate()
+                .map(|(position, name)| {
                     sim.output_index(name).ok_or_else(|| {
-                        format!(
-                            "`outputs`: `{name}` is not a measurement of {} (it has: {})",
-                            path.display(),
-                            names.join(", ")
+                        FieldError::at_path(
+                            FieldPath::root().key("outputs").index(position),
+                            format!(
+                                "`outputs`: `{name}` is not a measurement of {} (it has: {})",
+                                path.display(),
+                                names.join(", ")
+                            ),
                         )
                     })
                 })
@@ -208,7 +225,7 @@ impl GridsimConfig {
 }
 
 impl NodeConfig for GridsimConfig {
-    fn prepare(&mut self, ctx: &ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, ctx: &ConfigContext) -> Result<(), FieldError> {
         self.loaded = Some(self.load(ctx)?);
         Ok(())
     }
@@ -237,18 +254,18 @@ impl NodeConfig for GridsimConfig {
             .unwrap_or_default()
     }
 
-    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), String> {
+    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), FieldError> {
         let loaded = self
             .loaded
             .as_ref()
-            .ok_or_else(|| "the model is not loaded".to_string())?;
+            .ok_or_else(|| FieldError::new("the model is not loaded"))?;
         if self.lookahead.as_nanos() > 0 && !signals.is_empty() {
-            return Err(
+            return Err(FieldError::at(
+                "lookahead",
                 "`lookahead` computes steps ahead of the wall clock, so set-points written \
                  to the node could not apply at the next step: remove `lookahead` or the \
-                 path that writes to the node"
-                    .into(),
-            );
+                 path that writes to the node",
+            ));
         }
         let targets = signals
             .iter()
@@ -258,12 +275,12 @@ impl NodeConfig for GridsimConfig {
                     .iter()
                     .position(|name| *name == s.name)
                     .ok_or_else(|| {
-                        format!(
+                        FieldError::new(format!(
                             "signal `{}` is not an input of {} (inputs: {})",
                             s.name,
                             loaded.model.file(),
                             loaded.input_names.join(", ")
-                        )
+                        ))
                     })
             })
             .collect::<Result<_, _>>()?;
@@ -609,10 +626,12 @@ mod tests {
 
     fn prepared(text: &str) -> Result<GridsimConfig, String> {
         let mut config: GridsimConfig = toml::from_str(text).map_err(|e| e.to_string())?;
-        config.prepare(&ConfigContext {
-            name: "grid".into(),
-            config_dir: grids(),
-        })?;
+        config
+            .prepare(&ConfigContext {
+                name: "grid".into(),
+                config_dir: grids(),
+            })
+            .map_err(|e| e.to_string())?;
         Ok(config)
     }
 
@@ -673,7 +692,7 @@ mod tests {
             .connect_input(&[Signal::f64("pv7.p_ref"), Signal::f64("pv7.x")])
             .unwrap_err();
         assert!(
-            err.contains("`pv7.x`") && err.contains("pv7.q_ref"),
+            err.message.contains("`pv7.x`") && err.message.contains("pv7.q_ref"),
             "{err}"
         );
     }
@@ -816,7 +835,7 @@ mod tests {
         let err = config
             .connect_input(&[Signal::f64("pv7.p_ref")])
             .unwrap_err();
-        assert!(err.contains("lookahead"), "{err}");
+        assert_eq!(err.field, Some(FieldPath::parse("lookahead")), "{err}");
         let err = prepared("model = \"feeder10.toml\"\nlookahead = \"11s\"\n").unwrap_err();
         assert!(err.contains("lookahead"), "{err}");
     }

@@ -12,7 +12,7 @@ pub mod timed;
 pub mod udp;
 
 use gridhil_engine::signal::{Signal, SignalType};
-use gridhil_engine::Registry;
+use gridhil_engine::{FieldError, Registry};
 use serde::Deserialize;
 
 /// Registers every node type of this crate.
@@ -71,12 +71,21 @@ impl SignalDecl {
     }
 }
 
-/// Signals from either an explicit list or a count (`v0`, `v1`, ...).
-pub fn declared_signals(list: &[SignalDecl], count: Option<usize>) -> Result<Vec<Signal>, String> {
+/// Signals from either an explicit list (the `signals` field) or a count (`values`: `v0`,
+/// `v1`, ...).
+pub fn declared_signals(
+    list: &[SignalDecl],
+    count: Option<usize>,
+) -> Result<Vec<Signal>, FieldError> {
+    const DECLARE: &str = "declare the signals: `values = 8` or `signals = [\"a\", \"b\"]`";
     match (list.is_empty(), count) {
         (false, None) => Ok(list.iter().map(SignalDecl::to_signal).collect()),
         (true, Some(n)) if n > 0 => Ok((0..n).map(|i| Signal::f64(format!("v{i}"))).collect()),
-        (false, Some(_)) => Err("give either `signals` or `values`, not both".into()),
-        _ => Err("declare the signals: `values = 8` or `signals = [\"a\", \"b\"]`".into()),
+        (false, Some(_)) => Err(FieldError::at(
+            "values",
+            "give either `signals` or `values`, not both",
+        )),
+        (true, Some(_)) => Err(FieldError::at("values", DECLARE)),
+        (true, None) => Err(DECLARE.into()),
     }
 }

@@ -10,6 +10,7 @@ use gridhil_engine::node::{
 use gridhil_engine::sample::{SamplePool, SampleRef};
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
+use gridhil_engine::FieldError;
 use serde::Deserialize;
 use std::sync::{Arc, OnceLock};
 use std::thread::Thread;
@@ -53,9 +54,9 @@ impl NodeConfig for LoopbackConfig {
         declared_signals(&self.signals, self.values).unwrap_or_default()
     }
 
-    fn prepare(&mut self, _ctx: &gridhil_engine::node::ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, _ctx: &gridhil_engine::node::ConfigContext) -> Result<(), FieldError> {
         if self.queue == 0 {
-            return Err("`queue` must be at least 1".into());
+            return Err(FieldError::at("queue", "`queue` must be at least 1"));
         }
         declared_signals(&self.signals, self.values).map(|_| ())
     }
@@ -64,14 +65,14 @@ impl NodeConfig for LoopbackConfig {
         true
     }
 
-    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), String> {
+    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), FieldError> {
         let declared = self.output_signals();
         if signals.len() != declared.len() {
-            return Err(format!(
+            return Err(FieldError::new(format!(
                 "loopback declares {} signals but the path writes {}",
                 declared.len(),
                 signals.len()
-            ));
+            )));
         }
         Ok(())
     }

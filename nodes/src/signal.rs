@@ -11,6 +11,7 @@ use gridhil_engine::node::{
 };
 use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_engine::units::{Nanos, Rate};
+use gridhil_engine::{FieldError, FieldPath};
 use serde::Deserialize;
 use std::f64::consts::PI;
 
@@ -108,15 +109,20 @@ fn default_seed() -> u64 {
 /// Highest supported rate.
 pub const MAX_RATE_HZ: f64 = 100_000.0;
 
+/// What to write when the signals are not declared (or too many).
+const DECLARE_SIGNALS: &str =
+    "declare the signals: `values = 8` or `signals = [{ name = \"va\", ... }]` (at most 4096)";
+
 impl SignalConfig {
-    fn resolved(&self) -> Result<Vec<GeneratedSignal>, String> {
+    fn resolved(&self) -> Result<Vec<GeneratedSignal>, FieldError> {
         if self.rate.hz() > MAX_RATE_HZ {
-            return Err(format!(
-                "`rate` {} is above the maximum of 100kHz",
-                self.rate
+            return Err(FieldError::at(
+                "rate",
+                format!("`rate` {} is above the maximum of 100kHz", self.rate),
             ));
         }
-        let list = match (self.signals.is_empty(), self.values) {
+        let from_values = self.signals.is_empty();
+        let list = match (from_values, self.values) {
             (false, None) => self.signals.clone(),
             (true, Some(n)) if n > 0 && n <= 4096 => (0..n)
                 .map(|i| GeneratedSignal {
@@ -130,30 +136,49 @@ impl SignalConfig {
                     ty: SignalType::F64,
                 })
                 .collect(),
-            (false, Some(_)) => return Err("give either `signals` or `values`, not both".into()),
-            _ => return Err("declare the signals: `values = 8` or `signals = [{ name = \"va\", ... }]` (at most 4096)".into()),
+            (false, Some(_)) => {
+                return Err(FieldError::at(
+                    "values",
+                    "give either `signals` or `values`, not both",
+                ))
+            }
+            (true, Some(_)) => return Err(FieldError::at("values", DECLARE_SIGNALS)),
+            (true, None) => return Err(DECLARE_SIGNALS.into()),
         };
-        for s in &list {
-            if !(s.amplitude.is_finite()
-                && s.frequency.is_finite()
-                && s.phase.is_finite()
-                && s.offset.is_finite())
-            {
-                return Err(format!(
-                    "signal `{}`: amplitude, frequency, phase and offset must be finite",
-                    s.name
+        // A field of signal `i`: in its `signals` entry, or the shared one `values` spreads.
+        let field = |i: usize, key: &str| -> FieldPath {
+            if from_values {
+                FieldPath::root().key(key)
+            } else {
+                FieldPath::root().key("signals").index(i).key(key)
+            }
+        };
+        for (i, s) in list.iter().enumerate() {
+            let numbers = [
+                ("amplitude", s.amplitude),
+                ("frequency", s.frequency),
+                ("phase", s.phase),
+                ("offset", s.offset),
+            ];
+            if let Some((key, _)) = numbers.iter().find(|(_, v)| !v.is_finite()) {
+                return Err(FieldError::at_path(
+                    field(i, key),
+                    format!("signal `{}`: `{key}` must be finite", s.name),
                 ));
             }
             if s.frequency < 0.0 {
-                return Err(format!(
-                    "signal `{}`: `frequency` must not be negative",
-                    s.name
+                return Err(FieldError::at_path(
+                    field(i, "frequency"),
+                    format!("signal `{}`: `frequency` must not be negative", s.name),
                 ));
             }
             if s.ty == SignalType::Complex {
-                return Err(format!(
-                    "signal `{}`: the generator makes real values (f64, i64 or bool)",
-                    s.name
+                return Err(FieldError::at_path(
+                    field(i, "type"),
+                    format!(
+                        "signal `{}`: the generator makes real values (f64, i64 or bool)",
+                        s.name
+                    ),
                 ));
             }
         }
@@ -162,7 +187,7 @@ impl SignalConfig {
 }
 
 impl NodeConfig for SignalConfig {
-    fn prepare(&mut self, _ctx: &gridhil_engine::node::ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, _ctx: &gridhil_engine::node::ConfigContext) -> Result<(), FieldError> {
         self.signals = self.resolved()?;
         self.values = None;
         Ok(())
@@ -180,7 +205,9 @@ impl NodeConfig for SignalConfig {
     }
 
     fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
-        let signals = self.resolved().map_err(NodeError::Config)?;
+        let signals = self
+            .resolved()
+            .map_err(|e| NodeError::Config(e.to_string()))?;
         Ok(NodeIo {
             reader: Some(Box::new(SignalReader {
                 signals,

@@ -11,6 +11,7 @@ use gridhil_engine::hook::{Hook, HookAction, HookBuildContext, HookConfig, HookC
 use gridhil_engine::sample::Sample;
 use gridhil_engine::signal::{Complex, Signal, SignalType, Value};
 use gridhil_engine::units::Rate;
+use gridhil_engine::{FieldError, FieldPath};
 use serde::Deserialize;
 
 /// Performance class, as written in the configuration.
@@ -80,6 +81,7 @@ struct PmuHook {
     capacity_errors: u64,
 }
 
+/// Index of the signal called `name` (a sampled waveform) in `input`.
 fn index_of(input: &[Signal], name: &str) -> Result<usize, String> {
     let index = input.iter().position(|s| s.name == name).ok_or_else(|| {
         let known: Vec<&str> = input.iter().map(|s| s.name.as_str()).collect();
@@ -98,15 +100,16 @@ fn index_of(input: &[Signal], name: &str) -> Result<usize, String> {
 }
 
 impl PmuHookConfig {
-    fn estimator_config(&self) -> Result<EstimatorConfig, String> {
+    fn estimator_config(&self) -> Result<EstimatorConfig, FieldError> {
         let channels = self.voltages.len() + self.currents.len();
         if channels == 0 {
             return Err("the pmu hook needs `voltages` and/or `currents` (signal names)".into());
         }
         let fps = self.rate.hz();
         if fps.fract() != 0.0 || !(1.0..=1000.0).contains(&fps) {
-            return Err(format!(
-                "`rate` must be a whole number of frames per second, got {fps}"
+            return Err(FieldError::at(
+                "rate",
+                format!("`rate` must be a whole number of frames per second, got {fps}"),
             ));
         }
         let mut groups = Vec::new();
@@ -125,7 +128,9 @@ impl PmuHookConfig {
             channels,
             three_phase_groups: groups,
         };
-        config.validate().map_err(|e| e.to_string())?;
+        config
+            .validate()
+            .map_err(|e| FieldError::new(e.to_string()))?;
         Ok(config)
     }
 
@@ -166,21 +171,25 @@ impl HookConfig for PmuHookConfig {
         &self,
         input: &[Signal],
         _ctx: &HookBuildContext,
-    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), FieldError> {
         let config = self.estimator_config()?;
-        let inputs = self
-            .voltages
-            .iter()
-            .chain(&self.currents)
-            .map(|name| index_of(input, name))
-            .collect::<Result<Vec<_>, _>>()?;
+        // An unusable name is reported at its place in `voltages` or `currents`.
+        let mut inputs = Vec::with_capacity(self.voltages.len() + self.currents.len());
+        for (field, names) in [("voltages", &self.voltages), ("currents", &self.currents)] {
+            for (position, name) in names.iter().enumerate() {
+                let index = index_of(input, name).map_err(|message| {
+                    FieldError::at_path(FieldPath::root().key(field).index(position), message)
+                })?;
+                inputs.push(index);
+            }
+        }
         let signals = self.output_signals(input, &inputs);
         let mut names: Vec<&str> = signals.iter().map(|s| s.name.as_str()).collect();
         names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(format!("output signal `{}` would appear twice", pair[0]));
+            return Err(format!("output signal `{}` would appear twice", pair[0]).into());
         }
-        let estimator = Estimator::new(config).map_err(|e| e.to_string())?;
+        let estimator = Estimator::new(config).map_err(|e| FieldError::new(e.to_string()))?;
         Ok((
             Box::new(PmuHook {
                 estimator,
@@ -287,7 +296,12 @@ mod tests {
     fn bad_configurations_are_refused() {
         let build = |extra: &str| config(extra).unwrap().build(&inputs(), &ctx()).map(|_| ());
         assert!(build("").is_err(), "no channel");
-        assert!(build("voltages = [\"vx\"]").unwrap_err().contains("vx"));
+        let e = build("voltages = [\"va\", \"vx\"]").unwrap_err();
+        assert!(e.message.contains("vx"), "{e}");
+        assert_eq!(
+            e.field,
+            Some(gridhil_engine::FieldPath::parse("voltages[1]"))
+        );
         assert!(build("voltages = [\"va\"]\nvoltage_sequence = \"va\"").is_ok());
         assert!(build("voltages = [\"va\", \"vb\", \"vc\"]\nvoltage_sequence = \"va\"").is_err());
         let slow = config("voltages = [\"va\"]").map(|mut c| {
@@ -316,7 +330,8 @@ mod tests {
             assert!(build(100).is_ok(), "{class} at 2·f0");
             assert!(build(200).is_ok(), "{class} above 2·f0");
             assert!(build(240).is_ok(), "{class} at 240");
-            assert!(build(241).unwrap_err().contains("240"), "{class} above 240");
+            let e = build(241).unwrap_err();
+            assert!(e.message.contains("240"), "{class} above 240: {e}");
         }
     }
 }

@@ -6,9 +6,9 @@ const ONLINE_PATH: &str = "/sys/devices/system/cpu/online";
 
 /// The online CPUs, from `/sys/devices/system/cpu/online`.
 pub fn online_cpu_list() -> Result<Vec<usize>, RtError> {
-    let text = std::fs::read_to_string(ONLINE_PATH).map_err(|source| RtError::Os {
+    let text = std::fs::read_to_string(ONLINE_PATH).map_err(|error| RtError::Os {
         call: "read /sys/devices/system/cpu/online",
-        source,
+        error,
     })?;
     parse_cpu_list(&text)
 }

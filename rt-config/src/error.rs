@@ -1,6 +1,9 @@
 //! The crate's error type.
 
 /// Errors from parsing host information or from real-time system calls.
+///
+/// A message says everything, the cause included, and `source()` gives nothing more:
+/// printed alone or as a chain (`{:#}`), each thing is said once.
 #[derive(Debug, thiserror::Error)]
 pub enum RtError {
     /// A CPU list such as `"0-3,8"` could not be parsed.
@@ -20,13 +23,12 @@ pub enum RtError {
         input: String,
     },
     /// A system call failed.
-    #[error("{call} failed: {source}")]
+    #[error("{call} failed: {error}")]
     Os {
         /// The system call, e.g. `"mlockall"`.
         call: &'static str,
-        /// The errno it returned.
-        #[source]
-        source: std::io::Error,
+        /// The errno it returned (part of the message, not a `source()`).
+        error: std::io::Error,
     },
 }
 
@@ -35,7 +37,7 @@ impl RtError {
     pub(crate) fn last_os_error(call: &'static str) -> Self {
         RtError::Os {
             call,
-            source: std::io::Error::last_os_error(),
+            error: std::io::Error::last_os_error(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! `decimate`: passes every n-th sample.
 
+use crate::field::FieldError;
 use crate::hook::{Hook, HookAction, HookBuildContext, HookConfig, HookContext};
 use crate::sample::Sample;
 use crate::signal::Signal;
@@ -23,9 +24,9 @@ impl HookConfig for DecimateConfig {
         &self,
         input: &[Signal],
         _ctx: &HookBuildContext,
-    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), FieldError> {
         if self.ratio == 0 {
-            return Err("`ratio` must be at least 1".into());
+            return Err(FieldError::at("ratio", "must be at least 1"));
         }
         Ok((
             Box::new(Decimate {

@@ -1,5 +1,6 @@
 //! `limit_rate`: drops samples that follow the last passed one sooner than 1/rate.
 
+use crate::field::FieldError;
 use crate::hook::{Hook, HookAction, HookBuildContext, HookConfig, HookContext};
 use crate::sample::Sample;
 use crate::signal::Signal;
@@ -39,7 +40,7 @@ impl HookConfig for LimitRateConfig {
         &self,
         input: &[Signal],
         _ctx: &HookBuildContext,
-    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), FieldError> {
         Ok((
             Box::new(LimitRate {
                 period: self.rate.period_ns(),

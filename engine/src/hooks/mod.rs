@@ -1,4 +1,5 @@
-//! Built-in hooks. Each hook type lives in its own file and is registered here.
+//! Built-in hooks, one file each, and their registration (`register`, called by whoever
+//! assembles a registry). The registry itself knows no hook type.
 
 mod decimate;
 mod limit_rate;
@@ -14,6 +15,7 @@ pub use scale::ScaleConfig;
 pub use stats::StatsConfig;
 pub use ts::TsConfig;
 
+use crate::field::{FieldError, FieldPath};
 use crate::registry::Registry;
 use crate::signal::Signal;
 
@@ -45,19 +47,27 @@ pub fn register(registry: &mut Registry) {
         .example(include_str!("../../compliance/ts.toml"));
 }
 
-/// Indices of the named signals in `signals` (all of them when `names` is empty).
-pub(crate) fn select_signals(signals: &[Signal], names: &[String]) -> Result<Vec<usize>, String> {
+/// Indices of the signals a hook's `signals` field names in `signals` (all of them when
+/// `names` is empty); an unknown name is reported at its place in `signals`.
+pub(crate) fn select_signals(
+    signals: &[Signal],
+    names: &[String],
+) -> Result<Vec<usize>, FieldError> {
     if names.is_empty() {
         return Ok((0..signals.len()).collect());
     }
     names
         .iter()
-        .map(|name| {
+        .enumerate()
+        .map(|(position, name)| {
             signals.iter().position(|s| &s.name == name).ok_or_else(|| {
                 let known: Vec<&str> = signals.iter().map(|s| s.name.as_str()).collect();
-                format!(
-                    "no signal `{name}` in this path (it has: {})",
-                    known.join(", ")
+                FieldError::at_path(
+                    FieldPath::root().key("signals").index(position),
+                    format!(
+                        "no signal `{name}` in this path (it has: {})",
+                        known.join(", ")
+                    ),
                 )
             })
         })

@@ -2,6 +2,7 @@
 //! into the event channel; the supervising thread formats and prints it.
 
 use crate::event::EngineEvent;
+use crate::field::FieldError;
 use crate::hook::{Hook, HookAction, HookBuildContext, HookConfig, HookContext};
 use crate::sample::Sample;
 use crate::signal::Signal;
@@ -30,9 +31,9 @@ impl HookConfig for PrintConfig {
         &self,
         input: &[Signal],
         _ctx: &HookBuildContext,
-    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), FieldError> {
         if self.every == 0 {
-            return Err("`every` must be at least 1".into());
+            return Err(FieldError::at("every", "must be at least 1"));
         }
         Ok((
             Box::new(Print {

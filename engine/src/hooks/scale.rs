@@ -1,6 +1,7 @@
 //! `scale`: value × gain + offset.
 
 use super::select_signals;
+use crate::field::{FieldError, FieldPath};
 use crate::hook::{Hook, HookAction, HookBuildContext, HookConfig, HookContext};
 use crate::sample::Sample;
 use crate::signal::{Complex, Signal, SignalType, Value};
@@ -36,17 +37,23 @@ impl HookConfig for ScaleConfig {
         &self,
         input: &[Signal],
         _ctx: &HookBuildContext,
-    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
-        if !self.gain.is_finite() || !self.offset.is_finite() {
-            return Err("`gain` and `offset` must be finite numbers".into());
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), FieldError> {
+        if !self.gain.is_finite() {
+            return Err(FieldError::at("gain", "must be a finite number"));
+        }
+        if !self.offset.is_finite() {
+            return Err(FieldError::at("offset", "must be a finite number"));
         }
         let indices = select_signals(input, &self.signals)?;
-        for &i in &indices {
+        for (position, &i) in indices.iter().enumerate() {
             if input[i].ty == SignalType::Bool {
-                return Err(format!(
-                    "signal `{}` is boolean and cannot be scaled",
-                    input[i].name
-                ));
+                let message = format!("signal `{}` is boolean and cannot be scaled", input[i].name);
+                // Named in `signals`: point at the name; taken by default: the hook as a whole.
+                return Err(if self.signals.is_empty() {
+                    FieldError::new(message)
+                } else {
+                    FieldError::at_path(FieldPath::root().key("signals").index(position), message)
+                });
             }
         }
         Ok((

@@ -2,6 +2,7 @@
 //! delay (`ts_received − ts_origin`), spacing of `ts_origin`, missing and reordered
 //! sequence numbers. Recorded without allocation; reported at the end of the run.
 
+use crate::field::FieldError;
 use crate::hook::{Hook, HookAction, HookBuildContext, HookConfig, HookContext};
 use crate::sample::Sample;
 use crate::signal::Signal;
@@ -29,7 +30,7 @@ impl HookConfig for StatsConfig {
         &self,
         input: &[Signal],
         ctx: &HookBuildContext,
-    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), FieldError> {
         Ok((
             Box::new(Stats {
                 path: ctx.path_name.clone(),

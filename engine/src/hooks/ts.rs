@@ -1,5 +1,6 @@
 //! `ts`: sets `ts_origin` from the engine clock (for sources without their own time).
 
+use crate::field::FieldError;
 use crate::hook::{Hook, HookAction, HookBuildContext, HookConfig, HookContext};
 use crate::sample::Sample;
 use crate::signal::Signal;
@@ -17,7 +18,7 @@ impl HookConfig for TsConfig {
         &self,
         input: &[Signal],
         _ctx: &HookBuildContext,
-    ) -> Result<(Box<dyn Hook>, Vec<Signal>), String> {
+    ) -> Result<(Box<dyn Hook>, Vec<Signal>), FieldError> {
         Ok((Box::new(Ts), input.to_vec()))
     }
 }

@@ -114,13 +114,10 @@ fn build_node(
         batch_size: batch,
         controls,
     };
-    let io = node
-        .config
-        .build(&ctx)
-        .map_err(|source| EngineError::Node {
-            node: node.name.clone(),
-            source,
-        })?;
+    let io = node.config.build(&ctx).map_err(|error| EngineError::Node {
+        node: node.name.clone(),
+        error,
+    })?;
     Ok(BuiltNode { io, control_sender })
 }
 
@@ -357,7 +354,7 @@ fn wire_readers(
         let Some(reader) = reader_of.get_mut(node).and_then(Option::take) else {
             return Err(EngineError::Node {
                 node: node_specs[node].name.clone(),
-                source: NodeError::Config("it declares signals but has no reader".into()),
+                error: NodeError::Config("it declares signals but has no reader".into()),
             });
         };
         let targets = plan.subscriptions[node]

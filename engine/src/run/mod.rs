@@ -50,16 +50,18 @@ use supervisor::{drain_events, Finished};
 use virtual_time::VirtualScheduler;
 
 /// Error that stops a run from starting or finishing.
+///
+/// Its message says everything, the cause included, and `source()` gives nothing more:
+/// printed alone or as a chain (`{:#}`), each thing is said once.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// A node could not be built.
-    #[error("node `{node}`: {source}")]
+    #[error("node `{node}`: {error}")]
     Node {
         /// Node name.
         node: String,
-        /// The error.
-        #[source]
-        source: NodeError,
+        /// The error (part of the message, not a `source()`).
+        error: NodeError,
     },
     /// The run log failed.
     #[error(transparent)]
@@ -72,9 +74,16 @@ pub enum EngineError {
         /// What happened.
         message: String,
     },
-    /// An action given before the start does not fit the run.
+    /// An action given before the start does not fit the run (the error is part of the
+    /// message, not a `source()`).
     #[error("action: {0}")]
-    Action(#[from] ActionError),
+    Action(ActionError),
+}
+
+impl From<ActionError> for EngineError {
+    fn from(error: ActionError) -> Self {
+        EngineError::Action(error)
+    }
 }
 
 /// How to run.

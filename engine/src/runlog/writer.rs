@@ -10,16 +10,18 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// Error writing the run log.
+///
+/// Its message says everything, the cause included, and `source()` gives nothing more:
+/// printed alone or as a chain (`{:#}`), each thing is said once.
 #[derive(Debug, thiserror::Error)]
 pub enum RunLogError {
     /// The HDF5 library reported an error.
-    #[error("HDF5 run log {file}: {source}")]
+    #[error("HDF5 run log {file}: {error}")]
     Hdf5 {
         /// The file.
         file: String,
-        /// The error.
-        #[source]
-        source: hdf5::Error,
+        /// The error (part of the message, not a `source()`).
+        error: hdf5::Error,
     },
     /// The writer thread panicked or could not start.
     #[error("run log writer thread: {0}")]
@@ -103,9 +105,9 @@ impl RunLogWriter {
         chunk: usize,
     ) -> Result<Self, RunLogError> {
         let name = file_name.display().to_string();
-        let err = |source| RunLogError::Hdf5 {
+        let err = |error| RunLogError::Hdf5 {
             file: name.clone(),
-            source,
+            error,
         };
         let file = hdf5::File::create(file_name).map_err(err)?;
         let chunk = chunk.max(16);
@@ -201,10 +203,10 @@ impl RunLogWriter {
         })
     }
 
-    fn err(&self, source: hdf5::Error) -> RunLogError {
+    fn err(&self, error: hdf5::Error) -> RunLogError {
         RunLogError::Hdf5 {
             file: self.file_name.clone(),
-            source,
+            error,
         }
     }
 
@@ -348,9 +350,9 @@ impl RunLogWriter {
         self.flush()?;
         let file_name = self.file_name.clone();
         drop(self.paths);
-        self.file.close().map_err(|source| RunLogError::Hdf5 {
+        self.file.close().map_err(|error| RunLogError::Hdf5 {
             file: file_name,
-            source,
+            error,
         })
     }
 }

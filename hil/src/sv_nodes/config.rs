@@ -3,6 +3,7 @@
 
 use crate::sv::{MacAddress, Profile, ProfileFamily, SmpSynch, VlanTag};
 use gridhil_engine::units::{Nanos, NANOS_PER_SEC};
+use gridhil_engine::FieldError;
 use serde::Deserialize;
 
 /// Default profile name.
@@ -19,16 +20,27 @@ pub fn resolve_profile(
     name: &str,
     samples_per_cycle: Option<u32>,
     frequency: Option<u32>,
-) -> Result<Profile, String> {
-    let base: Profile = name
-        .parse()
-        .map_err(|e| format!("`profile`: {e} (e.g. \"9-2LE\", \"F4800S2I4U4\")"))?;
+) -> Result<Profile, FieldError> {
+    let base: Profile = name.parse().map_err(|e| {
+        FieldError::at(
+            "profile",
+            format!("`profile`: {e} (e.g. \"9-2LE\", \"F4800S2I4U4\")"),
+        )
+    })?;
     if samples_per_cycle.is_none() && frequency.is_none() {
         return Ok(base);
     }
     if base.family != ProfileFamily::Le9_2 || !name.eq_ignore_ascii_case("9-2LE") {
-        return Err(format!(
-            "`samples_per_cycle`/`frequency` go with `profile = \"9-2LE\"`; `{name}` fixes its rate already"
+        let option = if samples_per_cycle.is_some() {
+            "samples_per_cycle"
+        } else {
+            "frequency"
+        };
+        return Err(FieldError::at(
+            option,
+            format!(
+                "`samples_per_cycle`/`frequency` go with `profile = \"9-2LE\"`; `{name}` fixes its rate already"
+            ),
         ));
     }
     let spc = samples_per_cycle.unwrap_or(80);
@@ -38,15 +50,25 @@ pub fn resolve_profile(
         (80, 60) => Ok(Profile::LE_80_60HZ),
         (256, 50) => Ok(Profile::LE_256_50HZ),
         (256, 60) => Ok(Profile::LE_256_60HZ),
-        (80 | 256, _) => Err(format!("`frequency` must be 50 or 60 Hz, not {hz}")),
-        _ => Err(format!("`samples_per_cycle` must be 80 or 256, not {spc}")),
+        (80 | 256, _) => Err(FieldError::at(
+            "frequency",
+            format!("`frequency` must be 50 or 60 Hz, not {hz}"),
+        )),
+        _ => Err(FieldError::at(
+            "samples_per_cycle",
+            format!("`samples_per_cycle` must be 80 or 256, not {spc}"),
+        )),
     }
 }
 
 /// Parses a MAC address option; the error names the option.
-pub fn parse_mac(option: &str, text: &str) -> Result<MacAddress, String> {
-    text.parse()
-        .map_err(|_| format!("`{option}`: `{text}` is not a MAC address like 01:0C:CD:04:00:01"))
+pub fn parse_mac(option: &str, text: &str) -> Result<MacAddress, FieldError> {
+    text.parse().map_err(|_| {
+        FieldError::at(
+            option,
+            format!("`{option}`: `{text}` is not a MAC address like 01:0C:CD:04:00:01"),
+        )
+    })
 }
 
 /// The 802.1Q tag of published frames.
@@ -67,15 +89,18 @@ fn default_priority() -> u8 {
 
 impl VlanConfig {
     /// The codec's tag; errors name the bad field.
-    pub fn tag(&self) -> Result<VlanTag, String> {
+    pub fn tag(&self) -> Result<VlanTag, FieldError> {
         if self.priority > 7 {
-            return Err(format!(
-                "`vlan.priority` must be 0–7, not {}",
-                self.priority
+            return Err(FieldError::at(
+                "vlan.priority",
+                format!("`vlan.priority` must be 0–7, not {}", self.priority),
             ));
         }
         if self.id > 4095 {
-            return Err(format!("`vlan.id` must be 0–4095, not {}", self.id));
+            return Err(FieldError::at(
+                "vlan.id",
+                format!("`vlan.id` must be 0–4095, not {}", self.id),
+            ));
         }
         Ok(VlanTag {
             pcp: self.priority,
@@ -173,15 +198,15 @@ mod tests {
             Ok(Profile::F4800S2I4U4)
         );
         assert!(resolve_profile("F4800S2I4U4", Some(80), None).is_err());
-        assert!(resolve_profile("9-2LE", Some(100), None)
-            .unwrap_err()
-            .contains("80 or 256"));
-        assert!(resolve_profile("9-2LE", None, Some(55))
-            .unwrap_err()
-            .contains("50 or 60"));
-        assert!(resolve_profile("nope", None, None)
-            .unwrap_err()
-            .contains("profile"));
+        let field = |name: &str| Some(gridhil_engine::FieldPath::parse(name));
+        let e = resolve_profile("9-2LE", Some(100), None).unwrap_err();
+        assert!(e.message.contains("80 or 256"), "{e}");
+        assert_eq!(e.field, field("samples_per_cycle"));
+        let e = resolve_profile("9-2LE", None, Some(55)).unwrap_err();
+        assert!(e.message.contains("50 or 60"), "{e}");
+        assert_eq!(e.field, field("frequency"));
+        let e = resolve_profile("nope", None, None).unwrap_err();
+        assert_eq!(e.field, field("profile"));
     }
 
     #[test]
@@ -231,6 +256,8 @@ mod tests {
         assert_eq!(SynchConfig::Auto.resolve(false), SmpSynch::None);
         assert_eq!(SynchConfig::Local.resolve(false), SmpSynch::Local);
         assert!(parse_mac("dst", "01:0C:CD:04:00:01").is_ok());
-        assert!(parse_mac("dst", "zz").unwrap_err().contains("dst"));
+        let bad_mac = parse_mac("dst", "zz").unwrap_err();
+        assert_eq!(bad_mac.field, Some(gridhil_engine::FieldPath::parse("dst")));
+        assert!(bad_mac.message.contains("zz"), "{bad_mac}");
     }
 }

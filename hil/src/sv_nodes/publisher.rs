@@ -21,6 +21,7 @@ use gridhil_engine::sample::{SampleFlags, SampleRef};
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_netio::packet::{interface_mac, FrameSender, PacketSocket};
+use gridhil_engine::FieldError;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -87,10 +88,10 @@ fn default_batch() -> usize {
 
 impl SvPublisherConfig {
     /// The stream this node publishes (source MAC left zero) and its smpSynch choice.
-    fn stream(&self) -> Result<SvStream, String> {
+    fn stream(&self) -> Result<SvStream, FieldError> {
         let profile = resolve_profile(&self.profile, self.samples_per_cycle, self.frequency)?;
         let mut stream = SvStream::new(&self.sv_id, self.app_id, &profile)
-            .map_err(|e| format!("`sv_id`: {e}"))?;
+            .map_err(|e| FieldError::at("sv_id", format!("`sv_id`: {e}")))?;
         stream.dst = parse_mac("dst", &self.dst)?;
         if let Some(src) = &self.src {
             stream.src = parse_mac("src", src)?;
@@ -102,7 +103,9 @@ impl SvPublisherConfig {
         if self.smp_rate {
             stream.smp_rate = u16::try_from(profile.sample_rate).ok();
         }
-        stream.validate().map_err(|e| e.to_string())?;
+        stream
+            .validate()
+            .map_err(|e| FieldError::new(e.to_string()))?;
         Ok(stream)
     }
 }
@@ -128,14 +131,15 @@ impl NodeCounters for SvPublisherCounters {
 }
 
 impl NodeConfig for SvPublisherConfig {
-    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), FieldError> {
         if self.interface.is_empty() {
-            return Err(
-                "`interface` is empty (set it, e.g. --set nodes.NAME.interface=eth1)".into(),
-            );
+            return Err(FieldError::at(
+                "interface",
+                "`interface` is empty (set it, e.g. --set nodes.NAME.interface=eth1)",
+            ));
         }
         if self.batch == 0 || self.batch > 1024 {
-            return Err("`batch` must be 1–1024".into());
+            return Err(FieldError::at("batch", "`batch` must be 1–1024"));
         }
         self.stream().map(|_| ())
     }
@@ -148,7 +152,7 @@ impl NodeConfig for SvPublisherConfig {
         true
     }
 
-    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), String> {
+    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), FieldError> {
         let stream = self.stream()?;
         let channels = stream.dataset.len();
         if signals.len() < channels {
@@ -158,17 +162,19 @@ impl NodeConfig for SvPublisherConfig {
                 .iter()
                 .map(|c| c.name.as_str())
                 .collect();
-            return Err(format!(
+            return Err(FieldError::new(format!(
                 "the path gives {} signal(s) but the dataset needs {channels} ({}, currents in A, voltages in V)",
                 signals.len(),
                 names.join(" ")
-            ));
+            )));
         }
         Ok(())
     }
 
     fn build(&self, _ctx: &BuildContext) -> Result<NodeIo, NodeError> {
-        let mut stream = self.stream().map_err(NodeError::Config)?;
+        let mut stream = self
+            .stream()
+            .map_err(|e| NodeError::Config(e.to_string()))?;
         let socket = PacketSocket::open(&self.interface, 0).map_err(node_error)?;
         if self.src.is_none() {
             stream.src = MacAddress(interface_mac(&self.interface).map_err(node_error)?);
@@ -379,13 +385,18 @@ mod tests {
             name: "mu".into(),
             config_dir: ".".into(),
         };
-        assert!(c.prepare(&ctx).unwrap_err().contains("samples_per_cycle"));
+        let field = |name: &str| Some(gridhil_engine::FieldPath::parse(name));
+        assert_eq!(
+            c.prepare(&ctx).unwrap_err().field,
+            field("samples_per_cycle")
+        );
         let mut c = config("interface = \"lo\"\nsv_id = \"MU01\"\napp_id = 0x4000\ndst = \"x\"\n");
-        assert!(c.prepare(&ctx).unwrap_err().contains("dst"));
+        assert_eq!(c.prepare(&ctx).unwrap_err().field, field("dst"));
         let mut c = config("interface = \"lo\"\nsv_id = \"MU01\"\napp_id = 0x4000\n");
         assert!(c
             .connect_input(&[Signal::f64("a")])
             .unwrap_err()
+            .message
             .contains("IA IB IC IN VA VB VC VN"));
     }
 

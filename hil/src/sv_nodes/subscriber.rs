@@ -27,6 +27,7 @@ use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::Nanos;
 use gridhil_netio::packet::{FrameReceiver, PacketSocket, ETH_P_ALL};
+use gridhil_engine::FieldError;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -160,7 +161,7 @@ impl NodeCounters for SvSubscriberCounters {
 }
 
 impl SvSubscriberConfig {
-    fn dataset_and_rate(&self) -> Result<(Dataset, u32, u8), String> {
+    fn dataset_and_rate(&self) -> Result<(Dataset, u32, u8), FieldError> {
         let profile = resolve_profile(&self.profile, self.samples_per_cycle, self.frequency)?;
         Ok((
             profile.dataset(),
@@ -169,7 +170,7 @@ impl SvSubscriberConfig {
         ))
     }
 
-    fn signals(&self) -> Result<Vec<Signal>, String> {
+    fn signals(&self) -> Result<Vec<Signal>, FieldError> {
         let (dataset, _, _) = self.dataset_and_rate()?;
         let mut signals = Vec::new();
         for channel in dataset.channels() {
@@ -193,20 +194,21 @@ impl SvSubscriberConfig {
 }
 
 impl NodeConfig for SvSubscriberConfig {
-    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), FieldError> {
         if self.interface.is_empty() {
-            return Err(
-                "`interface` is empty (set it, e.g. --set nodes.NAME.interface=eth1)".into(),
-            );
+            return Err(FieldError::at(
+                "interface",
+                "`interface` is empty (set it, e.g. --set nodes.NAME.interface=eth1)",
+            ));
         }
         if self.batch == 0 || self.batch > 1024 {
-            return Err("`batch` must be 1–1024".into());
+            return Err(FieldError::at("batch", "`batch` must be 1–1024"));
         }
         if let Some(src) = &self.src {
             parse_mac("src", src)?;
         }
         if self.vlan_id.is_some_and(|id| id > 4095) {
-            return Err("`vlan_id` must be 0–4095".into());
+            return Err(FieldError::at("vlan_id", "`vlan_id` must be 0–4095"));
         }
         self.signals().map(|_| ())
     }
@@ -220,14 +222,14 @@ impl NodeConfig for SvSubscriberConfig {
     }
 
     fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
-        let (dataset, rate, asdus_per_frame) =
-            self.dataset_and_rate().map_err(NodeError::Config)?;
+        let config_error = |e: FieldError| NodeError::Config(e.to_string());
+        let (dataset, rate, asdus_per_frame) = self.dataset_and_rate().map_err(config_error)?;
         let src = self
             .src
             .as_deref()
             .map(|s| parse_mac("src", s))
             .transpose()
-            .map_err(NodeError::Config)?;
+            .map_err(config_error)?;
         let protocol = if self.vlan_id.is_some() || self.ethertype == EthertypeBinding::All {
             ETH_P_ALL
         } else {

@@ -21,7 +21,7 @@ use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::{Signal, Value};
 use gridhil_engine::stats::{Counter, CounterValue, LatencyHistogram};
 use gridhil_engine::units::{Duration, Nanos, Rate};
-use gridhil_engine::Registry;
+use gridhil_engine::{FieldError, Registry};
 use serde::Deserialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -72,26 +72,32 @@ pub struct RttConfig {
 }
 
 impl RttConfig {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), FieldError> {
         let hz = self.rate.hz();
         if !(hz.is_finite() && hz > 0.0) || hz > MAX_RATE_HZ {
-            return Err(format!(
-                "`rate` {} must be above 0 and at most 100kHz",
-                self.rate
+            return Err(FieldError::at(
+                "rate",
+                format!("`rate` {} must be above 0 and at most 100kHz", self.rate),
             ));
         }
         if self.values == 0 || self.values > MAX_VALUES {
-            return Err(format!(
-                "`values` must be between 1 and {MAX_VALUES}, not {}",
-                self.values
+            return Err(FieldError::at(
+                "values",
+                format!(
+                    "`values` must be between 1 and {MAX_VALUES}, not {}",
+                    self.values
+                ),
             ));
         }
         if let Some(limit) = self.limit {
             if limit <= self.warmup_samples() {
-                return Err(format!(
-                    "`limit` {limit} leaves nothing to measure after the {} warm-up ({} samples)",
-                    self.warmup,
-                    self.warmup_samples()
+                return Err(FieldError::at(
+                    "limit",
+                    format!(
+                        "`limit` {limit} leaves nothing to measure after the {} warm-up ({} samples)",
+                        self.warmup,
+                        self.warmup_samples()
+                    ),
                 ));
             }
         }
@@ -105,7 +111,7 @@ impl RttConfig {
 }
 
 impl NodeConfig for RttConfig {
-    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), FieldError> {
         self.check()
     }
 
@@ -119,13 +125,13 @@ impl NodeConfig for RttConfig {
         true
     }
 
-    fn connect_input(&mut self, _signals: &[Signal]) -> Result<(), String> {
+    fn connect_input(&mut self, _signals: &[Signal]) -> Result<(), FieldError> {
         // Only `seq` and `ts_origin` of returning samples matter; any values are accepted.
         Ok(())
     }
 
     fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
-        self.check().map_err(NodeError::Config)?;
+        self.check().map_err(|e| NodeError::Config(e.to_string()))?;
         let probe = Arc::new(Probe::new(self.warmup_samples()));
         Ok(NodeIo {
             reader: Some(Box::new(RttReader {
@@ -376,10 +382,12 @@ mod tests {
 
     fn config(text: &str) -> Result<RttConfig, String> {
         let mut config: RttConfig = toml::from_str(text).map_err(|e| e.to_string())?;
-        config.prepare(&ConfigContext {
-            name: "probe".into(),
-            config_dir: ".".into(),
-        })?;
+        config
+            .prepare(&ConfigContext {
+                name: "probe".into(),
+                config_dir: ".".into(),
+            })
+            .map_err(|e| e.to_string())?;
         Ok(config)
     }
 

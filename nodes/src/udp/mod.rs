@@ -14,6 +14,7 @@ use gridhil_engine::node::{
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
+use gridhil_engine::FieldError;
 use gridhil_formats::{Format, FormatConfig, FormatError};
 use gridhil_netio::sockopt::set_int_option;
 use serde::Deserialize;
@@ -169,12 +170,14 @@ impl NodeCounters for UdpCounters {
 }
 
 impl UdpConfig {
-    fn receiving_signals(&self) -> Result<Vec<Signal>, String> {
+    fn receiving_signals(&self) -> Result<Vec<Signal>, FieldError> {
         if self.local.is_none() {
             return Ok(Vec::new());
         }
-        declared_signals(&self.signals, self.values)
-            .map_err(|e| format!("{e} (the signals of received samples)"))
+        declared_signals(&self.signals, self.values).map_err(|e| FieldError {
+            message: format!("{} (the signals of received samples)", e.message),
+            ..e
+        })
     }
 
     fn open_socket(&self) -> Result<Socket, NodeError> {
@@ -322,32 +325,41 @@ impl UdpConfig {
 }
 
 impl NodeConfig for UdpConfig {
-    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), FieldError> {
         if self.local.is_none() && self.remote.is_none() {
             return Err("a udp node needs `local` (to receive) and/or `remote` (to send)".into());
         }
         if let (Some(local), Some(remote)) = (self.local, self.remote) {
             if local.is_ipv4() != remote.is_ipv4() {
-                return Err("`local` and `remote` must both be IPv4 or both IPv6".into());
+                return Err(FieldError::at(
+                    "remote",
+                    "`local` and `remote` must both be IPv4 or both IPv6",
+                ));
             }
         }
         if self.batch == 0 || self.batch > 1024 {
-            return Err("`batch` must be 1–1024".into());
+            return Err(FieldError::at("batch", "`batch` must be 1–1024"));
         }
         if self.max_datagram < 16 || self.max_datagram > 65_535 {
-            return Err("`max_datagram` must be 16–65535 bytes".into());
+            return Err(FieldError::at(
+                "max_datagram",
+                "`max_datagram` must be 16–65535 bytes",
+            ));
         }
         if self.samples_per_datagram == 0 {
-            return Err("`samples_per_datagram` must be at least 1".into());
+            return Err(FieldError::at(
+                "samples_per_datagram",
+                "`samples_per_datagram` must be at least 1",
+            ));
         }
         if self.dscp.is_some_and(|d| d > 63) {
-            return Err("`dscp` must be 0–63".into());
+            return Err(FieldError::at("dscp", "`dscp` must be 0–63"));
         }
         if let Some(m) = &self.multicast {
             if !m.group.is_multicast() {
-                return Err(format!(
-                    "multicast.group {} is not a multicast address",
-                    m.group
+                return Err(FieldError::at(
+                    "multicast.group",
+                    format!("{} is not a multicast address", m.group),
                 ));
             }
         }
@@ -362,21 +374,24 @@ impl NodeConfig for UdpConfig {
         self.remote.is_some()
     }
 
-    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), String> {
+    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), FieldError> {
         let format = gridhil_formats::build(&self.format);
         if self.samples_per_datagram > format.max_samples_per_datagram() {
-            return Err(format!(
-                "format `{}` carries at most {} sample(s) per datagram",
-                format.name(),
-                format.max_samples_per_datagram()
+            return Err(FieldError::at(
+                "samples_per_datagram",
+                format!(
+                    "format `{}` carries at most {} sample(s) per datagram",
+                    format.name(),
+                    format.max_samples_per_datagram()
+                ),
             ));
         }
         let needed = format.max_encoded_len(signals) * self.samples_per_datagram;
         if needed > 65_507 {
-            return Err(format!(
+            return Err(FieldError::new(format!(
                 "{} signals need {needed} bytes per datagram: more than UDP carries",
                 signals.len()
-            ));
+            )));
         }
         self.input_signals = signals.to_vec();
         Ok(())
@@ -394,7 +409,9 @@ impl NodeConfig for UdpConfig {
     fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
         let socket = self.open_socket()?;
         let counters = Arc::new(UdpCounters::default());
-        let signals = self.receiving_signals().map_err(NodeError::Config)?;
+        let signals = self
+            .receiving_signals()
+            .map_err(|e| NodeError::Config(e.to_string()))?;
         let receive_batch = self.batch.min(ctx.batch_size);
         let format = gridhil_formats::build(&self.format);
         let send_datagram =

@@ -32,6 +32,7 @@ use gridhil_engine::node::{
     BuildContext, ConfigContext, NodeConfig, NodeError, NodeIo, NodeReader, Resource,
 };
 use gridhil_engine::signal::Signal;
+use gridhil_engine::FieldError;
 use handoff::Handoff;
 use lockstep::{LockstepReader, LockstepSettings};
 use reader::PdcReader;
@@ -43,33 +44,50 @@ use std::sync::Arc;
 const MAX_BACKOFF: i64 = 600_000_000_000;
 
 impl NodeConfig for PdcConfig {
-    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, _ctx: &ConfigContext) -> Result<(), FieldError> {
         self.specs()?;
         let signals = self.signals();
         let mut names: Vec<&str> = signals.iter().map(|s| s.name.as_str()).collect();
         names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(format!("signal `{}` is declared twice", pair[0]));
+            return Err(format!("signal `{}` is declared twice", pair[0]).into());
         }
-        if self.backoff.0 <= 0 || self.max_backoff.0 < self.backoff.0 {
-            return Err("`backoff` must be > 0 and ≤ `max_backoff`".into());
+        let checks = [
+            (
+                self.backoff.0 <= 0 || self.max_backoff.0 < self.backoff.0,
+                "backoff",
+                "`backoff` must be > 0 and ≤ `max_backoff`",
+            ),
+            (
+                self.max_backoff.0 > MAX_BACKOFF,
+                "max_backoff",
+                "`max_backoff` must be at most 10min",
+            ),
+            (
+                self.silence.0 < 100_000_000,
+                "silence",
+                "`silence` must be at least 100ms",
+            ),
+            (
+                self.retry.0 < 10_000_000,
+                "retry",
+                "`retry` must be at least 10ms",
+            ),
+            (
+                self.wait.0 <= 0 || self.wait.0 > 60_000_000_000,
+                "wait",
+                "`wait` must be > 0 and ≤ 60s",
+            ),
+            (
+                self.queue == 0 || self.queue > 65_536,
+                "queue",
+                "`queue` must be 1–65536 rows",
+            ),
+        ];
+        match checks.into_iter().find(|(wrong, _, _)| *wrong) {
+            Some((_, field, message)) => Err(FieldError::at(field, message)),
+            None => Ok(()),
         }
-        if self.max_backoff.0 > MAX_BACKOFF {
-            return Err("`max_backoff` must be at most 10min".into());
-        }
-        if self.silence.0 < 100_000_000 {
-            return Err("`silence` must be at least 100ms".into());
-        }
-        if self.retry.0 < 10_000_000 {
-            return Err("`retry` must be at least 10ms".into());
-        }
-        if self.wait.0 <= 0 || self.wait.0 > 60_000_000_000 {
-            return Err("`wait` must be > 0 and ≤ 60s".into());
-        }
-        if self.queue == 0 || self.queue > 65_536 {
-            return Err("`queue` must be 1–65536 rows".into());
-        }
-        Ok(())
     }
 
     fn output_signals(&self) -> Vec<Signal> {
@@ -161,7 +179,7 @@ mod tests {
             name: "pdc".into(),
             config_dir: ".".into(),
         };
-        config.prepare(&ctx)?;
+        config.prepare(&ctx).map_err(|e| e.to_string())?;
         Ok(config)
     }
 

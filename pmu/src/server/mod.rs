@@ -26,6 +26,7 @@ use gridhil_engine::node::{BuildContext, NodeConfig, NodeCounters, NodeError, No
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::{Nanos, Rate, NANOS_PER_SEC};
+use gridhil_engine::{FieldError, FieldPath};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -246,22 +247,26 @@ impl NodeCounters for PmuServerCounters {
 }
 
 impl PmuServerConfig {
-    fn nominal(&self) -> Result<NominalFrequency, String> {
+    fn nominal(&self) -> Result<NominalFrequency, FieldError> {
         let hz = self.nominal.hz();
         if hz == 50.0 {
             Ok(NominalFrequency::HZ50)
         } else if hz == 60.0 {
             Ok(NominalFrequency::HZ60)
         } else {
-            Err(format!("`nominal` must be 50Hz or 60Hz, got {hz} Hz"))
+            Err(FieldError::at(
+                "nominal",
+                format!("`nominal` must be 50Hz or 60Hz, got {hz} Hz"),
+            ))
         }
     }
 
-    fn data_rate(&self) -> Result<i16, String> {
+    fn data_rate(&self) -> Result<i16, FieldError> {
         let fps = self.rate.hz();
         if fps.fract() != 0.0 || !(1.0..=240.0).contains(&fps) {
-            return Err(format!(
-                "`rate` must be a whole number of frames per second (1–240), got {fps}"
+            return Err(FieldError::at(
+                "rate",
+                format!("`rate` must be a whole number of frames per second (1–240), got {fps}"),
             ));
         }
         Ok(fps as i16)
@@ -269,7 +274,7 @@ impl PmuServerConfig {
 
     /// The CFG-2 this node announces for the connected signals, and one signal map per
     /// PMU block.
-    fn config(&self, signals: &[Signal]) -> Result<(Config, Vec<SignalMap>), String> {
+    fn config(&self, signals: &[Signal]) -> Result<(Config, Vec<SignalMap>), FieldError> {
         let blocks: Vec<(SignalMap, &str, u16)> = if self.pmus.is_empty() {
             vec![(SignalMap::new(signals)?, self.station.as_str(), self.idcode)]
         } else {
@@ -284,7 +289,12 @@ impl PmuServerConfig {
                         block.rocof.as_deref(),
                     )
                     .map(|map| (map, block.station.as_str(), block.idcode))
-                    .map_err(|e| format!("pmus[{k}] (IDCODE {}): {e}", block.idcode))
+                    .map_err(|e| {
+                        FieldError::at_path(
+                            FieldPath::root().key("pmus").index(k),
+                            format!("block with IDCODE {}: {e}", block.idcode),
+                        )
+                    })
                 })
                 .collect::<Result<_, _>>()?
         };
@@ -308,7 +318,7 @@ impl PmuServerConfig {
 
     /// Every frame the stream sends must fit in 65 535 bytes (FRAMESIZE is 16 bits), and
     /// the queue of data frames must stay reasonably small.
-    fn check_frame_sizes(&self, config: &Config) -> Result<(), String> {
+    fn check_frame_sizes(&self, config: &Config) -> Result<(), FieldError> {
         let phasors: usize = config.pmus.iter().map(|p| p.phasors.len()).sum();
         let shape = || {
             format!(
@@ -323,49 +333,59 @@ impl PmuServerConfig {
         ];
         for (what, len) in frames {
             if len > MAX_FRAME_LEN {
-                return Err(format!(
+                return Err(FieldError::new(format!(
                     "the {what} of this stream would be {len} bytes, more than the \
                      {MAX_FRAME_LEN} a C37.118 frame can have ({}): use fewer PMU blocks \
                      or fewer signals per block",
                     shape()
-                ));
+                )));
             }
         }
         let frame_len = config.layout().frame_len();
         if self.queue.saturating_mul(frame_len) > MAX_QUEUE_BYTES {
-            return Err(format!(
-                "`queue` × data frame length = {} × {frame_len} bytes exceeds {} MiB: \
-                 lower `queue`",
-                self.queue,
-                MAX_QUEUE_BYTES >> 20
+            return Err(FieldError::at(
+                "queue",
+                format!(
+                    "`queue` × data frame length = {} × {frame_len} bytes exceeds {} MiB: \
+                     lower `queue`",
+                    self.queue,
+                    MAX_QUEUE_BYTES >> 20
+                ),
             ));
         }
         Ok(())
     }
 
-    fn check_station(what: &str, station: &str) -> Result<(), String> {
+    /// Checks the station name at `field` (`station`, `pmus[2].station`).
+    fn check_station(field: FieldPath, station: &str) -> Result<(), FieldError> {
         if station.is_empty() || station.len() > 16 || !station.is_ascii() {
-            return Err(format!("{what} must be 1–16 ASCII characters"));
+            let message = format!("`{field}` must be 1–16 ASCII characters");
+            return Err(FieldError::at_path(field, message));
         }
         Ok(())
     }
 
-    fn check_blocks(&self) -> Result<(), String> {
+    fn check_blocks(&self) -> Result<(), FieldError> {
+        let station = FieldPath::root().key("station");
         if self.pmus.is_empty() {
-            return Self::check_station("`station`", &self.station);
+            return Self::check_station(station, &self.station);
         }
         if !self.station.is_empty() {
-            Self::check_station("`station`", &self.station)?;
+            Self::check_station(station, &self.station)?;
         }
         if self.pmus.len() > 64 {
-            return Err("`pmus`: at most 64 PMU blocks".into());
+            return Err(FieldError::at("pmus", "`pmus`: at most 64 PMU blocks"));
         }
         for (k, block) in self.pmus.iter().enumerate() {
-            Self::check_station(&format!("pmus[{k}].station"), &block.station)?;
+            let at = FieldPath::root().key("pmus").index(k);
+            Self::check_station(at.key("station"), &block.station)?;
             if block.signals.is_empty() {
-                return Err(format!(
-                    "pmus[{k}] (IDCODE {}): `signals` is empty: name the input signals this block carries",
-                    block.idcode
+                return Err(FieldError::at_path(
+                    at.key("signals"),
+                    format!(
+                        "pmus[{k}] (IDCODE {}): `signals` is empty: name the input signals this block carries",
+                        block.idcode
+                    ),
                 ));
             }
             if let Some(other) = self
@@ -373,9 +393,9 @@ impl PmuServerConfig {
                 .get(..k)
                 .and_then(|before| before.iter().position(|b| b.idcode == block.idcode))
             {
-                return Err(format!(
-                    "pmus[{k}] and pmus[{other}] have the same IDCODE {}",
-                    block.idcode
+                return Err(FieldError::at_path(
+                    at.key("idcode"),
+                    format!("same IDCODE {} as pmus[{other}]", block.idcode),
                 ));
             }
         }
@@ -383,7 +403,7 @@ impl PmuServerConfig {
     }
 
     /// Every way a client can get the stream.
-    fn check_transports(&self) -> Result<(), String> {
+    fn check_transports(&self) -> Result<(), FieldError> {
         if self.tcp.is_none()
             && self.udp.is_none()
             && self.udp_listen.is_none()
@@ -397,14 +417,23 @@ impl PmuServerConfig {
         }
         if let (Some(a), Some(b)) = (self.tcp, self.tcp_udp) {
             if a == b && a.port() != 0 {
-                return Err("`tcp` and `tcp_udp` must listen on different addresses".into());
+                return Err(FieldError::at(
+                    "tcp_udp",
+                    "`tcp` and `tcp_udp` must listen on different addresses",
+                ));
             }
         }
         if self.tcp_udp_data == UdpDataTarget::Port(0) {
-            return Err("`tcp_udp_data` port must not be 0".into());
+            return Err(FieldError::at(
+                "tcp_udp_data",
+                "`tcp_udp_data` port must not be 0",
+            ));
         }
         if !(self.udp_peer_timeout.is_finite() && self.udp_peer_timeout >= 0.0) {
-            return Err("`udp_peer_timeout` must be ≥ 0 seconds".into());
+            return Err(FieldError::at(
+                "udp_peer_timeout",
+                "`udp_peer_timeout` must be ≥ 0 seconds",
+            ));
         }
         Ok(())
     }
@@ -425,7 +454,7 @@ impl PmuServerConfig {
 }
 
 impl NodeConfig for PmuServerConfig {
-    fn prepare(&mut self, _ctx: &gridhil_engine::node::ConfigContext) -> Result<(), String> {
+    fn prepare(&mut self, _ctx: &gridhil_engine::node::ConfigContext) -> Result<(), FieldError> {
         self.check_transports()?;
         self.check_blocks()?;
         for (name, scale) in [
@@ -433,17 +462,26 @@ impl NodeConfig for PmuServerConfig {
             ("current_scale", self.current_scale),
         ] {
             if !(scale.is_finite() && scale > 0.0 && scale <= 167.0) {
-                return Err(format!("`{name}` must be > 0 and ≤ 167 (units per bit)"));
+                return Err(FieldError::at(
+                    name,
+                    format!("`{name}` must be > 0 and ≤ 167 (units per bit)"),
+                ));
             }
         }
         if self.queue == 0 || self.queue > 65_536 {
-            return Err("`queue` must be 1–65536 frames".into());
+            return Err(FieldError::at("queue", "`queue` must be 1–65536 frames"));
         }
         if self.client_buffer < 65_536 {
-            return Err("`client_buffer` must be at least 65536 bytes".into());
+            return Err(FieldError::at(
+                "client_buffer",
+                "`client_buffer` must be at least 65536 bytes",
+            ));
         }
         if self.max_clients == 0 || self.max_clients > 1024 {
-            return Err("`max_clients` must be 1–1024".into());
+            return Err(FieldError::at(
+                "max_clients",
+                "`max_clients` must be 1–1024",
+            ));
         }
         self.nominal()?;
         self.data_rate()?;
@@ -458,7 +496,7 @@ impl NodeConfig for PmuServerConfig {
         true
     }
 
-    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), String> {
+    fn connect_input(&mut self, signals: &[Signal]) -> Result<(), FieldError> {
         self.config(signals)?;
         self.input_signals = signals.to_vec();
         Ok(())
@@ -480,7 +518,7 @@ impl NodeConfig for PmuServerConfig {
     fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
         let (config, maps) = self
             .config(&self.input_signals)
-            .map_err(NodeError::Config)?;
+            .map_err(|e| NodeError::Config(e.to_string()))?;
         let counters = Arc::new(PmuServerCounters::default());
         let layout = config.layout();
         let ring = ring::FrameRing::new(self.queue, layout.frame_len());
@@ -532,10 +570,12 @@ mod tests {
             "idcode = 7\nnominal = \"60Hz\"\nrate = 60\n{extra}"
         ))
         .map_err(|e| e.to_string())?;
-        config.prepare(&ConfigContext {
-            name: "pmu".into(),
-            config_dir: ".".into(),
-        })?;
+        config
+            .prepare(&ConfigContext {
+                name: "pmu".into(),
+                config_dir: ".".into(),
+            })
+            .map_err(|e| e.to_string())?;
         Ok(config)
     }
 
@@ -609,13 +649,13 @@ pmus = [
 
         let connect = |pmus: &str| {
             let mut c = parse(&format!("tcp = \"127.0.0.1:0\"\npmus = [{pmus}]")).unwrap();
-            c.connect_input(&signals()).unwrap_err()
+            c.connect_input(&signals()).unwrap_err().to_string()
         };
         let e = connect(
             r#"{ idcode = 1, station = "A", signals = ["va"] }, { idcode = 2, station = "B", signals = ["vx"] }"#,
         );
         assert!(
-            e.contains("pmus[1] (IDCODE 2)") && e.contains("`vx`"),
+            e.starts_with("`pmus[1]`: block with IDCODE 2: ") && e.contains("`vx`"),
             "{e}"
         );
         let e = connect(r#"{ idcode = 1, station = "A", signals = ["va"], freq = "f2" }"#);
@@ -699,7 +739,7 @@ pmus = [
             blocks.join(", ")
         ))
         .unwrap();
-        let e = c.connect_input(&phasors(4_000)).unwrap_err();
+        let e = c.connect_input(&phasors(4_000)).unwrap_err().to_string();
         assert!(
             e.contains("CFG-2")
                 && e.contains("4 PMU block(s), 4000 phasor(s)")
@@ -716,6 +756,10 @@ pmus = [
         c.connect_input(&signals()).unwrap();
         // 1 000 float phasors: 8 kB data frames, × 65 536 = 512 MiB.
         let e = c.connect_input(&phasors(1_000)).unwrap_err();
-        assert!(e.contains("`queue`") && e.contains("256 MiB"), "{e}");
+        assert_eq!(e.field, Some(FieldPath::parse("queue")), "{e}");
+        assert!(
+            e.message.contains("`queue`") && e.message.contains("256 MiB"),
+            "{e}"
+        );
     }
 }
