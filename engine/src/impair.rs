@@ -173,7 +173,11 @@ pub(crate) struct Impairment {
 
 impl Impairment {
     /// The stage with `settings`; `hold` is the default number of samples that may wait.
-    pub(crate) fn new(settings: &ImpairSettings, hold: usize, counters: Arc<ImpairCounters>) -> Self {
+    pub(crate) fn new(
+        settings: &ImpairSettings,
+        hold: usize,
+        counters: Arc<ImpairCounters>,
+    ) -> Self {
         let capacity = settings.hold.unwrap_or(hold).max(1);
         Impairment {
             delay: settings.delay.as_nanos(),
@@ -295,6 +299,7 @@ impl Impairment {
     }
 
     /// Samples waiting.
+    #[cfg(test)]
     pub(crate) fn held(&self) -> usize {
         self.held.len()
     }
@@ -387,14 +392,20 @@ mod tests {
         assert!(near(duplicated, 0.9 * 0.05), "duplicated {duplicated}");
         assert!(reordered > 3000, "reordered {reordered}");
         let out_of_order = a.windows(2).filter(|w| w[1] < w[0]).count();
-        assert!(out_of_order > 1000, "later samples overtake held ones: {out_of_order}");
+        assert!(
+            out_of_order > 1000,
+            "later samples overtake held ones: {out_of_order}"
+        );
     }
 
     #[test]
     fn an_outage_drops_everything_until_it_ends() {
         let (mut stage, pool) = stage(ImpairSettings::default());
         let mut out = Vec::with_capacity(8);
-        let outage = IMPAIR_PARAMETERS.iter().position(|p| *p == "outage").unwrap();
+        let outage = IMPAIR_PARAMETERS
+            .iter()
+            .position(|p| *p == "outage")
+            .unwrap();
         stage.set(outage, 1.0);
         stage.admit(sample(&pool, 0), 0, &pool, &mut out);
         stage.set(outage, 0.0);

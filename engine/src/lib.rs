@@ -13,6 +13,7 @@ pub mod event;
 pub mod field;
 pub mod hook;
 pub mod hooks;
+pub mod impair;
 pub mod node;
 mod path;
 pub mod queue;

@@ -8,6 +8,7 @@ use crate::config::{PathSpec, Trigger};
 use crate::control::ControlReceiver;
 use crate::event::{EngineEvent, EventSink};
 use crate::hook::{Hook, HookAction, HookContext};
+use crate::impair::Impairment;
 use crate::node::{NodeWriter, WriteContext};
 use crate::queue::SampleQueue;
 use crate::runlog::LogQueue;
@@ -17,6 +18,9 @@ use crate::stats::{LatencyHistogram, PathCounters};
 use crate::units::Nanos;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// The `hook` index of a control value meant for the path's impairments.
+pub(crate) const IMPAIRMENT: usize = usize::MAX;
 
 /// One input of a running path.
 pub(crate) struct PathInput {
@@ -70,6 +74,8 @@ pub(crate) struct PathWiring {
     pub counters: Arc<PathCounters>,
     /// Ingress → egress latency (shared with snapshots).
     pub latency: Arc<LatencyHistogram>,
+    /// Link impairments of what the path sends.
+    pub impair: Impairment,
 }
 
 /// The run's timing as a path needs it.
@@ -106,6 +112,7 @@ pub(crate) struct PathRuntime {
     out: Vec<SampleRef>,
     pub counters: Arc<PathCounters>,
     latency: Arc<LatencyHistogram>,
+    impair: Impairment,
     /// Engine time at the start of the current poll or tick.
     now: Nanos,
     /// Wall time at the start of the current poll or tick.
@@ -166,6 +173,7 @@ impl PathRuntime {
             out: Vec::with_capacity(timing.batch.max(1)),
             counters: wiring.counters,
             latency: wiring.latency,
+            impair: wiring.impair,
             now: 0,
             wall: 0,
             live_inputs: Arc::new(AtomicUsize::new(live)),
@@ -175,6 +183,11 @@ impl PathRuntime {
     /// Whether the path runs on a fixed rate, and its next tick.
     pub(crate) fn next_tick(&self) -> Option<Nanos> {
         (self.trigger == Trigger::Rate).then_some(self.next_tick)
+    }
+
+    /// When the next sample held back by an impairment is due.
+    pub(crate) fn next_release(&self) -> Option<Nanos> {
+        self.impair.next_release()
     }
 
     /// Whether every reader feeding this path has finished.
@@ -193,10 +206,13 @@ impl PathRuntime {
         self.now = ctx.clock.monotonic();
         self.wall = ctx.clock.wall();
         while let Some(control) = self.controls.take_due(self.now) {
-            if let Some((_, hook)) = self.hooks.get_mut(control.hook) {
+            if control.hook == IMPAIRMENT {
+                self.impair.set(control.index, control.value);
+            } else if let Some((_, hook)) = self.hooks.get_mut(control.hook) {
                 hook.set_parameter(control.index, control.value);
             }
         }
+        self.impair.release(self.now, &mut self.out);
     }
 
     fn stopped(&self) -> bool {
@@ -337,7 +353,7 @@ impl PathRuntime {
                 return;
             }
         }
-        self.out.push(sample);
+        self.impair.admit(sample, self.now, ctx.pool, &mut self.out);
     }
 
     /// Sends the pending output samples to every running output and the run log.
@@ -386,6 +402,7 @@ impl PathRuntime {
 
     /// Stops the writers (flushing files) and returns the hooks' summaries.
     pub(crate) fn finish(&mut self, events: &EventSink) -> Vec<String> {
+        self.impair.finish();
         for output in &mut self.outputs {
             if let Err(error) = output.writer.stop() {
                 events.send(EngineEvent::WriteFailed {
@@ -476,6 +493,7 @@ mod tests {
             queue: 16,
             overflow: OverflowPolicy::DropNewest,
             log: true,
+            impair: None,
             input_signals,
             output_signals,
             line: Some(1),
@@ -502,6 +520,11 @@ mod tests {
                 running: Arc::clone(&running),
                 counters: Arc::default(),
                 latency: Arc::default(),
+                impair: crate::impair::Impairment::new(
+                    &crate::impair::ImpairSettings::default(),
+                    16,
+                    Arc::default(),
+                ),
             },
             node_widths,
             PathTiming {

@@ -2,6 +2,7 @@
 //! Built only by the loader; `describe()` prints it for `gridhil check`.
 
 use crate::hook::Hook;
+use crate::impair::ImpairSettings;
 use crate::node::NodeConfig;
 use crate::queue::OverflowPolicy;
 use crate::signal::Signal;
@@ -68,6 +69,9 @@ pub struct PathSpec {
     pub overflow: OverflowPolicy,
     /// Whether the path is logged to the run log.
     pub log: bool,
+    /// Link impairments (`impair` table); `None`: none at the start, and only loss,
+    /// duplication and outages may be set by actions.
+    pub impair: Option<ImpairSettings>,
     /// Signals after input mapping.
     pub input_signals: Vec<Signal>,
     /// Signals after the hook chain (what outputs and the run log get).

@@ -48,6 +48,16 @@ pub enum ActionKind {
         /// Value.
         value: f64,
     },
+    /// Sets a link impairment of a path: `delay`, `jitter`, `reorder_delay` (seconds),
+    /// `loss`, `duplicate`, `reorder` (probability 0–1), `outage` (not 0: drop everything).
+    Impair {
+        /// Path name.
+        path: String,
+        /// Parameter name.
+        parameter: String,
+        /// Value.
+        value: f64,
+    },
     /// Stops a node: what it reads is dropped (counted) and nothing is written to it.
     StopNode {
         /// Node name.
@@ -122,6 +132,18 @@ pub enum ActionError {
         parameter: String,
         /// The hook's parameters.
         known: String,
+    },
+    /// A timing impairment on a path without an `impair` table.
+    #[error(
+        "path `{path}`: `{parameter}` changes timing, which needs an `impair` table on the path \
+         (`impair = {{}}` is enough): the path then runs on a thread of its own that wakes for \
+         each delayed sample"
+    )]
+    ImpairTiming {
+        /// Path.
+        path: String,
+        /// The parameter.
+        parameter: String,
     },
     /// The value is not a finite number.
     #[error("the value of an action must be a finite number")]

@@ -4,6 +4,8 @@
 use super::actions::{Action, ActionError, ActionKind, Operation, Timed};
 use super::shared::{HookLive, Shared};
 use crate::control::ControlValue;
+use crate::impair::{IMPAIR_PARAMETERS, TIMING_PARAMETERS};
+use crate::path::IMPAIRMENT;
 use crate::units::Nanos;
 
 fn names<'a>(list: impl Iterator<Item = &'a str>) -> String {
@@ -102,6 +104,38 @@ impl Shared {
                     value: ControlValue {
                         index: parameter_index,
                         hook: hook_index,
+                        value: finite(*value)?,
+                        at,
+                    },
+                }
+            }
+            ActionKind::Impair {
+                path,
+                parameter,
+                value,
+            } => {
+                let index = self.path_index(path)?;
+                let live = &self.paths[index];
+                let parameter_index = IMPAIR_PARAMETERS
+                    .iter()
+                    .position(|p| p == parameter)
+                    .ok_or_else(|| ActionError::UnknownParameter {
+                        path: path.clone(),
+                        hook: "impair".into(),
+                        parameter: parameter.clone(),
+                        known: IMPAIR_PARAMETERS.join(", "),
+                    })?;
+                if TIMING_PARAMETERS.contains(&parameter.as_str()) && !live.impair_timing {
+                    return Err(ActionError::ImpairTiming {
+                        path: path.clone(),
+                        parameter: parameter.clone(),
+                    });
+                }
+                Operation::PathControl {
+                    path: index,
+                    value: ControlValue {
+                        index: parameter_index,
+                        hook: IMPAIRMENT,
                         value: finite(*value)?,
                         at,
                     },

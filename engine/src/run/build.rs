@@ -13,6 +13,7 @@ use crate::clock::{Clock, RealClock, VirtualClock, WallSource, VIRTUAL_EPOCH_NS}
 use crate::config::{EngineSpec, NodeSpec, PathSpec, RealtimeSettings, WallClockSetting};
 use crate::control::{control_channel, ControlSender};
 use crate::event::EventSink;
+use crate::impair::{ImpairCounters, Impairment};
 use crate::node::{BuildContext, ControlSlot, NodeError, NodeIo, NodeReader, NodeWriter};
 use crate::path::{PathOutput, PathRuntime, PathTiming, PathWiring};
 use crate::queue::SampleQueue;
@@ -311,11 +312,19 @@ fn wire_path(
         })
         .collect();
     let (control_sender, controls) = control_channel();
+    let impair_counters = Arc::new(ImpairCounters::default());
+    let impair = Impairment::new(
+        &path.impair.clone().unwrap_or_default(),
+        path.queue,
+        Arc::clone(&impair_counters),
+    );
     let live = PathLive {
         name: path.name.clone(),
         signals: path.output_signals.clone(),
         counters: Arc::default(),
         latency: Arc::default(),
+        impair: impair_counters,
+        impair_timing: path.impair.is_some(),
         queues: queues.clone(),
         hooks: path
             .hooks
@@ -336,6 +345,7 @@ fn wire_path(
         running: Arc::clone(&live.running),
         counters: Arc::clone(&live.counters),
         latency: Arc::clone(&live.latency),
+        impair,
     };
     (PathRuntime::new(path, wiring, node_widths, timing), live)
 }

@@ -30,8 +30,8 @@ pub use plan::{
 };
 pub use realtime::{is_rt_thread, mark_rt_thread};
 pub use report::{
-    HookLayout, LogSnapshot, NodeLayout, NodeReport, NodeSnapshot, PathLayout, PathReport,
-    PathSnapshot, RunLayout, RunReport, Snapshot,
+    HookLayout, ImpairSnapshot, LogSnapshot, NodeLayout, NodeReport, NodeSnapshot, PathLayout,
+    PathReport, PathSnapshot, RunLayout, RunReport, Snapshot,
 };
 
 use crate::config::{EngineSpec, RealtimeSettings};

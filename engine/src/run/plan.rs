@@ -34,6 +34,9 @@ pub struct PathShape {
     pub output_signals: usize,
     /// Whether the path goes to the run log.
     pub logged: bool,
+    /// Whether the path has an `impair` table (it then needs its own thread in real time:
+    /// it wakes for each delayed sample).
+    pub impaired: bool,
 }
 
 impl Topology {
@@ -52,6 +55,7 @@ impl Topology {
                     input_signals: p.input_signals.len(),
                     output_signals: p.output_signals.len(),
                     logged: p.log,
+                    impaired: p.impair.is_some(),
                 })
                 .collect(),
         }
@@ -232,7 +236,11 @@ fn pool_width(topology: &Topology) -> usize {
 /// The node reader that can host `path` on its thread, if any.
 fn inline_host(shape: &PathShape, subscriptions: &[Vec<Subscription>]) -> Option<usize> {
     match shape.inputs.as_slice() {
-        [node] if !shape.rate_trigger && subscriptions.get(*node).map(Vec::len) == Some(1) => {
+        [node]
+            if !shape.rate_trigger
+                && !shape.impaired
+                && subscriptions.get(*node).map(Vec::len) == Some(1) =>
+        {
             Some(*node)
         }
         _ => None,
@@ -291,6 +299,7 @@ mod tests {
             input_signals: 3,
             output_signals: 5,
             logged: true,
+            impaired: false,
         }
     }
 

@@ -199,34 +199,59 @@ fn reader_loop(reader: &mut ReaderRuntime, shared: &Shared) {
     }
 }
 
-/// A path thread: rate paths sleep to their next tick; others poll and park until a reader
-/// pushes (or 20 ms pass), until their inputs are finished and drained.
+/// A path thread: rate paths sleep to their next tick (or an impairment's next release);
+/// others poll and park until a reader pushes, a held sample is due, or 20 ms pass, until
+/// their inputs are finished and drained and nothing is held for before the end.
 fn path_loop(path: &mut PathRuntime, shared: &Shared) {
     let ctx = shared.path_ctx();
     let clock = shared.clock.as_ref();
+    let release_pending = |path: &PathRuntime| {
+        path.next_release()
+            .is_some_and(|r| !shared.past_end(r) && !shared.stopping())
+    };
     loop {
         if let Some(tick) = path.next_tick() {
-            if shared.past_end(tick)
-                || shared.stopping()
-                || (path.inputs_finished() && path.queues_empty())
+            let inputs_done = path.inputs_finished() && path.queues_empty();
+            if shared.past_end(tick) || shared.stopping() || (inputs_done && !release_pending(path))
             {
                 break;
             }
-            clock.sleep_until(tick);
-            path.tick(&ctx);
+            let release = path.next_release().filter(|r| *r < tick);
+            match release {
+                Some(r) => {
+                    clock.sleep_until(r);
+                    path.poll(&ctx);
+                }
+                None => {
+                    clock.sleep_until(tick);
+                    path.tick(&ctx);
+                }
+            }
             continue;
         }
         let taken = path.poll(&ctx);
-        if taken == 0 {
-            if path.inputs_finished() && path.queues_empty() {
+        if taken > 0 {
+            continue;
+        }
+        let now = clock.monotonic();
+        match path.next_release() {
+            Some(r) if r <= now => continue,
+            Some(r) if release_pending(path) => {
+                let wait = (r - now).min(PARK_NS);
+                std::thread::park_timeout(std::time::Duration::from_nanos(wait as u64));
+            }
+            _ if path.inputs_finished() && path.queues_empty() => {
                 // One last look: a reader may have pushed right before finishing.
                 path.poll(&ctx);
                 break;
             }
-            std::thread::park_timeout(std::time::Duration::from_millis(20));
+            _ => std::thread::park_timeout(std::time::Duration::from_nanos(PARK_NS as u64)),
         }
     }
 }
+
+/// Longest park of an idle path thread.
+const PARK_NS: i64 = 20_000_000;
 
 /// The one line that says what real-time scheduling the run got.
 fn status_line(rt: &RealtimeSettings, reasons: &[String]) -> String {
@@ -317,7 +342,7 @@ mod tests {
     use super::super::actions::{Action, ActionKind};
     use super::super::testkit::Kit;
     use super::*;
-    use crate::units::Duration;
+    use crate::units::{Duration, Nanos};
 
     fn run(kit: &mut Kit) -> Finished {
         let parts = kit.build();
@@ -410,5 +435,37 @@ mod tests {
         });
         run(&mut kit);
         assert!(kit.values(p).len() < 10_000, "the run ended");
+    }
+
+    #[test]
+    fn an_impaired_path_runs_on_its_own_thread_and_delays_every_sample() {
+        let mut kit = Kit::real_time(Some(60_000_000));
+        let a = kit.timed_reader("a", 1_000_000, None);
+        kit.path("late", a, "impair = { delay = \"5ms\" }");
+        let parts_check = {
+            let mut probe = Kit::real_time(Some(1_000_000));
+            let a = probe.timed_reader("a", 1_000_000, None);
+            probe.path("late", a, "impair = { delay = \"5ms\" }");
+            probe.build().plan.threads
+        };
+        assert!(
+            parts_check
+                .iter()
+                .any(|t| t.job == ThreadJob::Path { path: 0 }),
+            "{parts_check:?}"
+        );
+        run(&mut kit);
+        let sent = kit.sent_times();
+        assert!(
+            sent.len() >= 50,
+            "samples due before 55 ms are released: {}",
+            sent.len()
+        );
+        for (k, (_, ts_sent)) in sent.iter().enumerate() {
+            assert!(
+                *ts_sent >= k as Nanos * 1_000_000 + 5_000_000,
+                "sample {k} left at {ts_sent} ns"
+            );
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::shared::Shared;
 use super::supervisor::node_counters;
+use crate::impair::ImpairCounters;
 use crate::runlog::{RunLogError, RunLogWriter};
 use crate::stats::{CounterValue, HistogramSnapshot, LatencySummary};
 use crate::units::NANOS_PER_SEC;
@@ -40,8 +41,40 @@ pub struct PathSnapshot {
     pub stopped_dropped: u64,
     /// Samples not written to a stopped output node.
     pub output_stopped: u64,
+    /// What the link impairments did.
+    pub impaired: ImpairSnapshot,
     /// Ingress → egress latency (`ts_sent − ts_received`), ns.
     pub latency: HistogramSnapshot,
+}
+
+/// What a path's link impairments did, counted.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct ImpairSnapshot {
+    /// Samples lost on purpose (`loss`).
+    pub lost: u64,
+    /// Samples lost to an outage.
+    pub outage_dropped: u64,
+    /// Extra copies sent (`duplicate`).
+    pub duplicated: u64,
+    /// Samples held back to be overtaken (`reorder`).
+    pub reordered: u64,
+    /// Samples dropped because the hold was full.
+    pub hold_full: u64,
+    /// Samples still held back when the run ended.
+    pub unreleased: u64,
+}
+
+impl ImpairSnapshot {
+    fn of(c: &ImpairCounters) -> Self {
+        ImpairSnapshot {
+            lost: c.lost.get(),
+            outage_dropped: c.outage_dropped.get(),
+            duplicated: c.duplicated.get(),
+            reordered: c.reordered.get(),
+            hold_full: c.hold_full.get(),
+            unreleased: c.unreleased.get(),
+        }
+    }
 }
 
 /// A node's counters at one moment.
@@ -123,6 +156,7 @@ impl Shared {
                     log_dropped: c.log_dropped.get(),
                     stopped_dropped: c.stopped_dropped.get(),
                     output_stopped: c.output_stopped.get(),
+                    impaired: ImpairSnapshot::of(&p.impair),
                     latency: p.latency.snapshot(),
                 }
             })
@@ -257,6 +291,8 @@ pub struct PathReport {
     pub stopped_dropped: u64,
     /// Samples not written to an output node stopped by an action.
     pub output_stopped: u64,
+    /// What the link impairments did.
+    pub impaired: ImpairSnapshot,
     /// Ingress → egress latency (ts_sent − ts_received).
     pub latency_us: LatencySummary,
     /// End-of-run summaries of the path's hooks.
@@ -277,6 +313,7 @@ impl PathReport {
             log_dropped: s.log_dropped,
             stopped_dropped: s.stopped_dropped,
             output_stopped: s.output_stopped,
+            impaired: s.impaired,
             latency_us: s.latency.summary(),
             hooks,
         }

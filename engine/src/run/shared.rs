@@ -8,6 +8,7 @@ use super::actions::Timed;
 use crate::clock::Clock;
 use crate::control::ControlSender;
 use crate::event::EventSink;
+use crate::impair::ImpairCounters;
 use crate::node::NodeCounters;
 use crate::path::PathContext;
 use crate::queue::SampleQueue;
@@ -59,6 +60,10 @@ pub(crate) struct PathLive {
     pub counters: Arc<PathCounters>,
     /// Ingress → egress latency.
     pub latency: Arc<LatencyHistogram>,
+    /// What the path's link impairments did.
+    pub impair: Arc<ImpairCounters>,
+    /// Whether the path has an `impair` table (then timing impairments may be set).
+    pub impair_timing: bool,
     /// Input queues.
     pub queues: Vec<Arc<SampleQueue>>,
     /// The hook chain.

@@ -159,7 +159,8 @@ impl Kit {
         self.nodes.len() - 1
     }
 
-    fn path(&mut self, name: &str, node: usize, extra: &str) -> usize {
+    /// A path on `node` with `extra` lines in its table (e.g. an `impair` table).
+    pub(crate) fn path(&mut self, name: &str, node: usize, extra: &str) -> usize {
         self.path_tables.push_str(&format!(
             "[[paths]]\nname = \"{name}\"\nin = [\"{}\"]\n{extra}\n",
             self.nodes[node]
@@ -215,6 +216,19 @@ impl Kit {
             timeline: run.timeline,
             plan: run.plan,
         }
+    }
+
+    /// Run times of `ts_sent` of the rows of `path`.
+    pub(crate) fn sent_times(&mut self) -> Vec<(usize, Nanos)> {
+        let shared = self.shared.as_ref().expect("built");
+        let offset = shared.clock.wall() - shared.clock.monotonic() + shared.start;
+        let mut rows = Vec::new();
+        if let Some(log) = &shared.log {
+            while let Some((path, sample)) = log.pop() {
+                rows.push((path, sample.ts_sent - offset));
+            }
+        }
+        rows
     }
 
     /// Every logged row as (path, run time of `ts_origin`, first value), in log order.

@@ -22,6 +22,8 @@ enum Next {
     Reader(usize),
     /// A rate path's tick (index into the paths).
     Tick(usize),
+    /// A sample held back by a path's impairments is due (index into the paths).
+    Release(usize),
 }
 
 /// The virtual-time scheduler of one run.
@@ -89,6 +91,9 @@ impl<'a> VirtualScheduler<'a> {
                     &shared.events,
                 ),
                 Next::Tick(i) => self.paths[i].tick(&ctx),
+                Next::Release(i) => {
+                    self.paths[i].poll(&ctx);
+                }
             }
             settle(&mut self.paths, &mut self.readers, shared, &ctx);
             if let Some(interval) = shared.progress {
@@ -139,7 +144,8 @@ impl<'a> VirtualScheduler<'a> {
         }
     }
 
-    /// The earliest timed reader or rate tick (ties: readers first, in order).
+    /// The earliest timed reader, rate tick or impairment release (ties: readers first, in
+    /// order, then ticks, then releases).
     fn earliest(&self) -> Option<(Nanos, Next)> {
         let readers = self
             .readers
@@ -156,8 +162,13 @@ impl<'a> VirtualScheduler<'a> {
             .enumerate()
             .filter(|(_, p)| !p.inputs_finished())
             .filter_map(|(i, p)| p.next_tick().map(|t| (t, Next::Tick(i))));
+        let releases = self
+            .paths
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.next_release().map(|t| (t, Next::Release(i))));
         let mut best: Option<(Nanos, Next)> = None;
-        for (t, next) in readers.chain(ticks) {
+        for (t, next) in readers.chain(ticks).chain(releases) {
             if best.is_none_or(|(b, _)| t < b) {
                 best = Some((t, next));
             }
@@ -352,5 +363,64 @@ mod tests {
             },
         };
         assert!(run.shared.resolve(&scale, 0).is_err(), "no scale hook on p");
+    }
+
+    #[test]
+    fn impaired_samples_are_released_exactly_after_their_delay() {
+        let mut kit = Kit::virtual_time(Some(10_000_000));
+        let a = kit.timed_reader("a", 1_000_000, None);
+        kit.path("late", a, "impair = { delay = \"2500us\" }");
+        let run = kit.build();
+        let shared = std::sync::Arc::clone(&run.shared);
+        VirtualScheduler::new(&run.shared, run.readers, run.paths, run.timeline).run();
+        let sent: Vec<Nanos> = kit.sent_times().iter().map(|r| r.1).collect();
+        // Samples 0 … 7 are released at k ms + 2.5 ms, before the end at 10 ms.
+        let expected: Vec<Nanos> = (0..8).map(|k| k * 1_000_000 + 2_500_000).collect();
+        assert_eq!(sent, expected);
+        assert_eq!(
+            shared.paths[0].impair.unreleased.get(),
+            2,
+            "9 and 10 ms in flight"
+        );
+    }
+
+    #[test]
+    fn an_outage_action_drops_exactly_its_window() {
+        let mut kit = Kit::virtual_time(Some(30_000_000));
+        let a = kit.timed_reader("a", 1_000_000, None);
+        let p = kit.any_path("p", a);
+        for (at, value) in [(10_000_000, 1.0), (20_000_000, 0.0)] {
+            kit.schedule(Action {
+                at: Some(Duration(at)),
+                kind: ActionKind::Impair {
+                    path: "p".into(),
+                    parameter: "outage".into(),
+                    value,
+                },
+            });
+        }
+        let run = kit.build();
+        let shared = std::sync::Arc::clone(&run.shared);
+        VirtualScheduler::new(&run.shared, run.readers, run.paths, run.timeline).run();
+        let values = kit.values(p);
+        let expected: Vec<f64> = (0..30)
+            .filter(|k| !(10..20).contains(k))
+            .map(f64::from)
+            .collect();
+        assert_eq!(values, expected);
+        assert_eq!(shared.paths[p].impair.outage_dropped.get(), 10);
+        // A timing impairment needs an `impair` table on the path.
+        let delay = Action {
+            at: None,
+            kind: ActionKind::Impair {
+                path: "p".into(),
+                parameter: "delay".into(),
+                value: 0.001,
+            },
+        };
+        assert!(matches!(
+            shared.resolve(&delay, 0),
+            Err(crate::run::ActionError::ImpairTiming { .. })
+        ));
     }
 }

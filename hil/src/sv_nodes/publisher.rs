@@ -20,8 +20,8 @@ use gridhil_engine::node::{
 use gridhil_engine::sample::{SampleFlags, SampleRef};
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
-use gridhil_netio::packet::{interface_mac, FrameSender, PacketSocket};
 use gridhil_engine::FieldError;
+use gridhil_netio::packet::{interface_mac, FrameSender, PacketSocket};
 use serde::Deserialize;
 use std::sync::Arc;
 

@@ -26,8 +26,8 @@ use gridhil_engine::sample::SampleFlags;
 use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::Nanos;
-use gridhil_netio::packet::{FrameReceiver, PacketSocket, ETH_P_ALL};
 use gridhil_engine::FieldError;
+use gridhil_netio::packet::{FrameReceiver, PacketSocket, ETH_P_ALL};
 use serde::Deserialize;
 use std::sync::Arc;
 

@@ -5,6 +5,7 @@ use super::{Loader, TableRef};
 use crate::config::error::ConfigError;
 use crate::config::spec::{NodeSpec, PathSpec, Trigger};
 use crate::field::{self, FieldPath};
+use crate::impair::ImpairSettings;
 use crate::queue::OverflowPolicy;
 use crate::signal::Signal;
 use crate::units::Rate;
@@ -35,6 +36,7 @@ struct RawPath {
     log: bool,
     #[serde(default = "yes")]
     enabled: bool,
+    impair: Option<ImpairSettings>,
 }
 
 fn default_queue() -> usize {
@@ -113,6 +115,7 @@ impl Loader<'_> {
             queue: raw.queue,
             overflow: raw.overflow,
             log: raw.log,
+            impair: raw.impair,
             input_signals,
             output_signals,
         })
@@ -135,6 +138,11 @@ impl Loader<'_> {
         }
         if raw.queue == 0 {
             return Err(self.error(at, key("queue"), "must be at least 1"));
+        }
+        if let Some(impair) = &raw.impair {
+            impair
+                .check()
+                .map_err(|message| self.error(at, key("impair"), message))?;
         }
         Ok(())
     }
