@@ -44,34 +44,23 @@ impl Shared {
         let at = action
             .at
             .map_or(now, |d| self.start.saturating_add(d.as_nanos()));
-        let finite = |v: f64| {
-            if v.is_finite() {
-                Ok(v)
-            } else {
-                Err(ActionError::NotFinite)
+        let control = |index, hook, value: f64| {
+            if !value.is_finite() {
+                return Err(ActionError::NotFinite);
             }
+            Ok(ControlValue {
+                index,
+                hook,
+                value,
+                at,
+            })
         };
         let operation = match &action.kind {
             ActionKind::Set { node, input, value } => {
-                let index = self.node_index(node)?;
-                let live = &self.nodes[index];
-                let input_index = live
-                    .controls
-                    .iter()
-                    .position(|c| c.name == *input)
-                    .ok_or_else(|| ActionError::UnknownInput {
-                        node: node.clone(),
-                        input: input.clone(),
-                        known: names(live.controls.iter().map(|c| c.name.as_str())),
-                    })?;
+                let (node, input) = self.node_input(node, input)?;
                 Operation::NodeControl {
-                    node: index,
-                    value: ControlValue {
-                        index: input_index,
-                        hook: 0,
-                        value: finite(*value)?,
-                        at,
-                    },
+                    node,
+                    value: control(input, 0, *value)?,
                 }
             }
             ActionKind::SetHook {
@@ -80,33 +69,10 @@ impl Shared {
                 parameter,
                 value,
             } => {
-                let index = self.path_index(path)?;
-                let live = &self.paths[index];
-                let hook_index =
-                    find_hook(&live.hooks, hook).ok_or_else(|| ActionError::UnknownHook {
-                        path: path.clone(),
-                        hook: hook.clone(),
-                        known: names(live.hooks.iter().map(|h| h.kind.as_str())),
-                    })?;
-                let hook_live = &live.hooks[hook_index];
-                let parameter_index = hook_live
-                    .parameters
-                    .iter()
-                    .position(|p| p == parameter)
-                    .ok_or_else(|| ActionError::UnknownParameter {
-                        path: path.clone(),
-                        hook: hook_live.kind.clone(),
-                        parameter: parameter.clone(),
-                        known: names(hook_live.parameters.iter().copied()),
-                    })?;
+                let (path, hook, parameter) = self.hook_parameter(path, hook, parameter)?;
                 Operation::PathControl {
-                    path: index,
-                    value: ControlValue {
-                        index: parameter_index,
-                        hook: hook_index,
-                        value: finite(*value)?,
-                        at,
-                    },
+                    path,
+                    value: control(parameter, hook, *value)?,
                 }
             }
             ActionKind::Impair {
@@ -114,31 +80,10 @@ impl Shared {
                 parameter,
                 value,
             } => {
-                let index = self.path_index(path)?;
-                let live = &self.paths[index];
-                let parameter_index = IMPAIR_PARAMETERS
-                    .iter()
-                    .position(|p| p == parameter)
-                    .ok_or_else(|| ActionError::UnknownParameter {
-                        path: path.clone(),
-                        hook: "impair".into(),
-                        parameter: parameter.clone(),
-                        known: IMPAIR_PARAMETERS.join(", "),
-                    })?;
-                if TIMING_PARAMETERS.contains(&parameter.as_str()) && !live.impair_timing {
-                    return Err(ActionError::ImpairTiming {
-                        path: path.clone(),
-                        parameter: parameter.clone(),
-                    });
-                }
+                let (path, parameter) = self.impairment(path, parameter)?;
                 Operation::PathControl {
-                    path: index,
-                    value: ControlValue {
-                        index: parameter_index,
-                        hook: IMPAIRMENT,
-                        value: finite(*value)?,
-                        at,
-                    },
+                    path,
+                    value: control(parameter, IMPAIRMENT, *value)?,
                 }
             }
             ActionKind::StopNode { node } => Operation::NodeGate {
@@ -160,6 +105,72 @@ impl Shared {
             ActionKind::StopRun => Operation::StopRun,
         };
         Ok(Timed { at, operation })
+    }
+
+    /// (node index, control index) of `node.input`.
+    fn node_input(&self, node: &str, input: &str) -> Result<(usize, usize), ActionError> {
+        let index = self.node_index(node)?;
+        let live = &self.nodes[index];
+        let input_index = live
+            .controls
+            .iter()
+            .position(|c| c.name == input)
+            .ok_or_else(|| ActionError::UnknownInput {
+                node: node.into(),
+                input: input.into(),
+                known: names(live.controls.iter().map(|c| c.name.as_str())),
+            })?;
+        Ok((index, input_index))
+    }
+
+    /// (path index, hook index, parameter index) of a hook parameter.
+    fn hook_parameter(
+        &self,
+        path: &str,
+        hook: &str,
+        parameter: &str,
+    ) -> Result<(usize, usize, usize), ActionError> {
+        let index = self.path_index(path)?;
+        let live = &self.paths[index];
+        let hook_index = find_hook(&live.hooks, hook).ok_or_else(|| ActionError::UnknownHook {
+            path: path.into(),
+            hook: hook.into(),
+            known: names(live.hooks.iter().map(|h| h.kind.as_str())),
+        })?;
+        let hook_live = &live.hooks[hook_index];
+        let parameter_index = hook_live
+            .parameters
+            .iter()
+            .position(|p| *p == parameter)
+            .ok_or_else(|| ActionError::UnknownParameter {
+                path: path.into(),
+                hook: hook_live.kind.clone(),
+                parameter: parameter.into(),
+                known: names(hook_live.parameters.iter().copied()),
+            })?;
+        Ok((index, hook_index, parameter_index))
+    }
+
+    /// (path index, parameter index) of a link impairment; timing ones need an `impair`
+    /// table on the path.
+    fn impairment(&self, path: &str, parameter: &str) -> Result<(usize, usize), ActionError> {
+        let index = self.path_index(path)?;
+        let parameter_index = IMPAIR_PARAMETERS
+            .iter()
+            .position(|p| *p == parameter)
+            .ok_or_else(|| ActionError::UnknownParameter {
+                path: path.into(),
+                hook: "impair".into(),
+                parameter: parameter.into(),
+                known: IMPAIR_PARAMETERS.join(", "),
+            })?;
+        if TIMING_PARAMETERS.contains(&parameter) && !self.paths[index].impair_timing {
+            return Err(ActionError::ImpairTiming {
+                path: path.into(),
+                parameter: parameter.into(),
+            });
+        }
+        Ok((index, parameter_index))
     }
 
     /// Carries out an operation now. A control value that finds its queue full is counted
