@@ -170,14 +170,14 @@ impl AlignerThread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdc::config::{ConfigFrame, Transport};
+    use crate::pdc::config::PmuSpec;
 
     #[test]
     fn tables_with_the_same_connection_keys_share_a_thread() {
         let spec = |idcode: u16, block: u16| PmuSpec {
             idcode,
             block,
-            ..sample_spec()
+            ..PmuSpec::fixture("a")
         };
         let groups = connections(vec![spec(10, 11), spec(20, 20), spec(10, 12)]);
         let indexes: Vec<Vec<usize>> = groups
@@ -185,24 +185,5 @@ mod tests {
             .map(|g| g.iter().map(|m| m.index).collect())
             .collect();
         assert_eq!(indexes, vec![vec![0, 2], vec![1]]);
-    }
-
-    fn sample_spec() -> PmuSpec {
-        PmuSpec {
-            name: "a".into(),
-            connect: None,
-            idcode: 1,
-            block: 1,
-            explicit_block: false,
-            transport: Transport::Tcp,
-            udp_bind: None,
-            config: ConfigFrame::Cfg2,
-            phasors: vec!["v".into()],
-            analogs: vec!["x".into()],
-            digitals: vec!["d".into()],
-            freq: "f".into(),
-            rocof: "r".into(),
-            stat: Some("s".into()),
-        }
     }
 }

@@ -166,6 +166,30 @@ pub struct PmuSpec {
     pub stat: Option<String>,
 }
 
+#[cfg(test)]
+impl PmuSpec {
+    /// A TCP/CFG-2 PMU block called `name` with phasor `v`, analog `x`, digital `d`,
+    /// frequency `f`, ROCOF `r` and STAT `s` (test fixture).
+    pub(crate) fn fixture(name: &str) -> PmuSpec {
+        PmuSpec {
+            name: name.into(),
+            connect: None,
+            idcode: 1,
+            block: 1,
+            explicit_block: false,
+            transport: Transport::Tcp,
+            udp_bind: None,
+            config: ConfigFrame::Cfg2,
+            phasors: vec!["v".into()],
+            analogs: vec!["x".into()],
+            digitals: vec!["d".into()],
+            freq: "f".into(),
+            rocof: "r".into(),
+            stat: Some("s".into()),
+        }
+    }
+}
+
 impl PmuSpec {
     /// The PMU's signals: phasors, frequency, ROCOF, analogs, digital words, status.
     pub fn signals(&self) -> Vec<Signal> {

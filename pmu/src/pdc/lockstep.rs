@@ -364,7 +364,7 @@ impl NodeReader for LockstepReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdc::config::{ConfigFrame, PmuSpec, Transport};
+    use crate::pdc::config::PmuSpec;
     use gridhil_engine::clock::{VirtualClock, VIRTUAL_EPOCH_NS};
     use gridhil_engine::sample::{SampleFlags, SamplePool};
     use gridhil_engine::signal::Value;
@@ -431,22 +431,13 @@ mod tests {
         assert_eq!(lockstep.waiting_for(), 0b11);
     }
 
+    /// A block with analog `x` only.
     fn spec(name: &str) -> PmuSpec {
         PmuSpec {
-            name: name.into(),
-            connect: None,
-            idcode: 1,
-            block: 1,
-            explicit_block: false,
-            transport: Transport::Tcp,
-            udp_bind: None,
-            config: ConfigFrame::Cfg2,
             phasors: Vec::new(),
-            analogs: vec!["x".into()],
             digitals: Vec::new(),
-            freq: "f".into(),
-            rocof: "r".into(),
             stat: None,
+            ..PmuSpec::fixture(name)
         }
     }
 

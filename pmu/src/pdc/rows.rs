@@ -144,32 +144,13 @@ fn emit_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdc::config::{ConfigFrame, Transport};
+    use crate::pdc::config::PmuSpec;
     use gridhil_engine::node::Batch;
     use gridhil_engine::sample::{SampleFlags, SamplePool};
 
-    fn sample_spec() -> PmuSpec {
-        PmuSpec {
-            name: "a".into(),
-            connect: None,
-            idcode: 1,
-            block: 1,
-            explicit_block: false,
-            transport: Transport::Tcp,
-            udp_bind: None,
-            config: ConfigFrame::Cfg2,
-            phasors: vec!["v".into()],
-            analogs: vec!["x".into()],
-            digitals: vec!["d".into()],
-            freq: "f".into(),
-            rocof: "r".into(),
-            stat: Some("s".into()),
-        }
-    }
-
     #[test]
     fn missing_values_follow_the_signal_order() {
-        let spec = sample_spec();
+        let spec = PmuSpec::fixture("a");
         let values = missing_values(&spec);
         assert_eq!(values.len(), spec.signals().len());
         assert!(matches!(values[0], Value::Complex(c) if c.re.is_nan() && c.im.is_nan()));
@@ -183,7 +164,7 @@ mod tests {
     /// one when flushed, marked; both reach the reader's samples in order.
     #[test]
     fn rows_reach_the_reader_numbered_stamped_and_marked() {
-        let specs = [sample_spec(), sample_spec()];
+        let specs = [PmuSpec::fixture("a"), PmuSpec::fixture("a")];
         let width = 2 * specs[0].signals().len();
         let (handoff, notifier) = Handoff::new(8, width).unwrap();
         let counters = Arc::new(PdcCounters::for_pmus(&specs));
