@@ -6,6 +6,7 @@
 //! timing is the shared [`Schedule`].
 
 use crate::timed::Schedule;
+use gridhil_engine::control::ControlReceiver;
 use gridhil_engine::node::{
     Batch, BuildContext, Due, NodeConfig, NodeError, NodeIo, NodeReader, ReadContext,
 };
@@ -204,6 +205,27 @@ impl NodeConfig for SignalConfig {
         false
     }
 
+    /// `<signal>.amplitude` and `<signal>.offset` of every generated signal, in order.
+    fn controls(&self) -> Vec<Signal> {
+        self.signals
+            .iter()
+            .flat_map(|s| {
+                [
+                    Signal::new(
+                        format!("{}.amplitude", s.name),
+                        s.unit.clone(),
+                        SignalType::F64,
+                    ),
+                    Signal::new(
+                        format!("{}.offset", s.name),
+                        s.unit.clone(),
+                        SignalType::F64,
+                    ),
+                ]
+            })
+            .collect()
+    }
+
     fn build(&self, ctx: &BuildContext) -> Result<NodeIo, NodeError> {
         let signals = self
             .resolved()
@@ -215,6 +237,7 @@ impl NodeConfig for SignalConfig {
                 schedule: Schedule::new(self.rate, ctx.start, self.limit),
                 wall_offset: ctx.wall_offset,
                 seed: self.seed,
+                controls: ctx.controls.take(),
             })),
             writer: None,
             counters: None,
@@ -228,6 +251,27 @@ struct SignalReader {
     schedule: Schedule,
     wall_offset: Nanos,
     seed: u64,
+    /// Amplitudes and offsets set by actions (control `2i` is signal `i`'s amplitude,
+    /// `2i + 1` its offset), each applied from the first sample due at or after its instant.
+    controls: Option<ControlReceiver>,
+}
+
+impl SignalReader {
+    /// Applies the amplitudes and offsets whose instant is at or before `due`.
+    fn apply_controls(&mut self, due: Nanos) {
+        let Some(controls) = self.controls.as_mut() else {
+            return;
+        };
+        while let Some(control) = controls.take_due(due) {
+            if let Some(s) = self.signals.get_mut(control.index / 2) {
+                if control.index % 2 == 0 {
+                    s.amplitude = control.value;
+                } else {
+                    s.offset = control.value;
+                }
+            }
+        }
+    }
 }
 
 /// SplitMix64: a stateless hash of (seed, sample, signal) so noise is reproducible.
@@ -276,6 +320,7 @@ impl NodeReader for SignalReader {
             let Some(tick) = self.schedule.take_due(ctx.now) else {
                 break;
             };
+            self.apply_controls(tick.due);
             let Some(mut sample) = ctx.pool.alloc() else {
                 // Pool empty: the sample is lost; the engine counts pool exhaustion.
                 break;
@@ -367,5 +412,59 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn an_action_sets_amplitude_and_offset_from_its_instant() {
+        use gridhil_engine::clock::{Clock, VirtualClock};
+        use gridhil_engine::control::{control_channel, ControlValue};
+        use gridhil_engine::node::{BuildContext, ControlSlot, ReadContext};
+        use gridhil_engine::sample::SamplePool;
+        use std::sync::Arc;
+        let mut config: SignalConfig = toml::from_str(
+            "rate = \"1kHz\"\nsignals = [{ name = \"c\", waveform = \"constant\", amplitude = 2 }]\n",
+        )
+        .unwrap();
+        config
+            .prepare(&gridhil_engine::node::ConfigContext {
+                name: "g".into(),
+                config_dir: ".".into(),
+            })
+            .unwrap();
+        let names: Vec<String> = config.controls().into_iter().map(|c| c.name).collect();
+        assert_eq!(names, vec!["c.amplitude", "c.offset"]);
+        let (tx, rx) = control_channel();
+        for (index, value, at) in [(0, 5.0, 3_000_000), (1, 100.0, 5_000_000)] {
+            tx.send(ControlValue {
+                index,
+                hook: 0,
+                value,
+                at,
+            })
+            .unwrap();
+        }
+        let clock = Arc::new(VirtualClock::new(0));
+        let pool = SamplePool::new(16, 1);
+        let ctx = BuildContext {
+            name: "g".into(),
+            clock: clock.clone(),
+            pool: Arc::clone(&pool),
+            start: 0,
+            end: None,
+            wall_offset: 0,
+            batch_size: 16,
+            controls: ControlSlot::new(rx),
+        };
+        let mut reader = config.build(&ctx).unwrap().reader.unwrap();
+        clock.advance_to(6_000_000);
+        let mut out = Batch::with_capacity(16);
+        let mut read = ReadContext::new(clock.as_ref() as &dyn Clock, &pool, 0, None);
+        reader.read(&mut read, &mut out).unwrap();
+        let values: Vec<f64> = out
+            .as_slice()
+            .iter()
+            .map(|s| s.values()[0].as_f64())
+            .collect();
+        assert_eq!(values, vec![2.0, 2.0, 2.0, 5.0, 5.0, 105.0, 105.0]);
     }
 }
