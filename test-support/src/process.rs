@@ -137,6 +137,16 @@ impl ChildGuard {
         (success, out)
     }
 
+    /// Asks the child to stop (SIGTERM, as a lab's Ctrl-C would), waits at most 10 s for it,
+    /// kills it after that, and returns its output and whether it exited successfully.
+    pub fn stop(self) -> (bool, String) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: kill only sends a signal to the child this guard owns.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        self.finish_within(Duration::from_secs(10))
+    }
+
     /// [`ChildGuard::finish_within`] 60 s, returning the output only.
     pub fn finish(self) -> String {
         self.finish_within(Duration::from_secs(60)).1

@@ -64,9 +64,31 @@ pub fn udp_port_bound(port: u16) -> bool {
     until_true(READY_TIMEOUT, || udp_bound(port))
 }
 
-/// Whether a packet (raw Ethernet) socket is bound to `interface`, for `ethertype` if given
-/// (from `/proc/net/packet`: `sk RefCnt Type Proto Iface ...`, Proto in hex).
-pub fn packet_socket_bound(interface: &str, ethertype: Option<u16>) -> bool {
+/// Whether a TCP socket listens on local `port` (from `/proc/net/tcp` and `tcp6`, state
+/// `0A`), found without connecting to it.
+pub fn tcp_listening(port: u16) -> bool {
+    let wanted = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        std::fs::read_to_string(table)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .any(|line| {
+                let cols: Vec<&str> = line.split_whitespace().collect();
+                cols.get(1).is_some_and(|local| local.ends_with(&wanted))
+                    && cols.get(3) == Some(&"0A")
+            })
+    })
+}
+
+/// Waits until a TCP server listens on local `port`.
+pub fn tcp_port_listening(port: u16) -> bool {
+    until_true(READY_TIMEOUT, || tcp_listening(port))
+}
+
+/// The packet sockets bound to `interface` (for `ethertype` if given) as rows of
+/// `/proc/net/packet`: `sk RefCnt Type Proto Iface R Rmem User Inode`.
+fn packet_sockets(interface: &str, ethertype: Option<u16>) -> Vec<Vec<String>> {
     let index = std::fs::read_to_string(format!("/sys/class/net/{interface}/ifindex"))
         .unwrap_or_default()
         .trim()
@@ -76,14 +98,42 @@ pub fn packet_socket_bound(interface: &str, ethertype: Option<u16>) -> bool {
         .unwrap_or_default()
         .lines()
         .skip(1)
-        .any(|line| {
-            let cols: Vec<&str> = line.split_whitespace().collect();
+        .map(|line| {
+            line.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter(|cols| {
             let proto_ok = match &proto {
                 Some(p) => cols.get(3).is_some_and(|c| c.eq_ignore_ascii_case(p)),
                 None => true,
             };
-            proto_ok && cols.get(4) == Some(&index.as_str())
+            proto_ok && cols.get(4) == Some(&index)
         })
+        .collect()
+}
+
+/// Waits until at least `count` packet sockets are bound to `interface`.
+pub fn packet_sockets_bound(interface: &str, count: usize) -> bool {
+    until_true(READY_TIMEOUT, || {
+        packet_sockets(interface, None).len() >= count
+    })
+}
+
+/// Waits until every packet socket bound to `interface` for `ethertype` has read all it
+/// received (its receive queue, `Rmem`, is empty): what was sent has reached the reader.
+pub fn packet_sockets_drained(interface: &str, ethertype: Option<u16>) -> bool {
+    until_true(READY_TIMEOUT, || {
+        packet_sockets(interface, ethertype)
+            .iter()
+            .all(|cols| cols.get(6).is_some_and(|rmem| rmem == "0"))
+    })
+}
+
+/// Whether a packet (raw Ethernet) socket is bound to `interface`, for `ethertype` if given
+/// (from `/proc/net/packet`: `sk RefCnt Type Proto Iface ...`, Proto in hex).
+pub fn packet_socket_bound(interface: &str, ethertype: Option<u16>) -> bool {
+    !packet_sockets(interface, ethertype).is_empty()
 }
 
 /// Waits until a packet socket is bound to `interface` (for `ethertype` if given).

@@ -5,37 +5,6 @@
 use gridhil_test_support::prelude::{free_tcp_port, gridhil, read_path, repo, text, write_config};
 use std::net::{Ipv4Addr, TcpListener};
 use std::process::{Command, Stdio};
-use std::time::Duration;
-
-const PYPMU_PMU: &str = r#"
-import sys, os, time
-import collections, collections.abc
-collections.Sequence = collections.abc.Sequence  # pypmu 1.0.0a0 on Python >= 3.10
-from synchrophasor.pmu import Pmu
-pmu = Pmu(pmu_id=1410, data_rate=50, port=int(sys.argv[1]), ip="127.0.0.1")
-pmu.logger.setLevel("ERROR")
-pmu.set_configuration()      # the IEEE sample CFG-2: 4 int phasors, 3 float analogs, 1 word
-pmu.set_header("pypmu for gridhil")
-pmu.run()
-t0 = int(time.time())
-stop = time.time() + float(sys.argv[2])
-k = 0
-while time.time() < stop:
-    frame = pmu.ieee_data_sample  # built against the IEEE sample CFG-2
-    # pypmu computes FRACSEC wrongly by itself (and set_time(soc, 0) takes 0 as "not
-    # given"): set SOC and FRACSEC explicitly.
-    frame.set_soc(t0 + k // 50)
-    frame.set_frasec((k % 50) * 20000)
-    pmu.send(frame.convert2bytes())
-    k += 1
-    time.sleep(0.02)
-# Each client is served by a forked process that also holds the listening socket.
-for client in pmu.clients:
-    client.terminate()
-    client.join()
-pmu.socket.close()
-os._exit(0)
-"#;
 
 fn counter(output: &str, name: &str) -> u64 {
     output
@@ -47,14 +16,11 @@ fn counter(output: &str, name: &str) -> u64 {
 
 #[test]
 fn pdc_reads_pypmu_and_reconnects() {
-    let python = repo(".venv/bin/python");
-    if !python.exists() {
-        eprintln!("skipped: no .venv with pypmu (run setup.sh)");
+    let Some(python) = gridhil_test_support::python::python_with(&["synchrophasor"]) else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("pmu.py");
-    std::fs::write(&script, PYPMU_PMU).unwrap();
+    let script = gridhil_test_support::python::script("tests/pmu/peers/pypmu_pmu.py");
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .unwrap()
         .local_addr()
@@ -89,8 +55,8 @@ in = ["pdc"]
         .stderr(Stdio::piped())
         .spawn()
         .expect("start gridhil");
-    // The PMU comes up after the PDC, goes away, and comes back.
-    std::thread::sleep(Duration::from_millis(500));
+    // The PMU comes up (before or after the PDC is ready: it retries), goes away, and
+    // comes back.
     for _ in 0..2 {
         let status = Command::new(&python)
             .arg(&script)

@@ -6,153 +6,20 @@
 //! multi-PMU example read as three tables on one connection, over commanded UDP and
 //! over TCP-config/UDP-data.
 
+use gridhil_test_support::prelude::python_with;
 use gridhil_test_support::prelude::{
     free_tcp_port, free_udp_port, gridhil, node_counter, read_path, repo, text, write_config,
     PathLog,
 };
+use gridhil_test_support::wait;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// A pypmu PMU server (TCP) with the IEEE sample configuration, sending frame k at
-/// wall time T0 + k × 20 ms stamped T0 + k × 20 ms, until END (both Unix seconds), so
-/// that two such PMUs send the same time stamp at about the same time. With SKIP = 1,
-/// frames with k % 10 == 5 are not sent.
-/// Arguments: PORT IDCODE T0 END SKIP.
-const PYPMU_PMU: &str = r#"
-import sys, os, time
-import collections, collections.abc
-collections.Sequence = collections.abc.Sequence  # pypmu 1.0.0a0 on Python >= 3.10
-from synchrophasor.pmu import Pmu
-port, idcode, t0, end, skip = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5] == "1"
-pmu = Pmu(pmu_id=idcode, data_rate=50, port=port, ip="127.0.0.1")
-pmu.logger.setLevel("ERROR")
-pmu.set_configuration()
-pmu.set_header("pypmu for gridhil")
-pmu.run()
-k = max(0, int((time.time() - t0) / 0.02) + 1)
-while t0 + k * 0.02 < end:
-    delay = t0 + k * 0.02 - time.time()
-    if delay > 0:
-        time.sleep(delay)
-    if not (skip and k % 10 == 5):
-        frame = pmu.ieee_data_sample
-        frame.set_soc(t0 + k // 50)
-        frame.set_frasec((k % 50) * 20000)
-        pmu.send(frame.convert2bytes())
-    k += 1
-for client in pmu.clients:
-    client.terminate()
-    client.join()
-pmu.socket.close()
-os._exit(0)
-"#;
-
-/// A PMU over UDP or TCP + UDP written with pypmu's frame classes: answers "send
-/// CFG-2" with the IEEE sample CFG-2 (IDCODE 1411) and "data on" / "data off"; sends a
-/// data frame every 20 ms while data is on. In `udp` mode commands and frames use one
-/// UDP socket on PORT and the first CFG-2 request and the first "data on" are ignored
-/// (the PDC must send them again);
-/// in `tcp-udp` mode commands and CFG-2 go over a TCP server on PORT and data frames to
-/// UDP port DATA_PORT; in `spont` mode nothing is listened to: data frames go to UDP
-/// port DATA_PORT from the start, with the CFG-2 in-band before every 50th, and before
-/// every 10th a frame of another stream (IDCODE 999, VA = 1000) with the same time
-/// stamp, which the PDC must ignore.
-/// Prints "ready" once its sockets are open.
-/// Arguments: MODE PORT DURATION [DATA_PORT].
-const FRAME_PMU: &str = r#"
-import sys, socket, select, time
-import collections, collections.abc
-collections.Sequence = collections.abc.Sequence
-from synchrophasor.frame import ConfigFrame2, DataFrame, CommandFrame
-mode, port, duration = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-names = ["VA", "VB", "VC", "I1", "ANALOG1", "ANALOG2", "ANALOG3"] + ["B%X" % i for i in range(16)]
-cfg = ConfigFrame2(1411, 1000000, 1, "UDP PMU", 1411, (False, False, True, False), 4, 3, 1, names,
-                   [(915527, "v"), (915527, "v"), (915527, "v"), (45776, "i")],
-                   [(1, "pow"), (1, "rms"), (1, "peak")], [(0x0000, 0xffff)], 60, 22, 50)
-data = DataFrame(1411, ("ok", True, "timestamp", False, False, False, 0, "<10", 0),
-                 [(14635, 0), (-7318, -12676), (-7318, 12675), (1092, 0)], 2500, 0,
-                 [100, 1000, 10000], [0x3c12], cfg)
-foreign = DataFrame(999, ("ok", True, "timestamp", False, False, False, 0, "<10", 0),
-                    [(1000, 0), (-7318, -12676), (-7318, 12675), (1092, 0)], 2500, 0,
-                    [100, 1000, 10000], [0x3c12], cfg)
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-if mode == "udp":
-    udp.bind(("127.0.0.1", port))
-    listener = None
-elif mode == "spont":
-    listener = None
-    data_to = ("127.0.0.1", int(sys.argv[4]))
-else:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(4)
-    data_to = ("127.0.0.1", int(sys.argv[4]))
-conn, peer, sending, ignored, ignored_start = None, None, mode == "spont", False, False
-t0 = int(time.time())
-stop = time.time() + duration
-k = 0
-next_t = time.time()
-print("ready", flush=True)
-def command(msg, reply):
-    global sending, ignored, ignored_start
-    cmd = CommandFrame.convert2frame(msg).get_command()
-    if cmd == "cfg2":
-        if mode == "udp" and not ignored:
-            ignored = True
-            return
-        reply(cfg.convert2bytes())
-    elif cmd == "start":
-        if mode == "udp" and not ignored_start:
-            ignored_start = True
-            return
-        sending = True
-    elif cmd == "stop":
-        sending = False
-while time.time() < stop:
-    watch = [s for s in (udp if mode == "udp" else None, listener, conn) if s is not None]
-    readable, _, _ = select.select(watch, [], [], max(0.0, next_t - time.time()))
-    for s in readable:
-        if s is listener:
-            if conn is not None:
-                conn.close()
-            conn, _ = listener.accept()
-            sending = False
-        elif s is conn:
-            msg = conn.recv(65535)
-            if not msg:
-                conn.close()
-                conn, sending = None, False
-            else:
-                command(msg, conn.sendall)
-        else:
-            msg, peer = udp.recvfrom(65535)
-            command(msg, lambda b: udp.sendto(b, peer))
-    if time.time() >= next_t:
-        next_t += 0.02
-        if sending:
-            if mode == "spont" and k % 50 == 0:
-                udp.sendto(cfg.convert2bytes(), data_to)
-            if mode == "spont" and k % 10 == 0:
-                foreign.set_soc(t0 + k // 50)
-                foreign.set_frasec((k % 50) * 20000)
-                udp.sendto(foreign.convert2bytes(), data_to)
-            data.set_soc(t0 + k // 50)
-            data.set_frasec((k % 50) * 20000)
-            udp.sendto(data.convert2bytes(), peer if mode == "udp" else data_to)
-            k += 1
-"#;
-
+/// The peers' Python with pypmu, or `None` (the test skips, saying why).
 fn python() -> Option<PathBuf> {
-    let python = repo(".venv/bin/python");
-    if python.exists() {
-        Some(python)
-    } else {
-        eprintln!("skipped: no .venv with pypmu (run setup.sh)");
-        None
-    }
+    python_with(&["synchrophasor"])
 }
 
 /// Counter `name` from the run summary.
@@ -215,8 +82,7 @@ rocof = "{p}rocof""#
 fn two_pmus_aligned_with_the_missing_one_marked() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("pmu.py");
-    std::fs::write(&script, PYPMU_PMU).unwrap();
+    let script = gridhil_test_support::python::script("tests/pmu/peers/pypmu_pmu_skipping.py");
     let (port_a, port_b) = (free_tcp_port(), free_tcp_port());
     let config = write_config(
         dir.path(),
@@ -353,8 +219,7 @@ in = ["pdc"]
 fn pdc_reads_frame_pmu(mode: &str, extra: &str, port: u16, data_port: Option<u16>) -> PathLog {
     let python = python().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("pmu.py");
-    std::fs::write(&script, FRAME_PMU).unwrap();
+    let script = gridhil_test_support::python::script("tests/pmu/peers/frame_pmu.py");
     let config = write_config(
         dir.path(),
         "pdc.toml",
@@ -520,7 +385,10 @@ in = ["listen"]
         ),
     );
     let log = dir.path().join("pdc.h5");
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        wait::tcp_port_listening(tcp),
+        "the pmu-server never listened"
+    );
     let output = start_run(&config, "4s", &log).wait_with_output().unwrap();
     let server = server.wait_with_output().unwrap();
     let out = text(&output);
@@ -675,7 +543,10 @@ in = ["tcpudp"]
         ),
     );
     let log = dir.path().join("pdc.h5");
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        wait::tcp_port_listening(tcp),
+        "the pmu-server never listened"
+    );
     let output = start_run(&config, "4s", &log).wait_with_output().unwrap();
     let server = server.wait_with_output().unwrap();
     let out = text(&output);
@@ -780,7 +651,10 @@ fn pdc_multi_example_reads_two_pmu_servers() {
     };
     let (tcp1, tcp2) = (free_tcp_port(), free_tcp_port());
     let (server1, server2) = (server(1, tcp1), server(2, tcp2));
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        wait::tcp_port_listening(tcp1) && wait::tcp_port_listening(tcp2),
+        "the pmu-servers never listened"
+    );
     let log = dir.path().join("pdc.h5");
     let output = gridhil()
         .arg("run")

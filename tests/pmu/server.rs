@@ -5,6 +5,7 @@
 use gridhil_pmu::codec::{
     Command, CommandCode, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
+use gridhil_test_support::pcap::PcapWriter;
 use gridhil_test_support::prelude::{connect_tcp, free_tcp_port, repo, venv_python, ChildGuard};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream, UdpSocket};
@@ -32,73 +33,6 @@ fn command(stream: &mut TcpStream, code: CommandCode, sent: &mut Vec<Vec<u8>>) {
     buf.truncate(n);
     stream.write_all(&buf).unwrap();
     sent.push(buf);
-}
-
-/// Minimal pcap writer: every frame in its own TCP segment over IPv4 on loopback.
-struct Pcap {
-    bytes: Vec<u8>,
-    seq: [u32; 2],
-}
-
-impl Pcap {
-    fn new() -> Self {
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-        bytes.extend_from_slice(&2u16.to_le_bytes());
-        bytes.extend_from_slice(&4u16.to_le_bytes());
-        bytes.extend_from_slice(&0i32.to_le_bytes());
-        bytes.extend_from_slice(&0u32.to_le_bytes());
-        bytes.extend_from_slice(&65_535u32.to_le_bytes());
-        bytes.extend_from_slice(&1u32.to_le_bytes()); // Ethernet
-        Pcap {
-            bytes,
-            seq: [1000, 5000],
-        }
-    }
-
-    /// One segment from `src` to `dst` port; `dir` 0 = client to server, 1 = back.
-    fn segment(&mut self, dir: usize, src: u16, dst: u16, payload: &[u8], t_us: u64) {
-        let mut pkt = vec![0u8; 12];
-        pkt.extend_from_slice(&[0x08, 0x00]);
-        let total = (20 + 20 + payload.len()) as u16;
-        let mut ip = vec![
-            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
-        ];
-        ip[2..4].copy_from_slice(&total.to_be_bytes());
-        let sum = ip
-            .chunks(2)
-            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
-            .sum::<u32>();
-        let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
-        ip[10..12].copy_from_slice(&sum.to_be_bytes());
-        pkt.extend_from_slice(&ip);
-        let mut tcp = Vec::new();
-        tcp.extend_from_slice(&src.to_be_bytes());
-        tcp.extend_from_slice(&dst.to_be_bytes());
-        tcp.extend_from_slice(&self.seq[dir].to_be_bytes());
-        tcp.extend_from_slice(&self.seq[1 - dir].to_be_bytes());
-        tcp.extend_from_slice(&[0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
-        pkt.extend_from_slice(&tcp);
-        pkt.extend_from_slice(payload);
-        self.seq[dir] = self.seq[dir].wrapping_add(payload.len() as u32);
-        self.bytes
-            .extend_from_slice(&((t_us / 1_000_000) as u32).to_le_bytes());
-        self.bytes
-            .extend_from_slice(&((t_us % 1_000_000) as u32).to_le_bytes());
-        self.bytes
-            .extend_from_slice(&(pkt.len() as u32).to_le_bytes());
-        self.bytes
-            .extend_from_slice(&(pkt.len() as u32).to_le_bytes());
-        self.bytes.extend_from_slice(&pkt);
-    }
-}
-
-fn has_tshark() -> bool {
-    Process::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
 }
 
 fn fracsec_steps_are_regular(stamps: &[u64], step_ns: u64) {
@@ -215,7 +149,7 @@ fn pmu_server_streams_commanded_tcp_and_spontaneous_udp() {
     let output = server.finish();
     assert!(output.contains("clients_accepted 2"), "{output}");
 
-    if !has_tshark() {
+    if !gridhil_test_support::tshark::available() {
         eprintln!("skipped: tshark not installed (the capture check needs it)");
         return;
     }
@@ -230,19 +164,19 @@ fn check_exchange_with_tshark(
     client_port: u16,
     tcp_port: u16,
 ) {
-    let mut pcap = Pcap::new();
+    let mut pcap = PcapWriter::new();
     let mut t = 1_000_000u64;
     for cmd in sent {
-        pcap.segment(0, client_port, tcp_port, cmd, t);
+        pcap.tcp_segment(0, client_port, tcp_port, cmd, t);
         t += 10;
     }
     for frame in received {
-        pcap.segment(1, tcp_port, client_port, frame, t);
+        pcap.tcp_segment(1, tcp_port, client_port, frame, t);
         t += 10;
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pmu.pcap");
-    std::fs::write(&file, &pcap.bytes).unwrap();
+    pcap.save(&file);
     tshark_checks(&file, tcp_port, received.len(), sent.len());
 }
 
@@ -313,44 +247,13 @@ fn tshark_checks(file: &Path, port: u16, frames_from_server: usize, commands: us
     }
 }
 
-const PYPMU_PDC: &str = r#"
-import sys, json, time
-import collections, collections.abc
-collections.Sequence = collections.abc.Sequence  # pypmu 1.0.0a0 on Python >= 3.10
-from synchrophasor.pdc import Pdc
-from synchrophasor.frame import DataFrame
-pdc = Pdc(pdc_id=1, pmu_ip="127.0.0.1", pmu_port=int(sys.argv[1]))
-pdc.logger.setLevel("ERROR")
-for attempt in range(100):
-    try:
-        pdc.run()
-        break
-    except Exception:
-        time.sleep(0.1)
-cfg = pdc.get_config("cfg2")
-print(json.dumps({"cfg": [cfg.get_id_code(), cfg.get_station_name().strip(), cfg.get_phasor_num(),
-      [n.strip() for n in cfg.get_channel_names()], cfg.get_fnom(), cfg.get_data_rate()]}), flush=True)
-pdc.start()
-got = 0
-while got < 25:
-    f = pdc.get()
-    if isinstance(f, DataFrame):
-        got += 1
-        m = f.get_measurements()["measurements"][0]
-        print(json.dumps({"soc": f.get_soc(), "frasec": f.get_frasec()[0], "stat": m["stat"],
-              "phasors": m["phasors"], "freq": m["frequency"]}), flush=True)
-pdc.quit()
-"#;
-
 #[test]
 fn pmu_server_feeds_pypmu_pdc() {
     let Some(python) = venv_python() else {
         eprintln!("skipped: no .venv with pypmu (run setup.sh)");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("pdc.py");
-    std::fs::write(&script, PYPMU_PDC).unwrap();
+    let script = gridhil_test_support::python::script("tests/pmu/peers/pypmu_pdc.py");
     let tcp_port = free_tcp_port();
     let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let udp_port = udp.local_addr().unwrap().port();
@@ -402,7 +305,7 @@ fn pmu_server_feeds_pypmu_pdc() {
 /// 50 frames/s for a minute; tshark checks every CRC and FRACSEC advances without a gap.
 #[test]
 fn pmu_server_streams_a_minute_checked_by_tshark() {
-    if !has_tshark() {
+    if !gridhil_test_support::tshark::available() {
         eprintln!("skipped: tshark not installed (./setup.sh installs it)");
         return;
     }

@@ -10,6 +10,7 @@ use gridhil_pmu::codec::{
     Command, CommandCode, Config, FrameHeader, FrameSplitter, Payload, StreamDecoder,
 };
 use gridhil_test_support::alloc::{allocations, CountingAllocator};
+use gridhil_test_support::pcap::PcapWriter;
 use gridhil_test_support::prelude::{
     connect_tcp, free_tcp_port, free_udp_port, repo, venv_python, ChildGuard,
 };
@@ -98,97 +99,11 @@ fn check_multi_data(decoder: &StreamDecoder, data: &gridhil_pmu::codec::DataFram
     }
 }
 
-fn has_tshark() -> bool {
-    Process::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// Minimal pcap writer: every datagram in its own UDP packet over IPv4 on loopback.
-struct UdpPcap {
-    bytes: Vec<u8>,
-    t_us: u64,
-}
-
-impl UdpPcap {
-    fn new() -> Self {
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-        bytes.extend_from_slice(&2u16.to_le_bytes());
-        bytes.extend_from_slice(&4u16.to_le_bytes());
-        bytes.extend_from_slice(&0i32.to_le_bytes());
-        bytes.extend_from_slice(&0u32.to_le_bytes());
-        bytes.extend_from_slice(&65_535u32.to_le_bytes());
-        bytes.extend_from_slice(&1u32.to_le_bytes()); // Ethernet
-        UdpPcap {
-            bytes,
-            t_us: 1_000_000,
-        }
-    }
-
-    fn datagram(&mut self, src: u16, dst: u16, payload: &[u8]) {
-        let mut pkt = vec![0u8; 12];
-        pkt.extend_from_slice(&[0x08, 0x00]);
-        let total = (20 + 8 + payload.len()) as u16;
-        let mut ip = vec![
-            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
-        ];
-        ip[2..4].copy_from_slice(&total.to_be_bytes());
-        let sum = ip
-            .chunks(2)
-            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
-            .sum::<u32>();
-        let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
-        ip[10..12].copy_from_slice(&sum.to_be_bytes());
-        pkt.extend_from_slice(&ip);
-        pkt.extend_from_slice(&src.to_be_bytes());
-        pkt.extend_from_slice(&dst.to_be_bytes());
-        pkt.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-        pkt.extend_from_slice(&[0, 0]); // no UDP checksum
-        pkt.extend_from_slice(payload);
-        let t = self.t_us;
-        self.t_us += 100;
-        self.bytes
-            .extend_from_slice(&((t / 1_000_000) as u32).to_le_bytes());
-        self.bytes
-            .extend_from_slice(&((t % 1_000_000) as u32).to_le_bytes());
-        self.bytes
-            .extend_from_slice(&(pkt.len() as u32).to_le_bytes());
-        self.bytes
-            .extend_from_slice(&(pkt.len() as u32).to_le_bytes());
-        self.bytes.extend_from_slice(&pkt);
-    }
-}
-
 /// Runs tshark's synphasor dissector on `pcap` (server on UDP `port`) and returns one
 /// row of tab-separated `fields` per synphasor frame.
 fn tshark_rows(pcap: &Path, port: u16, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut command = Process::new("tshark");
-    command
-        .args(["-n", "-r"])
-        .arg(pcap)
-        .args([
-            "-d",
-            &format!("udp.port=={port},synphasor"),
-            "-Y",
-            "synphasor",
-        ])
-        .args(["-T", "fields", "-E", "aggregator=;"]);
-    for field in fields {
-        command.args(["-e", field]);
-    }
-    let out = command.output().expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
+    let decode_as = format!("udp.port=={port},synphasor");
+    gridhil_test_support::tshark::fields(pcap, &[&decode_as], "synphasor", fields)
 }
 
 /// Commanded UDP: a client sends its commands by datagram to `udp_listen`, gets CFG-2,
@@ -290,21 +205,21 @@ fn multi_pmu_stream_over_commanded_udp() {
     let output = server.finish();
     assert!(output.contains("udp_peers_added 1"), "{output}");
 
-    if !has_tshark() {
+    if !gridhil_test_support::tshark::available() {
         eprintln!("skipped: tshark not installed (the capture check needs it)");
         return;
     }
-    let mut pcap = UdpPcap::new();
+    let mut pcap = PcapWriter::new();
     for (from_client, frame) in &exchange {
         if *from_client {
-            pcap.datagram(client_port, udp_listen, frame);
+            pcap.udp_datagram(client_port, udp_listen, frame);
         } else {
-            pcap.datagram(udp_listen, client_port, frame);
+            pcap.udp_datagram(udp_listen, client_port, frame);
         }
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("multi.pcap");
-    std::fs::write(&file, &pcap.bytes).unwrap();
+    pcap.save(&file);
     let rows = tshark_rows(
         &file,
         udp_listen,
@@ -470,48 +385,13 @@ fn tcp_config_udp_data() {
     assert!(output.contains("clients_accepted 1"), "{output}");
 }
 
-/// pypmu's PDC reading a multi-PMU stream: CFG-2 with three PMU blocks, then data frames
-/// with one measurement per block.
-const PYPMU_MULTI_PDC: &str = r#"
-import sys, json, time
-import collections, collections.abc
-collections.Sequence = collections.abc.Sequence  # pypmu 1.0.0a0 on Python >= 3.10
-from synchrophasor.pdc import Pdc
-from synchrophasor.frame import DataFrame
-pdc = Pdc(pdc_id=10, pmu_ip="127.0.0.1", pmu_port=int(sys.argv[1]))
-pdc.logger.setLevel("ERROR")
-for attempt in range(100):
-    try:
-        pdc.run()
-        break
-    except Exception:
-        time.sleep(0.1)
-cfg = pdc.get_config("cfg2")
-print(json.dumps({"cfg": [cfg.get_id_code(), cfg.get_num_pmu(), [s.strip() for s in cfg.get_station_name()],
-      cfg.get_stream_id_code(), cfg.get_phasor_num(),
-      [[n.strip() for n in names] for names in cfg.get_channel_names()]]}), flush=True)
-pdc.start()
-got = 0
-while got < 10:
-    f = pdc.get()
-    if isinstance(f, DataFrame):
-        got += 1
-        m = f.get_measurements()["measurements"]
-        print(json.dumps({"time": f.get_soc() + f.get_frasec()[0] / 1e6,
-              "blocks": [[b["stream_id"], b["stat"], [p[0] for p in b["phasors"]], b["frequency"]] for b in m]}),
-              flush=True)
-pdc.quit()
-"#;
-
 #[test]
 fn multi_pmu_stream_read_by_pypmu_pdc() {
     let Some(python) = venv_python() else {
         eprintln!("skipped: no .venv with pypmu (run setup.sh)");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("pdc.py");
-    std::fs::write(&script, PYPMU_MULTI_PDC).unwrap();
+    let script = gridhil_test_support::python::script("tests/pmu/peers/pypmu_multi_pdc.py");
     let tcp = free_tcp_port();
     // pypmu reads float FREQ as a deviation from nominal: integer FREQ.
     let server = start_multi(
@@ -569,74 +449,13 @@ fn multi_pmu_stream_read_by_pypmu_pdc() {
     }
 }
 
-/// pypmu's frame classes (a third-party encoder and decoder) over the two UDP modes:
-/// commands by UDP datagram to `udp_listen`, and commands over TCP with data by UDP.
-const PYPMU_UDP_MODES: &str = r#"
-import sys, json, socket, time
-import collections, collections.abc
-collections.Sequence = collections.abc.Sequence  # pypmu 1.0.0a0 on Python >= 3.10
-from synchrophasor.frame import CommandFrame, CommonFrame, ConfigFrame2, DataFrame
-udp_listen, tcp_udp, data_port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-server = ("127.0.0.1", udp_listen)
-
-def report(mode, cfg, frames):
-    print(json.dumps({"mode": mode, "num_pmu": cfg.get_num_pmu(), "ids": cfg.get_stream_id_code(),
-          "stations": [s.strip() for s in cfg.get_station_name()],
-          "frames": [[f.get_soc() * 1000000 + f.get_frasec()[0],
-                      [[b["stream_id"], b["stat"], round(b["frequency"], 3)] for b in f.get_measurements()["measurements"]]]
-                     for f in frames]}), flush=True)
-
-def data_frames(sock, cfg, n):
-    frames = []
-    while len(frames) < n:
-        frame = CommonFrame.convert2frame(sock.recv(65535), cfg)
-        if isinstance(frame, DataFrame):
-            frames.append(frame)
-    return frames
-
-# Commanded UDP.
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.settimeout(0.2)
-cfg = None
-for attempt in range(100):
-    udp.sendto(CommandFrame(10, "cfg2").convert2bytes(), server)
-    try:
-        cfg = CommonFrame.convert2frame(udp.recv(65535))
-        break
-    except (socket.timeout, ConnectionRefusedError):
-        time.sleep(0.1)
-assert isinstance(cfg, ConfigFrame2), cfg
-udp.settimeout(10)
-udp.sendto(CommandFrame(10, "start").convert2bytes(), server)
-report("udp", cfg, data_frames(udp, cfg, 10))
-udp.sendto(CommandFrame(10, "stop").convert2bytes(), server)
-
-# TCP commands, UDP data to our data port.
-rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-rx.bind(("127.0.0.1", data_port))
-rx.settimeout(10)
-tcp = socket.create_connection(("127.0.0.1", tcp_udp), timeout=10)
-tcp.sendall(CommandFrame(10, "cfg2").convert2bytes())
-raw = b""
-while len(raw) < 4 or len(raw) < int.from_bytes(raw[2:4], "big"):
-    raw += tcp.recv(65535)
-cfg = CommonFrame.convert2frame(raw)
-assert isinstance(cfg, ConfigFrame2), cfg
-tcp.sendall(CommandFrame(10, "start").convert2bytes())
-report("tcp_udp", cfg, data_frames(rx, cfg, 10))
-tcp.sendall(CommandFrame(10, "stop").convert2bytes())
-tcp.close()
-"#;
-
 #[test]
 fn pypmu_frames_over_commanded_udp_and_tcp_config_udp_data() {
     let Some(python) = venv_python() else {
         eprintln!("skipped: no .venv with pypmu (run setup.sh)");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("udp_modes.py");
-    std::fs::write(&script, PYPMU_UDP_MODES).unwrap();
+    let script = gridhil_test_support::python::script("tests/pmu/peers/pypmu_udp_modes.py");
     let (udp_listen, tcp_udp, data_port) = (free_udp_port(), free_tcp_port(), free_udp_port());
     let server = start_multi(
         free_tcp_port(),

@@ -9,11 +9,12 @@
 //! deletes it when done, also on failure.
 
 use gridhil_test_support::net::VethPair;
-use gridhil_test_support::prelude::{gridhil, node_counter, read_path, repo, text};
+use gridhil_test_support::prelude::{gridhil, node_counter, python_with, read_path, repo, text};
+use gridhil_test_support::wait;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const RATE: i64 = 4000;
 const NANOS: i64 = 1_000_000_000;
@@ -23,29 +24,6 @@ fn veth_pair(tag: &str) -> Option<VethPair> {
     VethPair::create(tag)
         .map_err(|why| eprintln!("skipped: {why}"))
         .ok()
-}
-
-/// Waits until a packet socket for EtherType 0x88BA is bound to `interface`
-/// (from /proc/net/packet: `sk RefCnt Type Proto Iface ...`, Proto in hex).
-fn wait_sv_socket(interface: &str) -> bool {
-    let index = std::fs::read_to_string(format!("/sys/class/net/{interface}/ifindex"))
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let table = std::fs::read_to_string("/proc/net/packet").unwrap_or_default();
-        let bound = table.lines().skip(1).any(|line| {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            cols.get(3).is_some_and(|p| p.eq_ignore_ascii_case("88ba"))
-                && cols.get(4) == Some(&index.as_str())
-        });
-        if bound {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
 }
 
 /// Starts `examples/sv-subscribe.toml` on `interface` for at most `duration`, logging to
@@ -62,7 +40,7 @@ fn start_subscriber(interface: &str, duration: &str, log: &Path) -> std::process
         .spawn()
         .unwrap();
     assert!(
-        wait_sv_socket(interface),
+        sv_socket_bound(interface),
         "subscriber never opened its socket on {interface}"
     );
     subscriber
@@ -262,8 +240,12 @@ queue = 16384
         "publisher: {}",
         text(&publisher)
     );
-    // The last frames are on the wire; the subscriber drains and stops on SIGINT.
-    std::thread::sleep(Duration::from_millis(500));
+    // The last frames are on the wire: once the subscriber's socket has read them all, it
+    // stops on SIGINT (what it read reaches its log).
+    assert!(
+        wait::packet_sockets_drained(&veth.b, Some(0x88ba)),
+        "the subscriber never drained its socket"
+    );
     let _ = Command::new("kill")
         .args(["-INT", &subscriber.id().to_string()])
         .status();
@@ -361,19 +343,10 @@ fn vlan_filter_reads_the_tag_the_kernel_strips() {
     };
     let (matching, matching_log) = spawn(0);
     let (other, other_log) = spawn(7);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let index = std::fs::read_to_string(format!("/sys/class/net/{}/ifindex", veth.b)).unwrap();
-    while Instant::now() < deadline {
-        let table = std::fs::read_to_string("/proc/net/packet").unwrap_or_default();
-        let bound = table
-            .lines()
-            .filter(|line| line.split_whitespace().nth(4) == Some(index.trim()))
-            .count();
-        if bound >= 2 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        wait::packet_sockets_bound(&veth.b, 2),
+        "the two subscribers never bound their sockets"
+    );
     let publisher = gridhil()
         .args(["run", repo("examples/sv-publish.toml").to_str().unwrap()])
         .args(["--set", &format!("nodes.mu1.interface={}", veth.a)])
@@ -396,41 +369,16 @@ fn vlan_filter_reads_the_tag_the_kernel_strips() {
     assert_eq!(node_counter(&other_log, "sub", "filtered"), 400);
 }
 
-/// Whether tshark is installed (prints why not).
-fn tshark_available() -> bool {
-    match Command::new("tshark").arg("-v").output() {
-        Ok(out) if out.status.success() => true,
-        _ => {
-            eprintln!("skipped: tshark is not installed");
-            false
-        }
-    }
-}
-
 /// Runs tshark on a capture file and returns its stdout lines.
 fn tshark_read(file: &Path, args: &[&str]) -> Vec<String> {
-    let out = Command::new("tshark")
-        .arg("-n")
-        .arg("-r")
-        .arg(file)
-        .args(["-o", "sv.decode_data_as_phsmeas:TRUE"])
-        .args(args)
-        .output()
-        .expect("tshark runs");
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    let mut all = vec!["-o", "sv.decode_data_as_phsmeas:TRUE"];
+    all.extend_from_slice(args);
+    gridhil_test_support::tshark::read(file, &all)
 }
 
 #[test]
 fn tshark_dissects_published_frames_without_malformed_marks() {
-    if !tshark_available() {
+    if !gridhil_test_support::tshark::available() {
         return;
     }
     let Some(veth) = veth_pair("t") else {
@@ -569,95 +517,9 @@ fn missing_interface_is_named_in_the_error() {
     assert!(!message.contains("panicked"), "{message}");
 }
 
-/// The Python of the test venv (`./setup.sh` creates `.venv` with pyiec61850-ng), if it
-/// can import libiec61850's binding; prints why not.
-fn libiec61850_python() -> Option<std::path::PathBuf> {
-    let python = repo(".venv/bin/python");
-    let ok = Command::new(&python)
-        .args(["-c", "import pyiec61850.pyiec61850"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!(
-            "skipped: {} cannot import pyiec61850 (./setup.sh installs pyiec61850-ng==1.6.1.10)",
-            python.display()
-        );
-        return None;
-    }
-    Some(python)
-}
-
-/// Waits until any packet socket is bound to `interface` (a libiec61850 receiver).
-fn wait_any_packet_socket(interface: &str) -> bool {
-    let index = std::fs::read_to_string(format!("/sys/class/net/{interface}/ifindex"))
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let table = std::fs::read_to_string("/proc/net/packet").unwrap_or_default();
-        if table
-            .lines()
-            .skip(1)
-            .any(|line| line.split_whitespace().nth(4) == Some(index.as_str()))
-        {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
-/// libiec61850 (low-level API, as ../shared/peers/demo_sv_libiec61850.py) publishes N
-/// 9-2LE frames: svID TESTMU0101, APPID 0x4000, VLAN 4/0, smpSynch global, smpCnt k,
-/// currents int(1000·sin) mA and voltages int(10000·sin) × 10 mV, quality 0.
-const LIBIEC61850_PUBLISHER: &str = r#"
-import sys, time, math
-import pyiec61850.pyiec61850 as L
-iface, n = sys.argv[1], int(sys.argv[2])
-cp = L.CommParameters()
-cp.appId = 0x4000; cp.vlanId = 0; cp.vlanPriority = 4
-L.CommParameters_setDstAddress(cp, 0x01, 0x0C, 0xCD, 0x04, 0x00, 0x01)
-pub = L.SVPublisher_create(cp, iface)
-assert pub, "SVPublisher_create failed"
-asdu = L.SVPublisher_addASDU(pub, "TESTMU0101", None, 1)
-offs = [(L.SVPublisher_ASDU_addINT32(asdu), L.SVPublisher_ASDU_addQuality(asdu)) for _ in range(8)]
-L.SVPublisher_ASDU_setSmpCntWrap(asdu, 4000)
-L.SVPublisher_setupComplete(pub)
-L.SVPublisher_ASDU_setSmpSynch(asdu, 2)
-for k in range(n):
-    th = 2 * math.pi * 50 * k / 4000.0
-    vals = [int(1000 * math.sin(th + p)) for p in (0, -2.094, 2.094)] + [0] \
-         + [int(10000 * math.sin(th + p)) for p in (0, -2.094, 2.094)] + [0]
-    for (vo, qo), v in zip(offs, vals):
-        L.SVPublisher_ASDU_setINT32(asdu, vo, v)
-        L.SVPublisher_ASDU_setQuality(asdu, qo, 0)
-    L.SVPublisher_ASDU_setSmpCnt(asdu, k % 4000)
-    L.SVPublisher_publish(pub)
-    time.sleep(0.00025)
-L.SVPublisher_destroy(pub)
-"#;
-
-/// libiec61850's subscriber (APPID 0x4000) on IFACE for SECONDS; prints `ready` once
-/// listening, then one JSON list of [svID, smpCnt, confRev, [INT32 words...]].
-const LIBIEC61850_SUBSCRIBER: &str = r#"
-import sys, time, json
-from pyiec61850.sv import SVSubscriber
-iface, seconds = sys.argv[1], float(sys.argv[2])
-got = []
-sub = SVSubscriber(iface)
-sub.set_app_id(0x4000)
-sub.set_listener(lambda m: got.append([m.sv_id, m.smp_cnt, m.conf_rev, list(m.values)]))
-sub.start()
-print("ready", flush=True)
-time.sleep(seconds)
-sub.stop()
-print(json.dumps(got), flush=True)
-"#;
-
 #[test]
 fn libiec61850_publisher_to_our_subscriber() {
-    let Some(python) = libiec61850_python() else {
+    let Some(python) = python_with(&["pyiec61850.pyiec61850"]) else {
         return;
     };
     let Some(veth) = veth_pair("p") else {
@@ -686,12 +548,15 @@ fn libiec61850_publisher_to_our_subscriber() {
         .spawn()
         .unwrap();
     assert!(
-        wait_sv_socket(&veth.b),
+        sv_socket_bound(&veth.b),
         "subscriber never opened its socket"
     );
     let frames = 1000;
     let publisher = Command::new(&python)
-        .args(["-c", LIBIEC61850_PUBLISHER, &veth.a, &frames.to_string()])
+        .arg(gridhil_test_support::python::script(
+            "tests/sv/peers/libiec61850_publisher.py",
+        ))
+        .args([&veth.a, &frames.to_string()])
         .output()
         .unwrap();
     assert!(
@@ -748,14 +613,17 @@ fn libiec61850_publisher_to_our_subscriber() {
 
 #[test]
 fn our_publisher_to_libiec61850_subscriber() {
-    let Some(python) = libiec61850_python() else {
+    let Some(python) = python_with(&["pyiec61850.pyiec61850"]) else {
         return;
     };
     let Some(veth) = veth_pair("q") else {
         return;
     };
     let mut peer = Command::new(&python)
-        .args(["-c", LIBIEC61850_SUBSCRIBER, &veth.b, "6"])
+        .arg(gridhil_test_support::python::script(
+            "tests/sv/peers/libiec61850_subscriber.py",
+        ))
+        .args([&veth.b, "6"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -764,7 +632,7 @@ fn our_publisher_to_libiec61850_subscriber() {
     let ready = lines.next().and_then(Result::ok).unwrap_or_default();
     assert_eq!(ready, "ready", "libiec61850 subscriber did not start");
     assert!(
-        wait_any_packet_socket(&veth.b),
+        wait::packet_socket(&veth.b, None),
         "libiec61850 receiver never opened a socket"
     );
     // 1 kHz samples with a free-running smpCnt 0, 1, 2, ...: slow enough for a Python listener.
@@ -846,4 +714,9 @@ fn parse_peer_frames(json: &str) -> Vec<(String, u64, u64, Vec<i64>)> {
         frames.push((sv_id, smp_cnt, conf_rev, words));
     }
     frames
+}
+
+/// Waits until a packet socket for EtherType 0x88BA (sampled values) is bound to `interface`.
+fn sv_socket_bound(interface: &str) -> bool {
+    wait::packet_socket(interface, Some(0x88ba))
 }

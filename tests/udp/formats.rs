@@ -3,29 +3,7 @@
 
 use gridhil_test_support::prelude::{gridhil, read_path, text, write_config};
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-/// Waits until a UDP port is bound on this host (read from /proc/net/udp{,6}, whose
-/// second column is `ADDRESS:PORT` in hex).
-fn wait_udp_bound(port: u16) -> bool {
-    let port_hex = format!("{port:04X}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        for table in ["/proc/net/udp", "/proc/net/udp6"] {
-            let text = std::fs::read_to_string(table).unwrap_or_default();
-            let bound = text
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split_whitespace().nth(1))
-                .any(|local| local.rsplit(':').next() == Some(port_hex.as_str()));
-            if bound {
-                return true;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
+use std::time::Duration;
 
 struct Case {
     name: &'static str,
@@ -100,7 +78,7 @@ out = ["tx"]
         .spawn()
         .unwrap();
     assert!(
-        wait_udp_bound(port),
+        gridhil_test_support::wait::udp_port_bound(port),
         "{}: receiver never bound port {port}",
         case.name
     );
@@ -211,7 +189,7 @@ fn malformed_and_short_datagrams_are_counted_not_fatal() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    assert!(wait_udp_bound(port));
+    assert!(gridhil_test_support::wait::udp_port_bound(port));
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let good = villas_datagram(7, &[1.0, 2.0, 3.0, 4.0]);
     let mut state = 0x9E37_79B9_7F4A_7C15u64;

@@ -1,37 +1,13 @@
 //! The acceptance test of `gridhil rtt` (issue "Network coupling"): a gridhil echo path
-//! (`examples/udp-echo.toml`: villas.binary in on 127.0.0.1:12002, straight back to
-//! 127.0.0.1:12001) measured at 10 kHz × 64 values for 2 s loses nothing.
+//! (`examples/udp-echo.toml`, on free ports: villas.binary in, straight back to the
+//! probe) measured at 10 kHz × 64 values for 2 s loses nothing.
 //! Counts only, no timing asserts.
 
+use gridhil_test_support::net::free_udp_port;
+use gridhil_test_support::process::{gridhil, repo, ChildGuard};
 use serde_json::Value;
 use std::net::UdpSocket;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-const ECHO_IN: &str = "127.0.0.1:12002";
-const ECHO_BACK: &str = "127.0.0.1:12001";
-
-/// The echo process, stopped (SIGTERM, then SIGKILL) when dropped.
-struct EchoProcess(Child);
-
-impl Drop for EchoProcess {
-    fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.0.id()) {
-            // SAFETY: kill only sends a signal to the child this test started.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// One villas.binary data message of 64 float32 zeros with sequence number `seq`.
 fn villas_message(seq: u32) -> Vec<u8> {
@@ -45,8 +21,8 @@ fn villas_message(seq: u32) -> Vec<u8> {
 }
 
 /// Waits until the echo path answers on its ports (the process is up and its path runs).
-fn wait_until_echoing(echo: &mut EchoProcess) {
-    let probe = UdpSocket::bind(ECHO_BACK).expect("bind 127.0.0.1:12001 (port in use?)");
+fn wait_until_echoing(echo: &mut ChildGuard, echo_in: &str, echo_back: &str) {
+    let probe = UdpSocket::bind(echo_back).expect("bind the probe's port");
     probe
         .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
@@ -57,10 +33,8 @@ fn wait_until_echoing(echo: &mut EchoProcess) {
     let mut seq = 0xf000_0000u32;
     loop {
         assert!(Instant::now() < deadline, "the echo never answered");
-        if let Ok(Some(status)) = echo.0.try_wait() {
-            panic!("gridhil run exited early: {status}");
-        }
-        let _ = probe.send_to(&villas_message(seq), ECHO_IN);
+        assert!(!echo.has_exited(), "gridhil run exited early");
+        let _ = probe.send_to(&villas_message(seq), echo_in);
         seq += 1;
         if probe.recv_from(&mut buf).is_ok() {
             return;
@@ -70,28 +44,23 @@ fn wait_until_echoing(echo: &mut EchoProcess) {
 
 #[test]
 fn rtt_through_a_gridhil_echo_path_loses_nothing() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = root.join("examples/udp-echo.toml");
-    if !config.exists() {
-        println!("skipped: {} is missing", config.display());
-        return;
-    }
-    let child = Command::new(env!("CARGO_BIN_EXE_gridhil"))
-        .args(["run", "--quiet", "--duration", "120s"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start gridhil run");
-    let mut echo = EchoProcess(child);
-    wait_until_echoing(&mut echo);
-    let out = Command::new(env!("CARGO_BIN_EXE_gridhil"))
+    let echo_in = format!("127.0.0.1:{}", free_udp_port());
+    let echo_back = format!("127.0.0.1:{}", free_udp_port());
+    let mut echo = ChildGuard::spawn(
+        gridhil()
+            .args(["run", "--quiet", "--duration", "120s"])
+            .arg(repo("examples/udp-echo.toml"))
+            .args(["--set", &format!("nodes.echo.local=\"{echo_in}\"")])
+            .args(["--set", &format!("nodes.echo.remote=\"{echo_back}\"")]),
+    );
+    wait_until_echoing(&mut echo, &echo_in, &echo_back);
+    let out = gridhil()
         .args([
             "rtt",
             "--target",
-            ECHO_IN,
+            &echo_in,
             "--bind",
-            ECHO_BACK,
+            &echo_back,
             "--rate",
             "10kHz",
             "--values",
@@ -119,5 +88,5 @@ fn rtt_through_a_gridhil_echo_path_loses_nothing() {
     for key in ["min", "p50", "p90", "p99", "p99_9", "max"] {
         assert!(report["rtt_us"][key].is_f64(), "rtt_us.{key}: {report}");
     }
-    drop(echo);
+    echo.stop();
 }

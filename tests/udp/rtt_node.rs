@@ -2,12 +2,13 @@
 //! rtt → path → loopback → path → rtt in real and in virtual time, and a UDP loop through
 //! the gridhil echo of `examples/udp-echo.toml`. Counts only, no timing asserts.
 
-use gridhil_test_support::prelude::{gridhil, read_path, repo, run, text, write_config};
+use gridhil_test_support::prelude::{
+    free_udp_port, gridhil, read_path, repo, run, text, write_config, ChildGuard,
+};
+use gridhil_test_support::wait;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 /// The loop through a loopback node, at 1 kHz.
 const LOOP: &str = r#"
@@ -190,56 +191,38 @@ fn bad_rtt_configs_are_refused() {
     }
 }
 
-/// A gridhil process, stopped (SIGTERM, then SIGKILL) when dropped.
-struct Background(Child);
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.0.id()) {
-            // SAFETY: kill only sends a signal to the child this test started.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn udp_loop_through_the_gridhil_echo() {
-    let echo = gridhil()
-        .args(["run", repo("examples/udp-echo.toml").to_str().unwrap()])
-        .args(["--quiet", "--duration", "30s"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the echo");
-    let mut echo = Background(echo);
-    // The echo binds 127.0.0.1:12002 once it runs; until then the probe's samples are
-    // refused. Retry the short measurement until one gets answers (the echo is up).
-    let example = repo("examples/rtt-loop.toml");
-    let deadline = Instant::now() + Duration::from_secs(25);
-    let c = loop {
-        if let Ok(Some(status)) = echo.0.try_wait() {
-            let mut err = String::new();
-            if let Some(mut stderr) = echo.0.stderr.take() {
-                use std::io::Read;
-                let _ = stderr.read_to_string(&mut err);
-            }
-            panic!("the echo exited ({status}): {err}");
-        }
-        let c = node_counters(&example, &["--duration", "1s"], "probe");
-        if c["received"] > 0 || Instant::now() > deadline {
-            break c;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let (echo_in, echo_back) = (free_udp_port(), free_udp_port());
+    let local = |node: &str, port: u16| format!("nodes.{node}.local=\"127.0.0.1:{port}\"");
+    let remote = |node: &str, port: u16| format!("nodes.{node}.remote=\"127.0.0.1:{port}\"");
+    let mut echo = ChildGuard::spawn(
+        gridhil()
+            .args(["run", repo("examples/udp-echo.toml").to_str().unwrap()])
+            .args(["--quiet", "--duration", "30s"])
+            .args(["--set", &local("echo", echo_in)])
+            .args(["--set", &remote("echo", echo_back)]),
+    );
+    // Once the echo's socket is bound, the probe's samples wait in its receive buffer
+    // until the echo path runs.
+    assert!(
+        wait::udp_port_bound(echo_in),
+        "the echo never bound its port"
+    );
+    assert!(!echo.has_exited(), "the echo exited: {}", echo.finish());
+    let (link_local, link_remote) = (local("link", echo_back), remote("link", echo_in));
+    let c = node_counters(
+        &repo("examples/rtt-loop.toml"),
+        &[
+            "--duration",
+            "1s",
+            "--set",
+            &link_local,
+            "--set",
+            &link_remote,
+        ],
+        "probe",
+    );
     assert!(
         c["received"] > 0,
         "nothing came back through the echo: {c:?}"
@@ -251,4 +234,5 @@ fn udp_loop_through_the_gridhil_echo() {
     );
     assert!(c["rtt_p50_ns"] > 0, "{c:?}");
     assert_ordered_percentiles(&c);
+    echo.stop();
 }
