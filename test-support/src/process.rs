@@ -19,6 +19,19 @@ pub fn repo(path: &str) -> PathBuf {
     repo_root().join(path)
 }
 
+/// The shared reference folder beside the repository (`../shared`: captures, standards,
+/// peers), or `None` — with a skip message, a failure under `GRIDHIL_STRICT_TESTS=1` —
+/// when it is absent.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = repo_root().join("../shared");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        crate::skip(&format!("the shared folder {} is absent", dir.display()));
+        None
+    }
+}
+
 /// The `gridhil` binary that cargo built beside this test binary (`target/<profile>/gridhil`;
 /// test binaries live in `target/<profile>/deps/`).
 pub fn gridhil_binary() -> PathBuf {

@@ -16,7 +16,7 @@ pub fn venv_python() -> Option<PathBuf> {
 /// `None`, with the reason printed (the test then skips).
 pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
     let Some(python) = venv_python() else {
-        eprintln!("skipped: .venv is missing (./setup.sh makes it)");
+        crate::skip(".venv is missing (./setup.sh makes it)");
         return None;
     };
     let imports = modules
@@ -31,10 +31,10 @@ pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
     if ok {
         Some(python)
     } else {
-        eprintln!(
-            "skipped: {} cannot import {modules:?} (./setup.sh installs them)",
+        crate::skip(&format!(
+            "{} cannot import {modules:?} (./setup.sh installs them)",
             python.display()
-        );
+        ));
         None
     }
 }

@@ -8,7 +8,7 @@ pub fn available() -> bool {
     match Command::new("tshark").arg("-v").output() {
         Ok(out) if out.status.success() => true,
         _ => {
-            eprintln!("skipped: tshark is not installed (./setup.sh installs it)");
+            crate::skip("tshark is not installed (./setup.sh installs it)");
             false
         }
     }

@@ -26,7 +26,7 @@ fn demo_runs_without_rt_privileges_and_warns_once() {
             .arg(env!("CARGO_BIN_EXE_gridhil"));
         c
     } else {
-        eprintln!("note: not root or no setpriv: running as the current (unprivileged) user");
+        gridhil_test_support::skip("dropping privileges needs root and setpriv");
         Command::new(env!("CARGO_BIN_EXE_gridhil"))
     };
     let output = command
@@ -43,13 +43,18 @@ fn demo_runs_without_rt_privileges_and_warns_once() {
     let out = text(&output);
     assert!(output.status.success(), "{out}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("WARN")).collect();
+    // Warnings about the real-time state; others (late steps of a loaded machine without
+    // SCHED_FIFO) may come and go.
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("real-time"))
+        .collect();
     if is_root && setpriv {
-        assert_eq!(warnings.len(), 1, "exactly one warning: {stderr}");
+        assert_eq!(warnings.len(), 1, "exactly one real-time warning: {stderr}");
         assert!(warnings[0].contains("SCHED_FIFO"), "{stderr}");
         assert!(out.contains("degraded"), "the report says so too: {out}");
     } else {
-        assert!(warnings.len() <= 1, "at most one warning: {stderr}");
+        assert!(warnings.len() <= 1, "at most one real-time warning: {stderr}");
     }
     assert!(out.contains("10000 in, 10000 out"), "{out}");
 }

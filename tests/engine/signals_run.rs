@@ -102,13 +102,9 @@ fn signal_example_writes_a_complete_run_log() {
 
 #[test]
 fn run_log_opens_in_h5py() {
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import h5py"])
-        .output();
-    if !probe.map(|o| o.status.success()).unwrap_or(false) {
-        eprintln!("skipped: python3 h5py is not installed (./setup.sh installs it)");
+    let Some(python) = gridhil_test_support::python::python_with(&["h5py", "numpy"]) else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("v.h5");
     let output = run(&[
@@ -124,24 +120,9 @@ fn run_log_opens_in_h5py() {
         "--quiet",
     ]);
     assert!(output.status.success(), "{}", text(&output));
-    let script = r#"
-import sys, h5py, numpy as np
-f = h5py.File(sys.argv[1], "r")
-g = f["paths/signals"]
-seq = g["seq"][:]
-vals = g["values"][:]
-assert vals.shape == (10000, 8), vals.shape
-assert (np.diff(seq) == 1).all()
-names = [s.decode() if isinstance(s, bytes) else s for s in g["values"].attrs["signals"]]
-assert names[0] == "va", names
-t = seq / 10000.0
-assert np.allclose(vals[:, 0], 325.27 * np.sin(2 * np.pi * 50 * t), atol=1e-6)
-assert "gridhil_version" in f.attrs
-print("h5py ok", len(seq))
-"#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, log.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    let out = gridhil_test_support::python::run_ok(
+        gridhil_test_support::python::command(&python, "tests/engine/scripts/check_signals_log.py")
+            .arg(&log),
+    );
+    assert!(text(&out).contains("h5py ok 10000"), "{}", text(&out));
 }

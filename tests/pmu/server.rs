@@ -150,7 +150,7 @@ fn pmu_server_streams_commanded_tcp_and_spontaneous_udp() {
     assert!(output.contains("clients_accepted 2"), "{output}");
 
     if !gridhil_test_support::tshark::available() {
-        eprintln!("skipped: tshark not installed (the capture check needs it)");
+        gridhil_test_support::skip("tshark not installed (the capture check needs it)");
         return;
     }
     check_exchange_with_tshark(&sent, &received, client_port, tcp_port);
@@ -250,7 +250,7 @@ fn tshark_checks(file: &Path, port: u16, frames_from_server: usize, commands: us
 #[test]
 fn pmu_server_feeds_pypmu_pdc() {
     let Some(python) = venv_python() else {
-        eprintln!("skipped: no .venv with pypmu (run setup.sh)");
+        gridhil_test_support::skip("no .venv with pypmu (run setup.sh)");
         return;
     };
     let script = gridhil_test_support::python::script("tests/pmu/peers/pypmu_pdc.py");
@@ -306,7 +306,7 @@ fn pmu_server_feeds_pypmu_pdc() {
 #[test]
 fn pmu_server_streams_a_minute_checked_by_tshark() {
     if !gridhil_test_support::tshark::available() {
-        eprintln!("skipped: tshark not installed (./setup.sh installs it)");
+        gridhil_test_support::skip("tshark not installed (./setup.sh installs it)");
         return;
     }
     let udp_rx = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();

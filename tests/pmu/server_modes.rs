@@ -206,7 +206,7 @@ fn multi_pmu_stream_over_commanded_udp() {
     assert!(output.contains("udp_peers_added 1"), "{output}");
 
     if !gridhil_test_support::tshark::available() {
-        eprintln!("skipped: tshark not installed (the capture check needs it)");
+        gridhil_test_support::skip("tshark not installed (the capture check needs it)");
         return;
     }
     let mut pcap = PcapWriter::new();
@@ -388,7 +388,7 @@ fn tcp_config_udp_data() {
 #[test]
 fn multi_pmu_stream_read_by_pypmu_pdc() {
     let Some(python) = venv_python() else {
-        eprintln!("skipped: no .venv with pypmu (run setup.sh)");
+        gridhil_test_support::skip("no .venv with pypmu (run setup.sh)");
         return;
     };
     let script = gridhil_test_support::python::script("tests/pmu/peers/pypmu_multi_pdc.py");
@@ -452,7 +452,7 @@ fn multi_pmu_stream_read_by_pypmu_pdc() {
 #[test]
 fn pypmu_frames_over_commanded_udp_and_tcp_config_udp_data() {
     let Some(python) = venv_python() else {
-        eprintln!("skipped: no .venv with pypmu (run setup.sh)");
+        gridhil_test_support::skip("no .venv with pypmu (run setup.sh)");
         return;
     };
     let script = gridhil_test_support::python::script("tests/pmu/peers/pypmu_udp_modes.py");

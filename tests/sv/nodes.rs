@@ -22,7 +22,7 @@ const NANOS: i64 = 1_000_000_000;
 /// A veth pair for this test, or `None` (with a skip message) where it cannot be made.
 fn veth_pair(tag: &str) -> Option<VethPair> {
     VethPair::create(tag)
-        .map_err(|why| eprintln!("skipped: {why}"))
+        .map_err(|why| gridhil_test_support::skip(&why))
         .ok()
 }
 
@@ -409,7 +409,7 @@ fn tshark_dissects_published_frames_without_malformed_marks() {
     if ready_rx.recv_timeout(Duration::from_secs(30)).is_err() {
         let _ = tshark.kill();
         let _ = tshark.wait();
-        eprintln!("skipped: tshark cannot capture on {}", veth.b);
+        gridhil_test_support::skip(&format!("tshark cannot capture on {}", veth.b));
         return;
     }
     let publisher = gridhil()
