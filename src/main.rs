@@ -102,6 +102,10 @@ enum RtCommand {
     },
 }
 
+/// Exit status of `gridhil run` when the run log could not keep every row (full disk, I/O
+/// error): the file holds what was flushed before the failure.
+const EXIT_LOG_INCOMPLETE: u8 = 3;
+
 fn parse_duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| e.to_string())
 }
@@ -240,7 +244,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         print_report(&report);
     }
-    Ok(if report.errors.is_empty() {
+    Ok(if !report.log_complete() {
+        ExitCode::from(EXIT_LOG_INCOMPLETE)
+    } else if report.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -292,7 +298,14 @@ fn print_report(report: &RunReport) {
         );
     }
     if let Some(file) = &report.log_file {
-        println!("  run log: {file} ({} rows)", report.log_rows);
+        if report.log_complete() {
+            println!("  run log: {file} ({} rows)", report.log_rows);
+        } else {
+            println!(
+                "  run log: {file} is INCOMPLETE: {} rows kept (up to its last flush), {} rows lost",
+                report.log_rows, report.log_rows_lost
+            );
+        }
     }
     for error in &report.errors {
         println!("  error: {error}");

@@ -5,6 +5,7 @@
 //! it is unit-tested on its own. Building and scheduling follow it.
 
 use crate::config::{EngineSettings, EngineSpec, Trigger};
+use crate::runlog::LogFileOptions;
 use crate::units::{Nanos, NANOS_PER_SEC};
 use std::path::PathBuf;
 
@@ -82,8 +83,10 @@ pub struct LogPlan {
     pub file: Option<PathBuf>,
     /// Samples the log queue holds.
     pub queue: usize,
-    /// Rows per HDF5 chunk.
-    pub chunk: usize,
+    /// How the HDF5 file is written (chunk rows, crash safety, compression).
+    pub format: LogFileOptions,
+    /// How often the log thread flushes the file.
+    pub flush_interval: std::time::Duration,
 }
 
 /// One input of one path, fed by a node.
@@ -157,7 +160,14 @@ impl Plan {
         let log = (request.log_file.is_some() || request.log_taps).then(|| LogPlan {
             file: request.log_file.clone(),
             queue: settings.log.queue.max(1),
-            chunk: settings.log.chunk,
+            format: LogFileOptions {
+                chunk: settings.log.chunk,
+                crash_safe: settings.log.crash_safe,
+                compression: settings.log.compression,
+            },
+            flush_interval: std::time::Duration::from_nanos(
+                settings.log.flush_interval.0.max(1_000_000).unsigned_abs(),
+            ),
         });
         let subscriptions = subscriptions(topology);
         let threads = if request.virtual_time {
@@ -448,7 +458,12 @@ mod tests {
             Some(LogPlan {
                 file: Some("run.h5".into()),
                 queue: 500,
-                chunk: s.log.chunk
+                format: LogFileOptions {
+                    chunk: s.log.chunk,
+                    crash_safe: true,
+                    compression: crate::config::LogCompression::Deflate,
+                },
+                flush_interval: std::time::Duration::from_secs(1),
             })
         );
         let no_log = Plan::new(&topology(), &s, &PlanRequest::default());
