@@ -20,12 +20,15 @@ pub struct Mode {
     pub d: Vec<f64>,
 }
 
+/// State map at a switching instant: the new mode's state from the old one's.
+pub type StateMap = fn(&Params, &[f64]) -> Vec<f64>;
+
 /// A network with two topologies (fault off: mode 0, fault on: mode 1) and the state
 /// maps between them.
 pub struct Network {
     pub modes: [Mode; 2],
     /// State map on switching into mode `k`, from the state of the other mode.
-    pub into: [fn(&Params, &[f64]) -> Vec<f64>; 2],
+    pub into: [StateMap; 2],
     pub params: Params,
 }
 
@@ -172,9 +175,9 @@ impl Network {
         let m = &self.modes[mode];
         let n = x.len();
         let mut aug = vec![vec![0.0; n + 2]; n + 2];
-        for i in 0..n {
-            aug[i][..n].copy_from_slice(&m.a[i]);
-            aug[i][n] = amp * m.b[i];
+        for ((row, a), b) in aug.iter_mut().zip(&m.a).zip(&m.b) {
+            row[..n].copy_from_slice(a);
+            row[n] = amp * b;
         }
         aug[n][n + 1] = -omega;
         aug[n + 1][n] = omega;
@@ -216,8 +219,9 @@ fn gauss(mut a: Mat) -> Vec<f64> {
         a.swap(col, p);
         for row in col + 1..n {
             let f = a[row][col] / a[col][col];
-            for k in col..=n {
-                a[row][k] -= f * a[col][k];
+            let pivot = a[col].clone();
+            for (v, p) in a[row][col..].iter_mut().zip(&pivot[col..]) {
+                *v -= f * p;
             }
         }
     }
