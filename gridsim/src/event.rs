@@ -29,3 +29,22 @@ pub struct Event {
     /// The action.
     pub action: EventAction,
 }
+
+/// A change of the network matrix as the solver made it: which input, when it was
+/// asked for and the instant the solution switched at (see
+/// [`crate::Simulator::switchings`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Switching {
+    /// Index into [`crate::Simulator::input_names`] (a switch, fault, load or tap input).
+    pub input: usize,
+    /// The breaker pole (0 = a, 1 = b, 2 = c) that opened at its current zero; `None`
+    /// when the input changed as a whole.
+    pub pole: Option<u8>,
+    /// When it was asked for: the event time, the time of the
+    /// [`crate::Simulator::set_input`] call, or the current zero of a breaker pole
+    /// (found by interpolation).
+    pub requested_ns: i64,
+    /// The instant at which the network changed in the solution: the requested time,
+    /// or the start of the step in which a late request arrived.
+    pub instant_ns: i64,
+}

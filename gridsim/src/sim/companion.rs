@@ -102,6 +102,15 @@ impl Companion {
         };
     }
 
+    /// Replaces the state (current, inductor and capacitor voltage) by
+    /// `from + f·(self − from)`: linear interpolation (0 ≤ f ≤ 1) or
+    /// extrapolation between two solutions; the parameters stay.
+    pub fn lerp_state(&mut self, from: &Companion, f: f64) {
+        self.i = from.i + f * (self.i - from.i);
+        self.vl = from.vl + f * (self.vl - from.vl);
+        self.vc = from.vc + f * (self.vc - from.vc);
+    }
+
     /// Clears the state (element switched out).
     pub fn reset(&mut self) {
         self.i = 0.0;
@@ -131,6 +140,12 @@ pub(crate) struct Branch {
     pub active: bool,
     /// History term of the current step.
     pub h: f64,
+    /// Parameters or activity changed since the last switching step (a seed of
+    /// the damped subnetwork).
+    pub switched: bool,
+    /// Connected to a switched branch: integrated with backward-Euler half
+    /// steps after a switching (see `sim::switching`).
+    pub damped: bool,
 }
 
 impl Branch {
