@@ -141,7 +141,7 @@ pub struct Simulator {
     saved_branches: Vec<Branch>,
     saved_x: Vec<f64>,
     saved_integ: Vec<[f64; 2]>,
-    /// First half-step solution of an interpolated switching.
+    /// Second half-step solution of an interpolated switching.
     mid_branches: Vec<Branch>,
     mid_x: Vec<f64>,
     /// Ordinary solution of the undamped part during an interpolated switching.
@@ -454,19 +454,7 @@ impl Simulator {
                 continue;
             }
             inp.changed = false;
-            if inp.target.changes_matrix() {
-                let s = Switching {
-                    input: index,
-                    pole: None,
-                    requested_ns: inp.requested_ns,
-                    instant_ns: instant,
-                };
-                if self.switchings.len() < self.switchings.capacity() {
-                    self.switchings.push(s);
-                } else {
-                    self.switchings_dropped += 1;
-                }
-            }
+            let mut switched = false;
             let v = inp.value;
             match inp.target {
                 InputTarget::SourceVoltage(i) => {
@@ -497,7 +485,7 @@ impl Simulator {
                             l.q = v;
                         }
                         l.apply(&mut self.branches, omega, dt);
-                        self.dirty = true;
+                        switched = true;
                     }
                 }
                 InputTarget::SwitchClosed(i) => {
@@ -509,7 +497,7 @@ impl Simulator {
                                 if !s.closed[k] {
                                     s.closed[k] = true;
                                     set_resistance(&mut self.branches, s.br[k], s.r_closed, dt);
-                                    self.dirty = true;
+                                    switched = true;
                                 }
                             } else if s.closed[k] {
                                 if s.breaker {
@@ -517,7 +505,7 @@ impl Simulator {
                                 } else {
                                     s.closed[k] = false;
                                     set_resistance(&mut self.branches, s.br[k], s.r_open, dt);
-                                    self.dirty = true;
+                                    switched = true;
                                 }
                             }
                         }
@@ -538,7 +526,7 @@ impl Simulator {
                                     b.comp.set(f.r, 0.0, None, dt);
                                 }
                             }
-                            self.dirty = true;
+                            switched = true;
                         }
                     }
                 }
@@ -556,13 +544,26 @@ impl Simulator {
                     if let Some(tr) = self.transformers.get_mut(i) {
                         tr.tap = v;
                         tr.apply(&mut self.branches);
-                        self.dirty = true;
+                        switched = true;
                     }
+                }
+            }
+            if switched {
+                self.dirty = true;
+                let s = Switching {
+                    input: index,
+                    pole: None,
+                    requested_ns: inp.requested_ns,
+                    instant_ns: instant,
+                };
+                if self.switchings.len() < self.switchings.capacity() {
+                    self.switchings.push(s);
+                } else {
+                    self.switchings_dropped += 1;
                 }
             }
         }
     }
-
     /// Once per nominal cycle: new constant-power scale factors from the
     /// bus RMS voltages.
     fn update_constant_power(&mut self) {

@@ -249,9 +249,9 @@ impl Simulator {
     }
 
     /// The damped subnetwork back at the fraction `theta` of the step (state
-    /// interpolated between the start and the ordinary solution), switched, two
-    /// backward-Euler half steps from there, then interpolated (or extrapolated by at
-    /// most half a step) onto the end of the step. The rest of the network keeps its
+    /// interpolated between the start and the ordinary solution), switched, three
+    /// backward-Euler half steps from there, then extrapolated from the last two
+    /// (back by at most one step) onto the end of the step. The rest of the network keeps its
     /// ordinary solution. The next step is damped too (it needs no inductor voltage
     /// from this one).
     fn interpolated_switching(&mut self, theta: f64, t: i64) -> Result<(), SimError> {
@@ -277,24 +277,28 @@ impl Simulator {
                 inv.integ = *s;
             }
         }
-        let half = Pass {
-            damped: Rule::BackwardHalf,
-            others: Rule::Frozen,
-            at: (theta + 0.5) * dt,
-        };
-        self.solve_pass(half, t)?;
-        self.mid_branches.copy_from_slice(&self.branches);
-        self.mid_x.copy_from_slice(&self.x);
-        self.solve_pass(
-            Pass {
-                at: (theta + 1.0) * dt,
-                ..half
-            },
-            t,
-        )?;
-        // The end of the step lies (1 − θ)·Δt after the instant: fraction
-        // 1 − 2θ of the way from the first half-step solution to the second.
-        let f = 1.0 - 2.0 * theta;
+        // Three half steps from the instant: the first carries the jump (with an
+        // ideal switch forcing an inductor current to change, an impulse of
+        // voltage); the second and third are smooth and straddle or follow the
+        // end of the step.
+        for m in [0.5, 1.0, 1.5] {
+            if m == 1.5 {
+                self.mid_branches.copy_from_slice(&self.branches);
+                self.mid_x.copy_from_slice(&self.x);
+            }
+            self.solve_pass(
+                Pass {
+                    damped: Rule::BackwardHalf,
+                    others: Rule::Frozen,
+                    at: (theta + m) * dt,
+                },
+                t,
+            )?;
+        }
+        // The end of the step lies (1 − θ)·Δt after the instant, i.e. θ·Δt
+        // before the second half-step solution: fraction −2θ of the way from the
+        // second to the third (extrapolation back by at most one step).
+        let f = -2.0 * theta;
         for (b, m) in self.branches.iter_mut().zip(&self.mid_branches) {
             if b.damped {
                 b.comp.lerp_state(&m.comp, f);
