@@ -12,6 +12,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod dpsim;
 mod exact;
 mod expm;
 
