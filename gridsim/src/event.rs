@@ -18,8 +18,11 @@ pub enum EventAction {
 
 /// A timed action on one input (see [`crate::Simulator::input_names`]).
 ///
-/// An event takes effect in the first step whose end time is at or after
-/// `time_ns`; events in the past take effect in the next step.
+/// A set-point or EMF change at `time_ns` is in effect in the solution at the first
+/// step end at or after it. A change of the network (switch, fault, load, tap) is made
+/// at the instant `time_ns` itself: at a step boundary the sample at that time still
+/// shows the network before it; inside a step by interpolation (see
+/// [`crate::Simulator::step`]). Events in the past take effect in the next step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Event {
     /// Simulation time in nanoseconds.

@@ -395,6 +395,7 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         saved_branches: Vec::new(),
         saved_x: vec![0.0; n],
         saved_integ: Vec::new(),
+        kept_integ: Vec::new(),
         mid_branches: Vec::new(),
         mid_x: vec![0.0; n],
         kept_x: vec![0.0; n],
@@ -407,6 +408,7 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
     sim.saved_branches = sim.branches.clone();
     sim.mid_branches = sim.branches.clone();
     sim.saved_integ = sim.inverters.iter().map(|i| i.integ).collect();
+    sim.kept_integ = sim.saved_integ.clone();
     sim.refactor()?;
     sim.lu.prepare_sparse(2);
     sim.factor_cache.reserve_like(&sim.lu);

@@ -141,6 +141,8 @@ pub struct Simulator {
     saved_branches: Vec<Branch>,
     saved_x: Vec<f64>,
     saved_integ: Vec<[f64; 2]>,
+    /// Inverter integrators of the ordinary solve during an interpolated switching.
+    kept_integ: Vec<[f64; 2]>,
     /// Second half-step solution of an interpolated switching.
     mid_branches: Vec<Branch>,
     mid_x: Vec<f64>,

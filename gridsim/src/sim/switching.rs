@@ -272,7 +272,16 @@ impl Simulator {
                 *x = s + theta * (*x - s);
             }
         }
-        for (inv, s) in self.inverters.iter_mut().zip(&self.saved_integ) {
+        // Inverter controllers in the damped subnetwork run their half steps from
+        // the start-of-step integrators and end with those of the ordinary solve
+        // (one step's worth of integration, not two and a half).
+        for ((inv, s), k) in self
+            .inverters
+            .iter_mut()
+            .zip(&self.saved_integ)
+            .zip(self.kept_integ.iter_mut())
+        {
+            *k = inv.integ;
             if self.branches.get(inv.br[0]).is_some_and(|b| b.damped) {
                 inv.integ = *s;
             }
@@ -299,6 +308,9 @@ impl Simulator {
         // before the second half-step solution: fraction −2θ of the way from the
         // second to the third (extrapolation back by at most one step).
         let f = -2.0 * theta;
+        for (inv, k) in self.inverters.iter_mut().zip(&self.kept_integ) {
+            inv.integ = *k;
+        }
         for (b, m) in self.branches.iter_mut().zip(&self.mid_branches) {
             if b.damped {
                 b.comp.lerp_state(&m.comp, f);
