@@ -335,3 +335,32 @@ fn breaker_poles_open_at_the_interpolated_current_zero() {
         sim.outputs()[i]
     );
 }
+
+/// A network change asked for late (an event scheduled in the past, or `set_input`)
+/// is made at the start of the next step, and the record says both times.
+#[test]
+fn late_requests_are_made_at_the_next_step_start_and_recorded() {
+    let mut sim = common::sim(&model(RL, ""));
+    for _ in 0..10 {
+        sim.step().unwrap_or_else(|e| panic!("{e}"));
+    }
+    let f = sim.input_index("f.on").unwrap_or_else(|| panic!("no f.on"));
+    let event = gridhil_gridsim::Event {
+        time_ns: 120_000,
+        input: f,
+        action: gridhil_gridsim::EventAction::Set(1.0),
+    };
+    sim.schedule(event).unwrap_or_else(|e| panic!("{e}"));
+    sim.step().unwrap_or_else(|e| panic!("{e}"));
+    sim.set_input(f, 0.0).unwrap_or_else(|e| panic!("{e}"));
+    sim.step().unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<(i64, i64)> = sim
+        .switchings()
+        .iter()
+        .map(|s| (s.requested_ns, s.instant_ns))
+        .collect();
+    assert_eq!(got, [(120_000, 500_000), (550_000, 550_000)]);
+    sim.clear_switchings();
+    assert!(sim.switchings().is_empty());
+    assert_eq!(sim.switchings_dropped(), 0);
+}
