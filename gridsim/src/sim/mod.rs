@@ -558,11 +558,7 @@ impl Simulator {
                     requested_ns: inp.requested_ns,
                     instant_ns: instant,
                 };
-                if self.switchings.len() < self.switchings.capacity() {
-                    self.switchings.push(s);
-                } else {
-                    self.switchings_dropped += 1;
-                }
+                switching::record(&mut self.switchings, &mut self.switchings_dropped, s);
             }
         }
     }

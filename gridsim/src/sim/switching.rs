@@ -230,21 +230,13 @@ impl Simulator {
             .iter()
             .position(|i| i.target == crate::model::InputTarget::SwitchClosed(si));
         if let Some(input) = input {
-            self.record(Switching {
+            let s = Switching {
                 input,
                 pole: Some(k as u8),
                 requested_ns: requested,
                 instant_ns: instant,
-            });
-        }
-    }
-
-    /// Records a switching (counted as dropped when the record is full).
-    pub(super) fn record(&mut self, s: Switching) {
-        if self.switchings.len() < self.switchings.capacity() {
-            self.switchings.push(s);
-        } else {
-            self.switchings_dropped += 1;
+            };
+            record(&mut self.switchings, &mut self.switchings_dropped, s);
         }
     }
 
@@ -341,6 +333,16 @@ impl Simulator {
         }
         self.damping_pending = true;
         Ok(())
+    }
+}
+
+/// Appends a switching to the record within its reserved room (never allocates);
+/// counts it as dropped when the record is full.
+pub(super) fn record(log: &mut Vec<Switching>, dropped: &mut u64, s: Switching) {
+    if log.len() < log.capacity() {
+        log.push(s);
+    } else {
+        *dropped += 1;
     }
 }
 
