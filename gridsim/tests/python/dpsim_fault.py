@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """DPsim (EMT, three-phase) run of gridsim's switching test network.
 
-Ideal 20 kV source -> R1-L1 line -> bus n2 -> R2-L2 load to ground, a phase-a fault
-Rf to ground at n2 from T_ON to T_OFF, 50 us step, from rest (the start-up transient
-has decayed long before the fault). Used by gridsim/tests/switching/dpsim.rs.
+Ideal 20 kV source -> R1-L1 line -> bus n2 -> R2-L2 load to ground (and a shunt
+capacitor C at n2 when C > 0), a phase-a fault Rf to ground at n2 from T_ON to T_OFF,
+50 us step, from rest (the start-up transient has decayed long before the fault). Used
+by gridsim/tests/switching/dpsim.rs.
 
-Usage: dpsim_fault.py R1 L1 R2 L2 RF T_ON T_OFF STEPS
+Usage: dpsim_fault.py R1 L1 R2 L2 RF C T_ON T_OFF STEPS
 Prints CSV (after a header line "k,v2a,..."; DPsim prints its own lines before): k, v_n2 (a, b, c), i_l1 (a, b), i_l2 (a), the values after the k-th step
 (time k*dt), in DPsim's own conventions: currents i_intf, which point the other way
 from gridsim's (from the second terminal to the first). Exits with 3 when dpsimpy
@@ -33,8 +34,8 @@ OPEN = 1e12  # ohm: an open pole of DPsim's switch (1e9 would draw 1.6e-5 A: 3e-
 
 
 def main(argv):
-    r1, l1, r2, l2, rf, t_on, t_off = (float(a) for a in argv[1:8])
-    steps = int(argv[8])
+    r1, l1, r2, l2, rf, c, t_on, t_off = (float(a) for a in argv[1:9])
+    steps = int(argv[9])
     gnd = d.emt.SimNode.gnd
     nodes = {n: d.emt.SimNode(n, d.PhaseType.ABC) for n in ("n1", "na", "n2", "nb")}
     a = 2j * np.pi / 3
@@ -46,6 +47,8 @@ def main(argv):
         "r2": (d.emt.ph3.Resistor("r2"), np.eye(3) * r2, ("n2", "nb")),
         "l2": (d.emt.ph3.Inductor("l2"), np.eye(3) * l2, ("nb", None)),
     }
+    if c > 0:
+        comps["c"] = (d.emt.ph3.Capacitor("c"), np.eye(3) * c, ("n2", None))
     vs.connect([gnd, nodes["n1"]])
     for comp, value, (p, q) in comps.values():
         comp.set_parameters(value)

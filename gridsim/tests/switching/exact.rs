@@ -126,8 +126,36 @@ impl Network {
         steps: usize,
         switch_at: &[f64],
     ) -> Vec<[f64; 4]> {
+        let x = self.steady_state(0, amp, omega, phi);
+        self.solve_from(x, amp, omega, phi, dt, steps, switch_at)
+    }
+
+    /// As [`Network::solve`], starting from rest (all states zero) at t = 0.
+    pub fn solve_from_rest(
+        &self,
+        amp: f64,
+        omega: f64,
+        phi: f64,
+        dt: f64,
+        steps: usize,
+        switch_at: &[f64],
+    ) -> Vec<[f64; 4]> {
+        let x = vec![0.0; self.modes[0].a.len()];
+        self.solve_from(x, amp, omega, phi, dt, steps, switch_at)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn solve_from(
+        &self,
+        mut x: Vec<f64>,
+        amp: f64,
+        omega: f64,
+        phi: f64,
+        dt: f64,
+        steps: usize,
+        switch_at: &[f64],
+    ) -> Vec<[f64; 4]> {
         let mut mode = 0;
-        let mut x = self.steady_state(0, amp, omega, phi);
         let mut t_now = 0.0;
         let mut next = 0;
         let mut rows = Vec::with_capacity(steps + 1);

@@ -89,9 +89,17 @@ fn fault_events(on: f64, off: f64) -> String {
 /// Outputs compared, per phase a: b2 voltage, line, load and fault currents.
 const PHASE_A: [&str; 4] = ["b2.va", "line.ia", "load.ia", "f.ia"];
 
-/// Samples at t = 0, Δt, …, steps·Δt of the named outputs.
+/// Samples at t = 0, Δt, …, steps·Δt of the named outputs, from the steady state.
 fn run(text: &str, names: &[&str], steps: usize) -> Vec<Vec<f64>> {
-    let mut sim = common::sim(text);
+    record(common::sim(text), names, steps)
+}
+
+/// Samples at t = 0, Δt, …, steps·Δt of the named outputs, from rest.
+fn run_from_rest(text: &str, names: &[&str], steps: usize) -> Vec<Vec<f64>> {
+    record(common::sim_rest(text), names, steps)
+}
+
+fn record(mut sim: gridhil_gridsim::Simulator, names: &[&str], steps: usize) -> Vec<Vec<f64>> {
     let idx: Vec<usize> = names.iter().map(|n| common::out(&sim, n)).collect();
     let mut rows: Vec<Vec<f64>> = idx.iter().map(|&i| vec![sim.outputs()[i]]).collect();
     for _ in 0..steps {
