@@ -1,8 +1,9 @@
 //! Cross-check with DPsim (PyPI `dpsim`, EMT domain, three-phase): the RL and RLC
 //! networks of the closed-form tests with the phase-a fault from 0.1 s to 0.2 s, run by
 //! `gridsim/tests/python/dpsim_fault.py` with `$GRIDSIM_PYTHON` (default: the
-//! workspace's `.venv/bin/python`, else `python3`). Prints "skipped" when dpsim is
-//! not installed (`./setup.sh` installs it into `.venv`).
+//! workspace's `.venv/bin/python`). Skips with a message when dpsim is not installed
+//! (`./setup.sh` installs it into `.venv`), and fails then under
+//! `GRIDHIL_STRICT_TESTS=1`.
 //!
 //! Both are trapezoidal EMT solvers, so where nothing switches they must agree to
 //! round-off; at the switchings they differ on purpose, and there the closed form
@@ -21,15 +22,12 @@ const STEPS: usize = 6000;
 const T_ON: f64 = 0.1;
 const T_OFF: f64 = 0.2;
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("GRIDSIM_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    if venv.exists() {
-        venv
-    } else {
-        PathBuf::from("python3")
+/// `$GRIDSIM_PYTHON`, or the workspace's `.venv` Python if it imports dpsimpy;
+/// otherwise `None` after a skip message (a failure under `GRIDHIL_STRICT_TESTS=1`).
+fn python() -> Option<PathBuf> {
+    match std::env::var_os("GRIDSIM_PYTHON") {
+        Some(p) => Some(PathBuf::from(p)),
+        None => gridhil_test_support::python::python_with(&["dpsimpy"]),
     }
 }
 
@@ -42,7 +40,7 @@ fn dpsim_rows(p: Params) -> Option<Vec<[f64; 6]>> {
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let c = p.c.unwrap_or(0.0);
     let args = [p.r1, p.l1, p.r2, p.l2, p.rf, c, T_ON, T_OFF].map(|v| format!("{v:e}"));
-    let python = python();
+    let python = python()?;
     let out = match Command::new(&python)
         .arg(&script)
         .args(&args)
@@ -52,13 +50,13 @@ fn dpsim_rows(p: Params) -> Option<Vec<[f64; 6]>> {
     {
         Ok(out) => out,
         Err(e) => {
-            println!("skipped: cannot run {}: {e}", python.display());
+            gridhil_test_support::skip(&format!("cannot run {}: {e}", python.display()));
             return None;
         }
     };
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() == Some(3) {
-        println!("skipped: {}", stderr.trim());
+        gridhil_test_support::skip(stderr.trim());
         return None;
     }
     assert!(out.status.success(), "dpsim_fault.py failed: {stderr}");
