@@ -392,7 +392,6 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         damping_pending: false,
         damped_unknown: vec![false; n],
         uf_parent: (0..n).collect(),
-        saved_branches: Vec::new(),
         saved_x: vec![0.0; n],
         saved_integ: Vec::new(),
         kept_integ: Vec::new(),
@@ -405,7 +404,6 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
     for b in &mut sim.branches {
         b.switched = false;
     }
-    sim.saved_branches = sim.branches.clone();
     sim.mid_branches = sim.branches.clone();
     sim.saved_integ = sim.inverters.iter().map(|i| i.integ).collect();
     sim.kept_integ = sim.saved_integ.clone();

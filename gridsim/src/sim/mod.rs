@@ -137,8 +137,8 @@ pub struct Simulator {
     damped_unknown: Vec<bool>,
     /// Union-find parents over the unknowns (damped subnetwork search).
     uf_parent: Vec<usize>,
-    /// State at the start of a step that may switch inside it.
-    saved_branches: Vec<Branch>,
+    /// Node voltages and inverter integrators at the start of a step that may
+    /// switch inside it.
     saved_x: Vec<f64>,
     saved_integ: Vec<[f64; 2]>,
     /// Inverter integrators of the ordinary solve during an interpolated switching.

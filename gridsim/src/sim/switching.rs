@@ -159,10 +159,10 @@ impl Simulator {
                 .any(|s| s.pending_open.iter().any(|p| *p))
     }
 
-    /// Keeps the state at the start of the step (before an ordinary solve that may
-    /// cross a switching instant).
+    /// Keeps the node voltages and inverter integrators at the start of the step
+    /// (before an ordinary solve that may cross a switching instant; the branches
+    /// keep their own start state).
     pub(super) fn save_state(&mut self) {
-        self.saved_branches.copy_from_slice(&self.branches);
         self.saved_x.copy_from_slice(&self.x);
         for (s, inv) in self.saved_integ.iter_mut().zip(&self.inverters) {
             *s = inv.integ;
@@ -248,10 +248,8 @@ impl Simulator {
     /// from this one).
     fn interpolated_switching(&mut self, theta: f64, t: i64) -> Result<(), SimError> {
         let dt = self.dt;
-        for (b, s) in self.branches.iter_mut().zip(&self.saved_branches) {
-            if b.damped {
-                b.comp.lerp_state(&s.comp, theta);
-            }
+        for b in self.branches.iter_mut().filter(|b| b.damped) {
+            b.comp.back_to(theta);
         }
         self.kept_x.copy_from_slice(&self.x);
         for ((x, s), d) in self
