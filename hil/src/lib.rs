@@ -6,6 +6,7 @@
 //! except where a node asks the kernel for its clock state.
 #![deny(unsafe_code)]
 
+pub mod goose;
 pub mod sv;
 pub mod sv_nodes;
 
