@@ -7,6 +7,7 @@
 #![deny(unsafe_code)]
 
 pub mod goose;
+pub mod goose_nodes;
 pub mod sv;
 pub mod sv_nodes;
 
@@ -23,4 +24,16 @@ pub fn register(registry: &mut gridhil_engine::Registry) {
             "receives an IEC 61850-9-2 sampled-values stream from a raw Ethernet interface",
         )
         .example(include_str!("../compliance/sv-subscriber.toml"));
+    registry
+        .add_node::<goose_nodes::publisher::GoosePublisherConfig>(
+            "goose-publisher",
+            "publishes samples as an IEC 61850-8-1 GOOSE control block (state changes, retransmission curve) on a raw Ethernet interface",
+        )
+        .example(include_str!("../compliance/goose-publisher.toml"));
+    registry
+        .add_node::<goose_nodes::subscriber::GooseSubscriberConfig>(
+            "goose-subscriber",
+            "receives one IEC 61850-8-1 GOOSE control block from a raw Ethernet interface, checking sequence, time allowed to live, confRev and dataset",
+        )
+        .example(include_str!("../compliance/goose-subscriber.toml"));
 }
