@@ -21,7 +21,7 @@ use gridhil_engine::node::{
     BuildContext, ConfigContext, NodeConfig, NodeCounters, NodeError, NodeIo, NodeWriter,
     WriteContext,
 };
-use gridhil_engine::sample::SampleRef;
+use gridhil_engine::sample::{SampleFlags, SampleRef};
 use gridhil_engine::signal::{Signal, Value};
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::{Duration, Nanos};
@@ -268,6 +268,11 @@ const T_QUALITY: u8 = 24;
 impl GoosePublisherWriter {
     /// Encodes a sample; a change of the dataset starts a new state.
     fn add(&mut self, sample: &SampleRef, now: Nanos, wall: Nanos) {
+        // A `rate` path ticks before its inputs have delivered anything: such a sample
+        // holds no values yet and does not become the first state.
+        if self.current_len.is_none() && sample.flags.contains(SampleFlags::STALE) {
+            return;
+        }
         for (slot, value) in self.values.iter_mut().zip(
             sample
                 .values()
