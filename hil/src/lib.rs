@@ -9,6 +9,7 @@
 
 pub mod goose;
 pub mod goose_nodes;
+pub mod iec104;
 pub mod sv;
 pub mod sv_nodes;
 
