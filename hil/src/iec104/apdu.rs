@@ -141,7 +141,11 @@ impl<T: AsRef<[u8]>> ApduPacket<T> {
 
     /// The length field.
     pub fn length(&self) -> u8 {
-        self.buffer.as_ref().get(field::LENGTH).copied().unwrap_or(0)
+        self.buffer
+            .as_ref()
+            .get(field::LENGTH)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The four control octets.
@@ -185,7 +189,7 @@ impl Apci {
                 receive: seq(c[2], c[3]),
             })
         } else if c[0] & 3 == 1 {
-            if c[2] & 1 != 0 {
+            if c[0] != 1 || c[1] != 0 || c[2] & 1 != 0 {
                 return Err(Iec104Error::Control { bytes: c });
             }
             Ok(Apci::S {
@@ -226,14 +230,21 @@ impl<'a> ApduRepr<'a> {
         let asdu = match apci {
             Apci::I { .. } => {
                 if length < 4 + super::asdu::field::HEADER_LEN as u8 {
-                    return Err(Iec104Error::FormatLength { format: "I", length });
+                    return Err(Iec104Error::FormatLength {
+                        format: "I",
+                        length,
+                    });
                 }
                 let end = usize::from(length) + 2;
                 let asdu = bytes.get(field::APCI_LEN..end).unwrap_or_default();
                 Some(AsduRepr::parse(&AsduPacket::new_checked(asdu)?)?)
             }
             Apci::S { .. } | Apci::U(_) if length != 4 => {
-                let format = if matches!(apci, Apci::S { .. }) { "S" } else { "U" };
+                let format = if matches!(apci, Apci::S { .. }) {
+                    "S"
+                } else {
+                    "U"
+                };
                 return Err(Iec104Error::FormatLength { format, length });
             }
             _ => None,
@@ -329,8 +340,14 @@ mod tests {
             ApduRepr::parse(&stream[22..]),
             Err(Iec104Error::Truncated { .. })
         ));
-        assert_eq!(apdu_len(&[0x69]), Err(Iec104Error::StartByte { found: 0x69 }));
-        assert_eq!(apdu_len(&[0x68, 2]), Err(Iec104Error::ApduLength { length: 2 }));
+        assert_eq!(
+            apdu_len(&[0x69]),
+            Err(Iec104Error::StartByte { found: 0x69 })
+        );
+        assert_eq!(
+            apdu_len(&[0x68, 2]),
+            Err(Iec104Error::ApduLength { length: 2 })
+        );
         // An S frame with an ASDU.
         assert!(matches!(
             ApduRepr::parse(&[0x68, 5, 1, 0, 0, 0, 9]),

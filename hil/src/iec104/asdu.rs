@@ -144,10 +144,7 @@ impl<T: AsRef<[u8]>> AsduPacket<T> {
 
     /// The information objects' bytes.
     pub fn objects(&self) -> &[u8] {
-        self.buffer
-            .as_ref()
-            .get(field::OBJECTS)
-            .unwrap_or_default()
+        self.buffer.as_ref().get(field::OBJECTS).unwrap_or_default()
     }
 }
 
@@ -320,9 +317,8 @@ impl<'a> AsduRepr<'a> {
         let (header, objects) = buf.split_at_mut(field::HEADER_LEN);
         header[field::TYPE_ID] = self.type_id.0;
         header[field::VSQ] = (count & 0x7f) | if self.sequence { 0x80 } else { 0 };
-        header[field::COT] = self.cause
-            | if self.negative { 0x40 } else { 0 }
-            | if self.test { 0x80 } else { 0 };
+        header[field::COT] =
+            self.cause | if self.negative { 0x40 } else { 0 } | if self.test { 0x80 } else { 0 };
         header[field::ORIGINATOR] = self.originator;
         header[field::COMMON_ADDRESS].copy_from_slice(&self.common_address.to_le_bytes());
         match self.objects {
@@ -342,7 +338,9 @@ impl<'a> AsduRepr<'a> {
                     value: u64::from(object.address),
                 });
             }
-            if !object.element.fits(self.type_id) || object.time.is_some() != self.type_id.has_time() {
+            if !object.element.fits(self.type_id)
+                || object.time.is_some() != self.type_id.has_time()
+            {
                 return Err(Iec104Error::ElementType {
                     ioa: object.address,
                     type_id: self.type_id.0,
@@ -356,21 +354,27 @@ impl<'a> AsduRepr<'a> {
                 });
             }
             if !self.sequence || i == 0 {
-                let dst = out.get_mut(pos..pos + field::IOA_LEN).ok_or(Iec104Error::BufferTooSmall {
-                    field: "information object address",
-                    needed: pos + field::IOA_LEN,
-                    available,
-                })?;
+                let dst =
+                    out.get_mut(pos..pos + field::IOA_LEN)
+                        .ok_or(Iec104Error::BufferTooSmall {
+                            field: "information object address",
+                            needed: pos + field::IOA_LEN,
+                            available,
+                        })?;
                 dst.copy_from_slice(&object.address.to_le_bytes()[..3]);
                 pos += field::IOA_LEN;
             }
-            pos += object.element.emit(out.get_mut(pos..).unwrap_or_default())?;
+            pos += object
+                .element
+                .emit(out.get_mut(pos..).unwrap_or_default())?;
             if let Some(time) = object.time {
-                let dst = out.get_mut(pos..pos + Cp56Time2a::LEN).ok_or(Iec104Error::BufferTooSmall {
-                    field: "CP56Time2a",
-                    needed: pos + Cp56Time2a::LEN,
-                    available,
-                })?;
+                let dst =
+                    out.get_mut(pos..pos + Cp56Time2a::LEN)
+                        .ok_or(Iec104Error::BufferTooSmall {
+                            field: "CP56Time2a",
+                            needed: pos + Cp56Time2a::LEN,
+                            available,
+                        })?;
                 dst.copy_from_slice(&time.to_bytes());
                 pos += Cp56Time2a::LEN;
             }
@@ -410,10 +414,7 @@ impl<'a> Iterator for ObjectIter<'a> {
                 };
                 let value_len = element_len - time_len;
                 let (address, at) = if self.sequence {
-                    (
-                        ioa(bytes) + i as u32,
-                        field::IOA_LEN + i * element_len,
-                    )
+                    (ioa(bytes) + i as u32, field::IOA_LEN + i * element_len)
                 } else {
                     let start = i * (field::IOA_LEN + element_len);
                     (ioa(bytes.get(start..)?), start + field::IOA_LEN)

@@ -244,7 +244,9 @@ impl<'a> Element<'a> {
             Element::DoublePoint { .. } => matches!(t, 3 | 31),
             Element::StepPosition { .. } => matches!(t, 5 | 32),
             Element::Bitstring { .. } => matches!(t, 7 | 33),
-            Element::Normalized { quality: Some(_), .. } => matches!(t, 9 | 34),
+            Element::Normalized {
+                quality: Some(_), ..
+            } => matches!(t, 9 | 34),
             Element::Normalized { quality: None, .. } => t == 21,
             Element::Scaled { .. } => matches!(t, 11 | 35),
             Element::ShortFloat { .. } => matches!(t, 13 | 36),
@@ -262,9 +264,13 @@ impl<'a> Element<'a> {
             Element::Read => t == 102,
             Element::ClockSync { .. } => t == 103,
             Element::Raw(bytes) => {
-                let base = type_id
-                    .element_len()
-                    .map(|n| n - if type_id.has_time() { Cp56Time2a::LEN } else { 0 });
+                let base = type_id.element_len().map(|n| {
+                    n - if type_id.has_time() {
+                        Cp56Time2a::LEN
+                    } else {
+                        0
+                    }
+                });
                 base == Some(bytes.len())
             }
         }
@@ -351,11 +357,13 @@ impl<'a> Element<'a> {
             }
             Element::Raw(bytes) => {
                 let available = out.len();
-                let dst = out.get_mut(..bytes.len()).ok_or(Iec104Error::BufferTooSmall {
-                    field: "information element",
-                    needed: bytes.len(),
-                    available,
-                })?;
+                let dst = out
+                    .get_mut(..bytes.len())
+                    .ok_or(Iec104Error::BufferTooSmall {
+                        field: "information element",
+                        needed: bytes.len(),
+                        available,
+                    })?;
                 dst.copy_from_slice(bytes);
                 return Ok(bytes.len());
             }
@@ -381,8 +389,12 @@ impl<'a> Element<'a> {
             Element::Normalized { value, .. } | Element::SetpointNormalized { value, .. } => {
                 f64::from(value) / 32768.0
             }
-            Element::Scaled { value, .. } | Element::SetpointScaled { value, .. } => f64::from(value),
-            Element::ShortFloat { value, .. } | Element::SetpointFloat { value, .. } => f64::from(value),
+            Element::Scaled { value, .. } | Element::SetpointScaled { value, .. } => {
+                f64::from(value)
+            }
+            Element::ShortFloat { value, .. } | Element::SetpointFloat { value, .. } => {
+                f64::from(value)
+            }
             Element::IntegratedTotal { counter, .. } => f64::from(counter),
             Element::SingleCommand { sco } => f64::from(sco & 1),
             Element::DoubleCommand { dco } => f64::from(dco & 3),
@@ -461,10 +473,16 @@ mod tests {
             }
         );
         assert_eq!(
-            Element::parse(TypeId(13), &[0, 0, 0x48, 0x42, 0x80]).unwrap().value(),
+            Element::parse(TypeId(13), &[0, 0, 0x48, 0x42, 0x80])
+                .unwrap()
+                .value(),
             Some(50.0)
         );
         assert!(Element::parse(TypeId(120), &[]).is_err());
-        assert!(Element::SetpointFloat { value: 1.0, qos: 0x80 }.is_select());
+        assert!(Element::SetpointFloat {
+            value: 1.0,
+            qos: 0x80
+        }
+        .is_select());
     }
 }

@@ -151,7 +151,15 @@ mod tests {
         let nanos = 1_700_000_000_123_456_789;
         let t = Cp56Time2a::from_unix_nanos(nanos);
         assert_eq!(
-            (t.year, t.month, t.day, t.hour, t.minute, t.millisecond, t.day_of_week),
+            (
+                t.year,
+                t.month,
+                t.day,
+                t.hour,
+                t.minute,
+                t.millisecond,
+                t.day_of_week
+            ),
             (23, 11, 14, 22, 13, 20_123, 2)
         );
         assert_eq!(t.to_unix_nanos(), Some(1_700_000_000_123_000_000));

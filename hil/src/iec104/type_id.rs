@@ -194,6 +194,8 @@ mod tests {
         assert_eq!(TypeId::C_RD_NA_1.element_len(), Some(0));
         assert_eq!(TypeId(120).element_len(), None);
         assert_eq!(TypeId::M_SP_TB_1.name(), Some("M_SP_TB_1"));
-        assert!(TypeId::C_SE_NC_1.is_control_direction() && !TypeId::M_SP_NA_1.is_control_direction());
+        assert!(
+            TypeId::C_SE_NC_1.is_control_direction() && !TypeId::M_SP_NA_1.is_control_direction()
+        );
     }
 }
