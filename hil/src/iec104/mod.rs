@@ -6,7 +6,9 @@
 //! | ASDU: type, VSQ, COT, originator, common address | [`AsduPacket`] | [`AsduRepr`] |
 //! | information objects | — | [`InformationObject`], [`Element`], [`Cp56Time2a`] |
 //!
-//! [`apdu_len`] frames a TCP byte stream. See `docs/iec104.md`.
+//! [`apdu_len`] frames a TCP byte stream. [`Session`] is the link layer of one connection
+//! (sequence numbers, k and w windows, timers t1–t3, STARTDT/STOPDT/TESTFR), sans-IO: time
+//! and frames come in as arguments. See `docs/iec104.md`.
 //!
 //! ```
 //! use gridhil_hil::iec104::{
@@ -44,6 +46,7 @@ mod apdu;
 pub mod asdu;
 mod element;
 mod error;
+mod session;
 mod time;
 mod type_id;
 
@@ -54,5 +57,6 @@ pub use apdu::{
 pub use asdu::{cause, AsduPacket, AsduRepr, InformationObject, ObjectIter, ObjectList, MAX_IOA};
 pub use element::{qualifier, quality, Element};
 pub use error::{Iec104Error, Result};
+pub use session::{Session, SessionConfig, SessionError};
 pub use time::Cp56Time2a;
 pub use type_id::TypeId;
