@@ -10,6 +10,7 @@
 pub mod goose;
 pub mod goose_nodes;
 pub mod iec104;
+pub mod iec104_nodes;
 pub mod sv;
 pub mod sv_nodes;
 
@@ -38,4 +39,10 @@ pub fn register(registry: &mut gridhil_engine::Registry) {
             "receives one IEC 61850-8-1 GOOSE control block from a raw Ethernet interface, checking sequence, time allowed to live, confRev and dataset",
         )
         .example(include_str!("../compliance/goose-subscriber.toml"));
+    registry
+        .add_node::<iec104_nodes::server::Iec104ServerConfig>(
+            "iec104-server",
+            "gridhil as an IEC 60870-5-104 outstation: signals become points (spontaneous with deadbands, interrogation), commands become samples",
+        )
+        .example(include_str!("../compliance/iec104-server.toml"));
 }
