@@ -104,7 +104,6 @@ impl WindowSum {
 }
 
 /// Parses a signed duration such as `"-1.5ms"` or `"20us"` into nanoseconds.
-#[allow(dead_code)] // used by the shaping hooks
 pub(crate) fn signed_duration(text: &str) -> Result<i64, String> {
     let (negative, rest) = match text.trim().strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -114,6 +113,62 @@ pub(crate) fn signed_duration(text: &str) -> Result<i64, String> {
         .map_err(|e| e.0)?
         .as_nanos();
     Ok(if negative { -magnitude } else { magnitude })
+}
+
+/// Indices of the signals `names` (all f64 and complex signals when empty): for hooks that
+/// work on real and complex values alike and leave integers and booleans alone.
+pub(crate) fn select_any(signals: &[Signal], names: &[String]) -> Result<Vec<usize>, FieldError> {
+    if names.is_empty() {
+        return Ok((0..signals.len())
+            .filter(|&i| matches!(signals[i].ty, SignalType::F64 | SignalType::Complex))
+            .collect());
+    }
+    names
+        .iter()
+        .enumerate()
+        .map(|(position, name)| {
+            find_signal(
+                signals,
+                name,
+                FieldPath::root().key("signals").index(position),
+            )
+        })
+        .collect()
+}
+
+/// A signed span of time, written as seconds (`0.002`, as VILLASnode does) or with a unit
+/// (`"2ms"`, `"-50us"`); nanoseconds inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span(pub i64);
+
+impl<'de> serde::Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Span;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "seconds as a number, or a duration with a unit such as \"2ms\" or \"-50us\"",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Span, E> {
+                signed_duration(v).map(Span).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Span, E> {
+                if !v.is_finite() || v.abs() > 9e9 {
+                    return Err(E::custom(format!("{v} s is not a usable span of time")));
+                }
+                Ok(Span((v * 1e9).round() as i64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Span, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Span, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[cfg(test)]

@@ -330,7 +330,11 @@ mod tests {
             let mut s = r.sample(k, k as i64 * 1000, &[1.0, 1.0]);
             r.process(&mut s, 0);
             let oldest = 9.max(k as i64 - 4) * 1000;
-            assert_eq!(s.ts_origin, (oldest + k as i64 * 1000) / 2, "center of the window");
+            assert_eq!(
+                s.ts_origin,
+                (oldest + k as i64 * 1000) / 2,
+                "center of the window"
+            );
         }
     }
 
