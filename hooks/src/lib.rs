@@ -1,7 +1,8 @@
 //! Hooks for labs coming from VILLASnode: measurement (`rms`, `power`, `average`, `ma`,
 //! `dp`, `jitter_calc`, `ebm`) and shaping (`cast`, `round`, `limit_value`, `gate`, `drop`,
 //! `skip_first`, `shift_ts`, `shift_seq`, `reorder_ts`, `fix`, `restart`, `frame`,
-//! `pps_ts`, `dump`, `digest`), one file each, registered in [`register`]. Each keeps its
+//! `pps_ts`, `dump`, `digest`), one file each, and `expr` (a folder: its expression
+//! language is public for the fuzz target), registered in [`register`]. Each keeps its
 //! VILLASnode name and meaning where that is sensible; docs/hooks.md lists the differences.
 //! None allocates, locks or logs after it is built.
 
@@ -13,6 +14,7 @@ mod dp;
 mod drop_seq;
 mod dump;
 mod ebm;
+pub mod expr;
 mod fix;
 mod frame;
 mod gate;
@@ -144,4 +146,10 @@ pub fn register(registry: &mut Registry) {
             "running hash of the samples, as signals and in the summary",
         )
         .example(include_str!("../compliance/digest.toml"));
+    registry
+        .add_hook::<expr::ExprConfig>(
+            "expr",
+            "new signals from arithmetic expressions over the sample's signals",
+        )
+        .example(include_str!("../compliance/expr.toml"));
 }
