@@ -35,7 +35,14 @@ fn measurement_hooks_agree_with_numpy() {
         String::from_utf8_lossy(&check.stderr)
     );
     let run = Command::new(env!("CARGO_BIN_EXE_gridhil"))
-        .args(["run", "--virtual-time", "--duration", "300ms", "--quiet", "--log"])
+        .args([
+            "run",
+            "--virtual-time",
+            "--duration",
+            "300ms",
+            "--quiet",
+            "--log",
+        ])
         .arg(&log)
         .arg(&config)
         .output()
@@ -57,5 +64,8 @@ fn measurement_hooks_agree_with_numpy() {
         "numpy disagrees:\n{report}{}",
         String::from_utf8_lossy(&numpy.stderr)
     );
-    assert!(report.lines().filter(|l| l.starts_with("ok ")).count() >= 30, "{report}");
+    assert!(
+        report.lines().filter(|l| l.starts_with("ok ")).count() >= 30,
+        "{report}"
+    );
 }
