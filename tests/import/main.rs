@@ -104,8 +104,8 @@ fn villas_examples_translate_and_pass_check() {
     );
 }
 
-const FULL: usize = 3;
-const PARTLY: usize = 59;
+const FULL: usize = 2;
+const PARTLY: usize = 60;
 const NONE: usize = 28;
 
 #[test]

@@ -47,6 +47,9 @@ pub(crate) struct NodeInfo {
     pub kind: &'static str,
     pub signals: Option<Vec<String>>,
     pub table: Table,
+    /// Link impairments of what is sent to the node (VILLASnode's `out.netem`): gridhil
+    /// puts them on the path that writes to it.
+    pub impair: Option<Table>,
 }
 
 /// The result of a translation.

@@ -295,6 +295,7 @@ fn signal(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
         kind: "signal",
         signals: Some(names),
         table,
+        impair: None,
     })
 }
 
@@ -328,6 +329,7 @@ fn loopback(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
         kind: "loopback",
         signals: names,
         table,
+        impair: None,
     })
 }
 
@@ -449,6 +451,7 @@ fn file(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
         kind: "file",
         signals: None,
         table,
+        impair: None,
     })
 }
 
@@ -591,7 +594,18 @@ fn socket(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
                 ),
             }
         }
+        for (key, _) in output.members() {
+            match key.as_str() {
+                "address" | "netem" | "hooks" => {}
+                other => ctx.untranslated(format!("{item}.out.{other}"), "no gridhil equivalent"),
+            }
+        }
     }
+    let impair = node
+        .get("out")
+        .and_then(|o| o.get("netem"))
+        .filter(|n| n.get("enabled").and_then(Value::as_bool) != Some(false))
+        .map(|n| netem(&format!("{item}.out.netem"), n, ctx));
     if table.contains_key("local") && !table.contains_key("signals") {
         // VILLASnode's default: 64 float signals.
         table.insert("values".into(), int(64));
@@ -629,7 +643,49 @@ fn socket(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
         kind: "udp",
         signals: names,
         table,
+        impair,
     })
+}
+
+/// VILLASnode's netem settings (µs, percent) as a gridhil `impair` table.
+fn netem(item: &str, netem: &Value, ctx: &mut Context) -> Table {
+    let mut t = Table::new();
+    for (key, value) in netem.members() {
+        let number = value.as_f64().filter(|v| *v >= 0.0);
+        match (key.as_str(), number) {
+            ("enabled", _) => {}
+            ("delay" | "jitter", Some(us)) => {
+                t.insert(key.clone(), s(format!("{us}us")));
+            }
+            ("loss" | "duplicate", Some(percent)) => {
+                t.insert(key.clone(), float((percent / 100.0).min(1.0)));
+            }
+            ("distribution", _) => {
+                if value.as_str() != Some("uniform") {
+                    ctx.untranslated(
+                        format!("{item}.distribution"),
+                        format!(
+                            "{}: gridhil's jitter is uniform (delay ± jitter)",
+                            value.brief()
+                        ),
+                    );
+                }
+            }
+            ("limit", _) => ctx.info(
+                format!("{item}.limit"),
+                "gridhil holds up to the path's queue (`impair.hold`)",
+            ),
+            (other, _) => ctx.untranslated(
+                format!("{item}.{other}"),
+                format!(
+                    "{}: gridhil's impairments are delay, jitter, loss, duplication and reordering",
+                    value.brief()
+                ),
+            ),
+        }
+    }
+    ctx.info(item, "netem acts on the node's sending side; gridhil impairs the path that writes to the node (`impair`), in virtual time too");
+    t
 }
 
 fn test_rtt(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
@@ -680,6 +736,7 @@ fn test_rtt(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
         kind: "rtt",
         signals: Some((0..values).map(|i| format!("v{i}")).collect()),
         table,
+        impair: None,
     })
 }
 
@@ -726,6 +783,7 @@ fn sampled_values(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInf
         kind,
         signals: None,
         table,
+        impair: None,
     })
 }
 
@@ -765,6 +823,7 @@ fn c37118(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
             kind: "pmu-server",
             signals: None,
             table,
+            impair: None,
         });
     }
     let input = node.get("in")?;
@@ -798,5 +857,6 @@ fn c37118(item: &str, node: &Value, ctx: &mut Context) -> Option<NodeInfo> {
         kind: "pdc",
         signals: None,
         table,
+        impair: None,
     })
 }

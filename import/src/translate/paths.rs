@@ -119,6 +119,25 @@ pub(crate) fn translate(
             }
         }
         let mut table = Table::new();
+        let impaired: Vec<Table> = outputs
+            .iter()
+            .filter_map(|o| {
+                nodes
+                    .iter()
+                    .find(|(n, _)| n == o)
+                    .and_then(|(_, info)| info.impair.clone())
+            })
+            .collect();
+        match impaired.as_slice() {
+            [] => {}
+            [impair] if outputs.len() == 1 => {
+                table.insert("impair".into(), toml::Value::Table(impair.clone()));
+            }
+            _ => ctx.untranslated(
+                format!("{item}.out"),
+                "several outputs, some with netem: gridhil impairs a path as a whole; split the path",
+            ),
+        }
         table.insert(
             "in".into(),
             toml::Value::Array(inputs.iter().map(|s| super::s(s.clone())).collect()),
