@@ -3,15 +3,12 @@
 //! translation that is not refused as a whole passes `gridhil check`; the counts of
 //! fully, partly and not translated files are the ones docs/import.md reports.
 
+use gridhil_test_support::process::repo;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
+use std::process::Output;
 
 fn gridhil(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridhil"))
+    gridhil_test_support::process::gridhil()
         .args(args)
         .output()
         .expect("the gridhil binary runs")
