@@ -1,6 +1,7 @@
 //! The `gridhil` command line: parses arguments, loads the configuration, hands over to
 //! the engine, and reports.
 
+mod import;
 mod rtt;
 
 use gridhil::registry;
@@ -42,6 +43,9 @@ enum Command {
     Types,
     /// Measure round-trip latency through an echo (a gridhil path, VILLASnode, a device).
     Rtt(rtt::RttArgs),
+    /// Translate a VILLASnode configuration (libconfig or JSON) to gridhil TOML; what has
+    /// no equivalent is listed with the reason (exit code 2: nothing translated).
+    Import(import::ImportArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -195,6 +199,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rtt(args) => rtt::run(args),
+        Command::Import(args) => import::run(args),
         Command::Types => {
             let registry = registry::build();
             println!("node types:");

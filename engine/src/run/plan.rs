@@ -33,6 +33,8 @@ pub struct PathShape {
     pub input_signals: usize,
     /// Signals after the hook chain.
     pub output_signals: usize,
+    /// Most values a sample holds anywhere in the path (input, within the hook chain, output).
+    pub widest_signals: usize,
     /// Whether the path goes to the run log.
     pub logged: bool,
     /// Whether the path has an `impair` table (it then needs its own thread in real time:
@@ -55,6 +57,7 @@ impl Topology {
                     rate_trigger: p.trigger == Trigger::Rate,
                     input_signals: p.input_signals.len(),
                     output_signals: p.output_signals.len(),
+                    widest_signals: p.widest_signals,
                     logged: p.log,
                     impaired: p.impair.is_some(),
                 })
@@ -236,7 +239,7 @@ fn pool_width(topology: &Topology) -> usize {
             topology
                 .paths
                 .iter()
-                .map(|p| p.output_signals.max(p.input_signals)),
+                .map(|p| p.output_signals.max(p.input_signals).max(p.widest_signals)),
         )
         .max()
         .unwrap_or(1)
@@ -308,6 +311,7 @@ mod tests {
             rate_trigger: rate,
             input_signals: 3,
             output_signals: 5,
+            widest_signals: 5,
             logged: true,
             impaired: false,
         }
@@ -477,5 +481,13 @@ mod tests {
         assert_eq!(tapped.log.map(|l| l.file), Some(None));
         s.pool = Some(77);
         assert_eq!(Plan::new(&topology(), &s, &request).pool_slots, 77);
+    }
+
+    #[test]
+    fn the_pool_holds_the_widest_sample_within_a_hook_chain() {
+        let mut topology = topology();
+        topology.paths[0].widest_signals = 12;
+        let plan = Plan::new(&topology, &settings(&[]), &PlanRequest::default());
+        assert_eq!(plan.pool_width, 12);
     }
 }
