@@ -2,6 +2,7 @@
 //! the engine, and reports.
 
 mod rtt;
+mod test_cmd;
 
 use gridhil::registry;
 
@@ -42,6 +43,8 @@ enum Command {
     Types,
     /// Measure round-trip latency through an echo (a gridhil path, VILLASnode, a device).
     Rtt(rtt::RttArgs),
+    /// Run scenarios (timeline + assertions) and report verdicts: exit code 0 only when all pass.
+    Test(test_cmd::TestArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -191,6 +194,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rtt(args) => rtt::run(args),
+        Command::Test(args) => test_cmd::run(args),
         Command::Types => {
             let registry = registry::build();
             println!("node types:");
