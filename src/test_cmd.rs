@@ -52,10 +52,17 @@ pub struct TestArgs {
 /// Runs `gridhil test`.
 pub fn run(args: TestArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let files = suite::discover(&args.paths, args.filter.as_deref()).map_err(anyhow::Error::msg)?;
-    if files.is_empty() {
-        bail!("no scenario files found (*.toml with a [scenario] table)");
-    }
+    let files = match suite::discover(&args.paths, args.filter.as_deref()) {
+        Ok(files) if files.is_empty() => {
+            eprintln!("error: no scenario files found (*.toml with a [scenario] table)");
+            return Ok(ExitCode::from(2));
+        }
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
