@@ -6,5 +6,6 @@ mod bad_input;
 mod determinism;
 mod every_kind;
 mod failing;
+mod replay;
 mod suite;
 mod support;
