@@ -678,4 +678,23 @@ kind = "no-problems"
         assert!(is_scenario(GOOD));
         assert!(!is_scenario("[engine]\nduration = \"1s\"\n"));
     }
+
+    /// What the fuzz target (fuzz/fuzz_targets/scenario_file.rs) does, on every prefix of a
+    /// good file and on each byte replaced by characters TOML cares about: no panic.
+    #[test]
+    fn truncated_and_mangled_files_give_errors_not_panics() {
+        let text = GOOD;
+        for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let _ = parse(Path::new("s.toml"), &text[..end]);
+        }
+        for (i, _) in text.char_indices() {
+            for c in ['"', '[', ']', '=', '\n', '-', '9', '.'] {
+                let mut mangled = text.to_string();
+                mangled.replace_range(i..i + 1, &c.to_string());
+                if let Err(e) = parse(Path::new("s.toml"), &mangled) {
+                    assert!(e.to_string().starts_with("s.toml"), "{e}");
+                }
+            }
+        }
+    }
 }
