@@ -20,7 +20,7 @@ fn the_example_suite_passes_with_a_junit_file() {
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
     assert!(
-        out.contains("6 scenarios: 6 passed, 0 failed, 0 errors"),
+        out.contains("7 scenarios: 7 passed, 0 failed, 0 errors"),
         "{out}"
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
