@@ -44,8 +44,16 @@ fi
 
 # Third-party protocol peers the tests run against (pinned; see ../shared/peers/README.md).
 venv="$(dirname "$0")/.venv"
+# Debian's Python, whose site packages hold python3-h5py and python3-numpy (a python3 earlier
+# on PATH, e.g. from pyenv, would not see them).
+system_python=/usr/bin/python3
+[ -x "$system_python" ] || system_python="$(command -v python3)"
+if [ -x "$venv/bin/python" ] && ! "$venv/bin/python" -c "import h5py, numpy" >/dev/null 2>&1; then
+  echo "setup: $venv cannot import h5py and numpy; making it again from $system_python"
+  rm -rf "$venv"
+fi
 if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv --system-site-packages "$venv"
+  "$system_python" -m venv --system-site-packages "$venv"
 fi
 peers=(synchrophasor==1.0.0a0 pyc37==1.0.2 psutil pyiec61850-ng==1.6.1.10)
 if ! "$venv/bin/python" -m pip show synchrophasor pyc37 pyiec61850-ng >/dev/null 2>&1; then
