@@ -54,7 +54,10 @@ fn demo_runs_without_rt_privileges_and_warns_once() {
         assert!(warnings[0].contains("SCHED_FIFO"), "{stderr}");
         assert!(out.contains("degraded"), "the report says so too: {out}");
     } else {
-        assert!(warnings.len() <= 1, "at most one real-time warning: {stderr}");
+        assert!(
+            warnings.len() <= 1,
+            "at most one real-time warning: {stderr}"
+        );
     }
     assert!(out.contains("10000 in, 10000 out"), "{out}");
 }

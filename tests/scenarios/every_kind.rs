@@ -1,11 +1,14 @@
 //! Every assertion kind passes and fails where it should, with the measured value numpy
-//! computes from the same run log (tests/scenarios/peers/expected.py).
+//! computes from the same run log (tests/scenarios/scripts/expected.py).
 
-use crate::support::{gridhil_test, json_report, python, repo, text};
-use std::process::Command;
+use crate::support::{gridhil_test, json_report, repo, text};
+use gridhil_test_support::python;
 
 #[test]
 fn every_kind_agrees_with_numpy_on_the_run_log() {
+    let Some(python) = python::python_with(&["numpy", "h5py", "tomllib"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let scenario = repo("tests/scenarios/cases/every-kind.toml");
     let json = dir.path().join("report.json");
@@ -28,13 +31,11 @@ fn every_kind_agrees_with_numpy_on_the_run_log() {
     let log = result["log"]
         .as_str()
         .expect("a failing scenario keeps its run log");
-    let expected = Command::new(python())
-        .arg(repo("tests/scenarios/peers/expected.py"))
-        .arg(&scenario)
-        .arg(repo("").join(log))
-        .output()
-        .unwrap();
-    assert!(expected.status.success(), "{}", text(&expected));
+    let expected = python::run_ok(
+        python::command(&python, "tests/scenarios/scripts/expected.py")
+            .arg(&scenario)
+            .arg(repo(log)),
+    );
     let expected: serde_json::Value = serde_json::from_slice(&expected.stdout).unwrap();
     let asserts = result["asserts"].as_array().unwrap();
     assert_eq!(asserts.len(), 18, "nine kinds, twice");

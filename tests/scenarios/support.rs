@@ -1,47 +1,21 @@
-//! Running `gridhil test` and finding a Python with numpy and h5py.
+//! Running `gridhil test` from the repository root (the suite's paths are relative to it);
+//! the rest comes from `gridhil-test-support`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use gridhil_test_support::process::{gridhil, repo_root};
+use std::path::Path;
+use std::process::Output;
 
-/// A path in the repository.
-pub fn repo(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
+pub use gridhil_test_support::process::{repo, text};
 
-/// Runs `gridhil test ARGS` (quiet, in the repository root).
+/// Runs `gridhil test ARGS --quiet` in the repository root.
 pub fn gridhil_test(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridhil"))
+    gridhil()
         .arg("test")
         .args(args)
         .arg("--quiet")
-        .current_dir(repo(""))
+        .current_dir(repo_root())
         .output()
         .expect("gridhil runs")
-}
-
-/// Standard output and error, for messages.
-pub fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// A Python interpreter that has numpy, h5py and tomllib (the project's .venv, made with
-/// the system's packages by setup.sh, or the system's python3).
-pub fn python() -> PathBuf {
-    let candidates = [repo(".venv/bin/python"), PathBuf::from("/usr/bin/python3")];
-    for python in candidates {
-        let ok = Command::new(&python)
-            .args(["-c", "import numpy, h5py, tomllib"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return python;
-        }
-    }
-    panic!("no Python with numpy, h5py and tomllib: run ./setup.sh");
 }
 
 /// The JSON report of a run.
