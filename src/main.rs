@@ -3,6 +3,7 @@
 
 mod import;
 mod rtt;
+mod test_cmd;
 
 use gridhil::registry;
 
@@ -46,6 +47,8 @@ enum Command {
     /// Translate a VILLASnode configuration (libconfig or JSON) to gridhil TOML; what has
     /// no equivalent is listed with the reason (exit code 2: nothing translated).
     Import(import::ImportArgs),
+    /// Run scenarios (timeline + assertions) and report verdicts: exit code 0 only when all pass.
+    Test(test_cmd::TestArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -200,6 +203,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Rtt(args) => rtt::run(args),
         Command::Import(args) => import::run(args),
+        Command::Test(args) => test_cmd::run(args),
         Command::Types => {
             let registry = registry::build();
             println!("node types:");
