@@ -5,11 +5,14 @@
 //!
 //! The pieces, one job each: [`file`] (the schema, with file:line errors), [`check`] (the
 //! assertion evaluators: pure functions over `(time, value)` series), [`golden`] (reference
-//! run logs), [`record`] (the log tap), [`runner`] (one scenario), [`suite`] (discovery and
+//! run logs), [`record`] (the log tap), [`condition`] (conditional actions), [`execute`] (one
+//! engine run), [`runner`] (one scenario: runs and verdicts), [`suite`] (discovery and
 //! parallel runs), [`report`] (JUnit XML and JSON).
 
 pub mod check;
+pub mod condition;
 pub mod error;
+pub mod execute;
 pub mod file;
 pub mod golden;
 pub mod record;

@@ -7,12 +7,15 @@
 //! report); nothing of this reaches a run, whose clock is the engine's.
 
 use crate::check::{self, Check};
+use crate::condition::first_crossing;
 use crate::error::ScenarioError;
+use crate::execute::{execute, Conditional, Executed, Setup};
 use crate::file::{self, AssertKind, Assertion, Clock, Scenario, SignalRef};
 use crate::golden;
-use crate::record::{Column, Recorder, Recording};
+use crate::record::{Column, Recording};
 use gridhil_engine::config::EngineSpec;
-use gridhil_engine::{load_file, Registry, Run, RunOptions, RunReport};
+use gridhil_engine::units::Nanos;
+use gridhil_engine::{load_file, Registry, RunReport};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -90,6 +93,17 @@ pub struct ScenarioResult {
     pub eval_s: f64,
     /// Golden file rewritten (`--update-golden`).
     pub golden_updated: Option<PathBuf>,
+    /// Conditional timeline actions taken, with their instants.
+    pub conditional_actions: Vec<ConditionalTaken>,
+}
+
+/// A conditional timeline action that was taken.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConditionalTaken {
+    /// Line of its timeline entry.
+    pub line: usize,
+    /// Run time it was taken at (s).
+    pub at: f64,
 }
 
 impl ScenarioResult {
@@ -105,6 +119,7 @@ impl ScenarioResult {
             wall_s,
             eval_s: 0.0,
             golden_updated: None,
+            conditional_actions: Vec::new(),
         }
     }
 }
@@ -153,6 +168,8 @@ struct Plan {
     asserts: Vec<(Option<usize>, Option<usize>)>,
     /// Per golden signal: index of its column, and the path name.
     golden: Vec<(usize, String)>,
+    /// The conditional timeline entries with the columns they watch.
+    conditionals: Vec<Conditional>,
 }
 
 /// Finds `signal` among the logged paths of `spec`.
@@ -253,6 +270,16 @@ fn plan(scenario: &Scenario, spec: &EngineSpec) -> Result<Plan, ScenarioError> {
         };
         asserts.push((signal, reference));
     }
+    let mut conditionals = Vec::new();
+    for (index, t) in scenario.timeline.iter().enumerate() {
+        if let Some(c) = &t.when {
+            conditionals.push(Conditional {
+                index,
+                column: index_of(resolve(spec, &c.signal, &file)?.0),
+                condition: c.clone(),
+            });
+        }
+    }
     let mut golden = Vec::new();
     if let Some(g) = &scenario.golden {
         for s in &g.signals {
@@ -264,6 +291,7 @@ fn plan(scenario: &Scenario, spec: &EngineSpec) -> Result<Plan, ScenarioError> {
         columns,
         asserts,
         golden,
+        conditionals,
     })
 }
 
@@ -344,45 +372,20 @@ fn run_checked(
         ))
     })?;
     let log = settings.log_dir.join(log_name(&scenario));
-    let (recorder, recording) = Recorder::new(&plan.columns);
-    let virtual_time = scenario.clock == Clock::Virtual && !settings.realtime;
-    let options = RunOptions {
-        duration: Some(scenario.duration),
-        virtual_time,
-        log: Some(log.clone()),
-        command: settings.command.clone(),
-        version: settings.version.clone(),
-        progress: false,
-        taps: vec![Box::new(recorder)],
-        stop: None,
+    let setup = Setup {
+        scenario: &scenario,
+        registry,
+        columns: &plan.columns,
+        conditionals: &plan.conditionals,
+        virtual_time: scenario.clock == Clock::Virtual && !settings.realtime,
+        log: &log,
+        command: &settings.command,
+        version: &settings.version,
     };
-    let mut run = Run::new(spec, options).map_err(|e| {
-        fail(ScenarioError::at(
-            &file,
-            Some(scenario.config_line),
-            format!("run: {e}"),
-        ))
-    })?;
-    for t in &scenario.timeline {
-        run.schedule(t.action.clone()).map_err(|e| {
-            fail(ScenarioError::at(
-                &file,
-                Some(t.line),
-                format!("timeline: {e}"),
-            ))
-        })?;
-    }
-    let handle = run
-        .start()
-        .map_err(|e| fail(ScenarioError::at(&file, None, format!("run: {e}"))))?;
-    let report = handle
-        .wait()
-        .map_err(|e| fail(ScenarioError::at(&file, None, format!("run: {e}"))))?;
-    let recording = recording
-        .lock()
-        .ok()
-        .and_then(|mut r| r.take())
-        .unwrap_or_default();
+    let (executed, taken) = run_to_the_end(&setup).map_err(fail)?;
+    let Executed {
+        recording, report, ..
+    } = executed;
     if !report.errors.is_empty() {
         let mut result = ScenarioResult::error(
             path,
@@ -459,7 +462,59 @@ fn run_checked(
         wall_s: started.elapsed().as_secs_f64(),
         eval_s,
         golden_updated,
+        conditional_actions: taken
+            .iter()
+            .map(|&(index, at)| ConditionalTaken {
+                line: scenario.timeline[index].line,
+                at: at as f64 * 1e-9,
+            })
+            .collect(),
     })
+}
+
+/// Runs the scenario until every conditional action whose condition is met has its
+/// instant. Virtual time, pass by pass: a run shows the earliest condition met among those
+/// not known yet; the next run takes that action at that instant (+ its delay) and is the
+/// same run up to there, so the instant is exact and the result repeatable. One run per
+/// action taken, plus one. Real time: one run, the tap watching the conditions live.
+fn run_to_the_end(setup: &Setup<'_>) -> Result<(Executed, Vec<(usize, Nanos)>), ScenarioError> {
+    let mut known: Vec<(usize, Nanos)> = Vec::new();
+    let end = setup.scenario.duration.0;
+    loop {
+        let executed = execute(setup, &known)?;
+        if !setup.virtual_time {
+            let taken = executed.taken.clone();
+            return Ok((executed, taken));
+        }
+        let r = &executed.recording;
+        let origin = r.origin.unwrap_or(0);
+        let next = setup
+            .conditionals
+            .iter()
+            .filter(|c| !known.iter().any(|k| k.0 == c.index))
+            .filter_map(|c| {
+                let (ts, values) = r.raw(c.column);
+                let after = (c.condition.after * 1e9).round() as Nanos;
+                first_crossing(
+                    ts,
+                    values,
+                    origin,
+                    c.condition.base,
+                    c.condition.edge,
+                    after,
+                )
+                .map(|t| (c.index, t + c.delay_ns()))
+            })
+            .filter(|&(_, at)| at <= end)
+            .min_by_key(|&(index, at)| (at, index));
+        match next {
+            Some(taken) if known.len() < setup.conditionals.len() => known.push(taken),
+            _ => {
+                known.sort_by_key(|&(index, at)| (at, index));
+                return Ok((executed, known));
+            }
+        }
+    }
 }
 
 /// The run log's file name: the scenario file's path made flat (unique within a suite).
