@@ -1,7 +1,7 @@
 //! The terminal lines: one per scenario, one per failed assertion with its measured value
 //! against the limit, and the summary.
 
-use crate::runner::{ScenarioResult, Status};
+use crate::result::{ScenarioResult, Status};
 
 /// The lines of one scenario's result.
 pub fn scenario_lines(r: &ScenarioResult) -> Vec<String> {
