@@ -62,4 +62,14 @@ if ! "$venv/bin/python" -m pip show synchrophasor pyc37 pyiec61850-ng >/dev/null
     || echo "setup: warning: could not install the Python peers; tests that need them will skip"
 fi
 
+# DPsim: the EMT solver gridsim's switching tests compare with (pinned; a 58 MB wheel for
+# CPython 3.11 on x86-64 Linux). Without its declared dependencies: they would pull numpy 2
+# into .venv, shadowing Debian's numpy 1.24 that python3-h5py is built against (h5py then
+# fails to import); dpsimpy itself runs on Debian's numpy.
+if ! "$venv/bin/python" -c "import dpsimpy" >/dev/null 2>&1; then
+  echo "setup: installing dpsim==1.4.0 into .venv (gridsim cross-check)"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps dpsim==1.4.0 \
+    || echo "setup: warning: could not install dpsim; the gridsim DPsim cross-check will skip"
+fi
+
 echo "setup: ok"

@@ -12,7 +12,7 @@ use gridhil_netio::packet::PacketError;
 
 /// A packet-socket error as a node error: OS errors keep their context and cause, the
 /// rest (no such interface, no Ethernet address, …) are configuration errors.
-fn node_error(error: PacketError) -> NodeError {
+pub(crate) fn node_error(error: PacketError) -> NodeError {
     match error {
         PacketError::Io { context, source } => NodeError::io(context, source),
         other => NodeError::Config(other.to_string()),
