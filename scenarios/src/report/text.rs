@@ -36,6 +36,14 @@ pub fn scenario_lines(r: &ScenarioResult) -> Vec<String> {
             a.message
         ));
     }
+    for c in &r.conditional_actions {
+        lines.push(format!(
+            "      conditional action ({}:{}) taken at {:.4} s",
+            r.file.display(),
+            c.line,
+            c.at
+        ));
+    }
     if let Some(e) = &r.error {
         lines.push(format!("      {e}"));
     }
