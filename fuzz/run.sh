@@ -5,7 +5,7 @@
 # line per target with its executions. A crash fails the script and leaves the input that
 # found it in fuzz/artifacts/<target>/ (add it to the target's regression test).
 #
-#   fuzz/run.sh [SECONDS] [TARGET...]        (.ci/run runs it with 15 s per target)
+#   fuzz/run.sh [SECONDS] [TARGET...]        (.ci/run runs it with 10 s per target)
 #
 # No cargo-fuzz needed: the targets are built with the same coverage instrumentation flags
 # cargo-fuzz passes (without AddressSanitizer: a panic is what these targets look for, and
