@@ -56,11 +56,24 @@ pub fn path_counter(log: &Path, path: &str, name: &str) -> u64 {
 /// and the test says so), and the path received exactly what node `node` counted as
 /// accepted in its counter `accepted`. Returns the number of rows.
 pub fn every_accepted_sample_logged(log: &Path, path: &str, node: &str, accepted: &str) -> u64 {
+    every_accepted_sample_logged_but(log, path, node, accepted, None)
+}
+
+/// [`every_accepted_sample_logged`] for a node that also counts, in its counter `unread`,
+/// what it accepted but still held when the run stopped (never read by the engine).
+pub fn every_accepted_sample_logged_but(
+    log: &Path,
+    path: &str,
+    node: &str,
+    accepted: &str,
+    unread: Option<&str>,
+) -> u64 {
     let rows = read_path(log, path).seq.len() as u64;
     let received = path_counter(log, path, "received");
     let log_dropped = path_counter(log, path, "log_dropped");
     let queue_dropped = path_counter(log, path, "queue_dropped");
-    let counted = gridhil_test_support::runlog::node_counter(log, node, accepted);
+    let node_counter = |name| gridhil_test_support::runlog::node_counter(log, node, name);
+    let counted = node_counter(accepted) - unread.map_or(0, node_counter);
     assert_eq!(
         log_dropped, 0,
         "{path}: the run log dropped {log_dropped} rows (a slow disk, not the fault under test)"

@@ -2,6 +2,7 @@
 //! the aligner thread hands over into pool samples, waiting on the wake-up socket.
 
 use super::concentrator::Concentrator;
+use super::counters::PdcCounters;
 use super::handoff::Handoff;
 use gridhil_engine::node::{Batch, Due, NodeError, NodeReader, ReadContext};
 use std::sync::Arc;
@@ -11,14 +12,21 @@ use std::time::Duration;
 pub struct PdcReader {
     handoff: Arc<Handoff>,
     concentrator: Concentrator,
+    counters: Arc<PdcCounters>,
 }
 
 impl PdcReader {
-    /// A reader fed by `concentrator`'s aligner thread through `handoff`.
-    pub fn new(handoff: Arc<Handoff>, concentrator: Concentrator) -> Self {
+    /// A reader fed by `concentrator`'s aligner thread through `handoff`; at the stop it
+    /// counts the rows it never handed to the engine (`rows_unread`).
+    pub fn new(
+        handoff: Arc<Handoff>,
+        concentrator: Concentrator,
+        counters: Arc<PdcCounters>,
+    ) -> Self {
         PdcReader {
             handoff,
             concentrator,
+            counters,
         }
     }
 }
@@ -40,6 +48,9 @@ impl NodeReader for PdcReader {
 
     fn stop(&mut self) -> Result<(), NodeError> {
         self.concentrator.stop();
+        // Rows aligned after the engine's last read: made and counted in `rows`, but never
+        // a sample; counted so that `rows` = samples read + `rows_unread`.
+        self.counters.rows_unread.add(self.handoff.pending() as u64);
         Ok(())
     }
 }
