@@ -6,9 +6,7 @@
 
 mod c37118;
 mod clock;
-mod iec104;
 mod process;
-mod raw;
 mod udp;
 
 use gridhil_test_support::prelude::{gridhil, read_path, ChildGuard};
