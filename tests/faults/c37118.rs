@@ -58,7 +58,7 @@ in = ["pdc"]
 /// Every row the PDC made is in the log, except those it still held when the run
 /// stopped (counted in `rows_unread`).
 fn pdc_rows_logged(log: &Path) -> u64 {
-    every_accepted_sample_logged_but(log, "pdc", "pdc", "rows", Some("rows_unread"))
+    every_accepted_sample_logged_but(log, "pdc", "pdc", "rows", &["rows_unread"])
 }
 
 /// CRC-CCITT (poly 0x1021, initial 0xFFFF) of C37.118.2.

@@ -7,6 +7,7 @@
 mod c37118;
 mod clock;
 mod process;
+mod raw;
 mod udp;
 
 use gridhil_test_support::prelude::{gridhil, read_path, ChildGuard};
@@ -54,24 +55,26 @@ pub fn path_counter(log: &Path, path: &str, name: &str) -> u64 {
 /// and the test says so), and the path received exactly what node `node` counted as
 /// accepted in its counter `accepted`. Returns the number of rows.
 pub fn every_accepted_sample_logged(log: &Path, path: &str, node: &str, accepted: &str) -> u64 {
-    every_accepted_sample_logged_but(log, path, node, accepted, None)
+    every_accepted_sample_logged_but(log, path, node, accepted, &[])
 }
 
-/// [`every_accepted_sample_logged`] for a node that also counts, in its counter `unread`,
-/// what it accepted but still held when the run stopped (never read by the engine).
+/// [`every_accepted_sample_logged`] for a node whose counter `accepted` also holds samples
+/// it then dropped and counted in the counters `counted_drops` (a PDC's rows still queued
+/// when the run stopped, an SV subscriber's duplicates).
 pub fn every_accepted_sample_logged_but(
     log: &Path,
     path: &str,
     node: &str,
     accepted: &str,
-    unread: Option<&str>,
+    counted_drops: &[&str],
 ) -> u64 {
     let rows = read_path(log, path).seq.len() as u64;
     let received = path_counter(log, path, "received");
     let log_dropped = path_counter(log, path, "log_dropped");
     let queue_dropped = path_counter(log, path, "queue_dropped");
     let node_counter = |name| gridhil_test_support::runlog::node_counter(log, node, name);
-    let counted = node_counter(accepted) - unread.map_or(0, node_counter);
+    let counted =
+        node_counter(accepted) - counted_drops.iter().map(|c| node_counter(c)).sum::<u64>();
     assert_eq!(
         log_dropped, 0,
         "{path}: the run log dropped {log_dropped} rows (a slow disk, not the fault under test)"
