@@ -6,6 +6,7 @@
 
 mod c37118;
 mod clock;
+mod iec104;
 mod process;
 mod raw;
 mod udp;
