@@ -7,7 +7,7 @@
 //! `silence`; every row it made (`rows`) is in the log. The PMU server counts bad commands
 //! and dropped clients and keeps serving its good clients.
 
-use crate::{every_accepted_sample_logged_but, finish, start, HANG};
+use crate::{every_accepted_sample_logged_but, finish, start, stop, HANG};
 use gridhil_test_support::net::{free_tcp_port, free_udp_port};
 use gridhil_test_support::prelude::{gridhil, node_counter, read_path, repo, ChildGuard};
 use gridhil_test_support::wait::{tcp_port_listening, Lines};
@@ -102,7 +102,7 @@ fn rows_in(line: &str, path: &str) -> u64 {
 fn pdc_reconnects_when_its_pmu_is_killed_and_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_tcp_port();
-    let (mut pdc, log) = start(dir.path(), "pdc-vanish", &pdc_config(port, "2s"), "8s");
+    let (mut pdc, log) = start(dir.path(), "pdc-vanish", &pdc_config(port, "2s"), "60s");
     let mut lines = Lines::read(pdc.child().stderr.take().expect("piped stderr"));
     let mut first = pmu_server(port, "30s", None);
     // Wait until the PDC has taken rows from the first PMU...
@@ -121,7 +121,7 @@ fn pdc_reconnects_when_its_pmu_is_killed_and_comes_back() {
     let _ = first.child().wait();
     let second = pmu_server(port, "2s", None);
     let second_out = finish(second, "second pmu-server");
-    let out = finish(pdc, "pdc");
+    let out = stop(pdc, "pdc");
     assert!(node_counter(&log, "pdc", "reconnects") >= 1, "{out}");
     assert!(node_counter(&log, "pdc", "connects") >= 2, "{out}");
     assert_eq!(node_counter(&log, "pdc", "config_mismatch"), 0, "{out}");
@@ -137,7 +137,7 @@ fn pdc_counts_garbage_and_drops_a_stalled_pmu() {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let (pdc, log) = start(dir.path(), "pdc-garbage", &pdc_config(port, "300ms"), "3s");
+    let (pdc, log) = start(dir.path(), "pdc-garbage", &pdc_config(port, "300ms"), "60s");
     // The fake PMU: garbage on the first connection, a frame with a bad CRC on the second,
     // then every later connection is accepted and never answered (a stalled peer).
     let peer = std::thread::spawn(move || {
@@ -173,8 +173,8 @@ fn pdc_counts_garbage_and_drops_a_stalled_pmu() {
         }
         held.len()
     });
-    let out = finish(pdc, "pdc against garbage");
     let held = peer.join().expect("the fake PMU");
+    let out = stop(pdc, "pdc against garbage");
     assert!(
         held >= 2,
         "the silent PMU was never dropped and reconnected\n{out}"
@@ -191,7 +191,7 @@ fn pmu_server_keeps_serving_through_bad_clients() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_tcp_port();
     let server_log = dir.path().join("pmu-server.h5");
-    let server = pmu_server(port, "5s", Some(&server_log));
+    let server = pmu_server(port, "60s", Some(&server_log));
     assert!(
         tcp_port_listening(port),
         "the pmu-server never listened on {port}"
@@ -224,12 +224,12 @@ fn pmu_server_keeps_serving_through_bad_clients() {
         .expect("data frames after data on");
     drop(vanishing);
     // A good client still gets its data: our pdc.
-    let (pdc, pdc_log) = start(dir.path(), "pdc-good", &pdc_config(port, "2s"), "2s");
+    let (pdc, pdc_log) = start(dir.path(), "pdc-good", &pdc_config(port, "2s"), "3s");
     let pdc_out = finish(pdc, "the good pdc");
     let rows = pdc_rows_logged(&pdc_log);
     assert!(rows >= 20, "the good client got {rows} rows\n{pdc_out}");
     drop((garbage, flood));
-    let out = finish(server, "pmu-server");
+    let out = stop(server, "pmu-server");
     assert!(
         node_counter(&server_log, "pmu", "bad_commands") >= 1,
         "{out}"

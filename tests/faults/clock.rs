@@ -9,7 +9,7 @@
 //! bit-identical when repeated.
 
 use crate::udp::{receiver, villas_datagram};
-use crate::{every_accepted_sample_logged, finish, start};
+use crate::{every_accepted_sample_logged, start, stop, udp_drained};
 use gridhil_test_support::net::free_udp_port;
 use gridhil_test_support::prelude::{gridhil, read_path, text, write_config};
 use gridhil_test_support::wait::udp_port_bound;
@@ -96,7 +96,7 @@ fn virtual_time_replay_with_jumping_stamps_keeps_every_sample_and_repeats_exactl
 fn udp_peer_whose_clock_jumps_is_logged_with_its_own_stamps() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp_port();
-    let (run, log) = start(dir.path(), "udp-jumps", &receiver(port, 8 << 20), "2s");
+    let (run, log) = start(dir.path(), "udp-jumps", &receiver(port, 8 << 20), "60s");
     assert!(udp_port_bound(port), "the receiver never bound {port}");
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     // Seconds: now-ish, back one day, forward ten years, the epoch, u32::MAX (2106).
@@ -108,7 +108,8 @@ fn udp_peer_whose_clock_jumps_is_logged_with_its_own_stamps() {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
-    let out = finish(run, "udp with jumping stamps");
+    assert!(udp_drained(port), "the node never read what was sent");
+    let out = stop(run, "udp with jumping stamps");
     assert_eq!(
         every_accepted_sample_logged(&log, "rx", "rx", "samples_received"),
         500,

@@ -8,7 +8,7 @@
 //! k unacknowledged I frames and is dropped after t1; the path serving the points logs
 //! every sample it took, and the run ends cleanly at its duration.
 
-use crate::{finish, path_counter, start};
+use crate::{path_counter, start, stop};
 use gridhil_test_support::net::free_tcp_port;
 use gridhil_test_support::prelude::{node_counter, read_path};
 use gridhil_test_support::wait::tcp_port_listening;
@@ -74,7 +74,7 @@ fn closed_by_peer(stream: &mut TcpStream) -> bool {
 fn iec104_server_survives_garbage_floods_vanishing_and_stalled_masters() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_tcp_port();
-    let (server, log) = start(dir.path(), "iec104", &config(port), "6s");
+    let (server, log) = start(dir.path(), "iec104", &config(port), "60s");
     assert!(
         tcp_port_listening(port),
         "the outstation never listened on {port}"
@@ -144,7 +144,7 @@ fn iec104_server_survives_garbage_floods_vanishing_and_stalled_masters() {
         "{i_frames} unacknowledged I frames sent, k = 12"
     );
 
-    let out = finish(server, "iec104-server");
+    let out = stop(server, "iec104-server");
     let errors =
         node_counter(&log, "rtu", "malformed") + node_counter(&log, "rtu", "protocol_errors");
     assert!(errors >= 1, "garbage counted\n{out}");

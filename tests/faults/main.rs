@@ -41,6 +41,36 @@ pub fn finish(run: ChildGuard, what: &str) -> String {
     out
 }
 
+/// Ends a long run (`--duration 60s`) once the case is over: SIGTERM, as a lab's Ctrl-C;
+/// panics if it does not exit cleanly. Returns its output. Cases stop their runs this way
+/// instead of racing a short `--duration` on a loaded machine.
+pub fn stop(run: ChildGuard, what: &str) -> String {
+    let (success, out) = run.stop();
+    assert!(
+        success,
+        "{what}: SIGTERM did not end the run cleanly:\n{out}"
+    );
+    out
+}
+
+/// Waits until the UDP socket bound to 127.0.0.1:`port` has read everything queued to it
+/// (`rx_queue` 0 in `/proc/net/udp`): what was sent has reached the node.
+pub fn udp_drained(port: u16) -> bool {
+    let local = format!("0100007F:{port:04X}");
+    gridhil_test_support::wait::until_true(HANG, || {
+        std::fs::read_to_string("/proc/net/udp")
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let cols: Vec<&str> = line.split_whitespace().collect();
+                (cols.get(1) == Some(&local.as_str())).then(|| cols.get(4).map(|q| q.to_string()))
+            })
+            .flatten()
+            .all(|queues| queues.ends_with(":00000000"))
+    })
+}
+
 /// Counter `name` of path `path`, from the attributes of `/paths/<path>` in the run log.
 pub fn path_counter(log: &Path, path: &str, name: &str) -> u64 {
     let file = hdf5::File::open(log).expect("open run log");

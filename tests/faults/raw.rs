@@ -9,10 +9,10 @@
 //! every ASDU/message the subscriber accepted is a row in the log; a publisher whose link
 //! is down keeps running and accounts for every sample (sent or `send_errors`).
 
-use crate::{every_accepted_sample_logged_but, finish, start, HANG};
+use crate::{every_accepted_sample_logged_but, finish, start, stop, HANG};
 use gridhil_test_support::net::VethPair;
 use gridhil_test_support::prelude::{gridhil, node_counter, read_path, repo, text};
-use gridhil_test_support::wait::{packet_socket, Lines};
+use gridhil_test_support::wait::{packet_socket, packet_sockets_drained, Lines};
 use std::process::Command;
 
 /// A veth pair for this test, or `None` (with a skip message) where it cannot be made.
@@ -153,7 +153,7 @@ fn sv_subscriber_survives_garbage_flood_and_a_restarted_publisher() {
             &format!("interface = \"{}\"", veth.b),
         )
         .replace("[[paths]]", "[[paths]]\nqueue = 16384");
-    let (subscriber, log) = start(dir.path(), "sv-sub", &config, "8s");
+    let (subscriber, log) = start(dir.path(), "sv-sub", &config, "60s");
     assert!(
         packet_socket(&veth.b, Some(0x88BA)),
         "the subscriber never bound on {}",
@@ -178,8 +178,12 @@ fn sv_subscriber_survives_garbage_flood_and_a_restarted_publisher() {
             ],
         );
     }
-    // Then silence (a stall) until the subscriber's run ends.
-    let out = finish(subscriber, "sv-subscriber");
+    // Then silence (a stall) until everything sent was read, and the run is stopped.
+    assert!(
+        packet_sockets_drained(&veth.b, Some(0x88BA)),
+        "the subscriber never read what was sent"
+    );
+    let out = stop(subscriber, "sv-subscriber");
     // Known gap (docs/reliability.md): the restarted stream's smpCnt restarts below the
     // last one and is taken as out of order (kept), and its sample whose smpCnt equals the
     // last one before the restart is dropped as a duplicate (counted).
@@ -280,7 +284,8 @@ fn goose_subscriber_survives_garbage_a_restarted_publisher_and_its_silence() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (subscriber, log) = start(dir.path(), "goose-sub", &goose_subscriber(&veth.b), "9s");
+    let (mut subscriber, log) = start(dir.path(), "goose-sub", &goose_subscriber(&veth.b), "60s");
+    let mut lines = Lines::read(subscriber.child().stderr.take().expect("piped stderr"));
     assert!(
         packet_socket(&veth.b, Some(0x88B8)),
         "the subscriber never bound on {}",
@@ -298,7 +303,12 @@ fn goose_subscriber_survives_garbage_a_restarted_publisher_and_its_silence() {
             &["--duration", "1s"],
         );
     }
-    let out = finish(subscriber, "goose-subscriber");
+    // The publisher is gone: its stream expires (the subscriber warns with the counter).
+    lines
+        .wait_for("tal_expired", HANG)
+        .unwrap_or_else(|| panic!("the silent stream never expired: {:?}", lines.seen));
+    assert!(packet_sockets_drained(&veth.b, Some(0x88B8)));
+    let out = stop(subscriber, "goose-subscriber");
     let messages = node_counter(&log, "sub", "messages");
     let expired = node_counter(&log, "sub", "tal_expired");
     assert!(messages >= 10, "{messages} messages\n{out}");

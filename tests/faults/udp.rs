@@ -7,7 +7,7 @@
 //! buffer but never a sample the node accepted; with no peer at all the run ends at its
 //! duration with an empty path.
 
-use crate::{every_accepted_sample_logged, finish, start};
+use crate::{every_accepted_sample_logged, finish, start, stop, udp_drained};
 use gridhil_test_support::net::free_udp_port;
 use gridhil_test_support::prelude::{node_counter, read_path};
 use gridhil_test_support::wait::{udp_port_bound, Lines};
@@ -60,7 +60,7 @@ fn send_good(socket: &UdpSocket, port: u16, first_seq: u32, count: u32) {
 fn udp_peer_vanishes_and_comes_back_from_another_port() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp_port();
-    let (run, log) = start(dir.path(), "udp-vanish", &receiver(port, 8 << 20), "3s");
+    let (run, log) = start(dir.path(), "udp-vanish", &receiver(port, 8 << 20), "60s");
     assert!(udp_port_bound(port), "the receiver never bound {port}");
     let first = UdpSocket::bind("127.0.0.1:0").unwrap();
     send_good(&first, port, 0, 400);
@@ -68,7 +68,8 @@ fn udp_peer_vanishes_and_comes_back_from_another_port() {
     std::thread::sleep(Duration::from_millis(300));
     let second = UdpSocket::bind("127.0.0.1:0").unwrap(); // ...and comes back, restarted
     send_good(&second, port, 0, 400);
-    let out = finish(run, "udp vanish/return");
+    assert!(udp_drained(port), "the node never read what was sent");
+    let out = stop(run, "udp vanish/return");
     let rows = every_accepted_sample_logged(&log, "rx", "rx", "samples_received");
     assert_eq!(
         rows, 800,
@@ -87,7 +88,7 @@ fn udp_flood_loses_nothing_that_was_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp_port();
     // A small socket buffer: the flood must overflow it.
-    let (run, log) = start(dir.path(), "udp-flood", &receiver(port, 65_536), "3s");
+    let (run, log) = start(dir.path(), "udp-flood", &receiver(port, 65_536), "60s");
     assert!(udp_port_bound(port), "the receiver never bound {port}");
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let flood = 50_000u32;
@@ -98,7 +99,8 @@ fn udp_flood_loses_nothing_that_was_accepted() {
             &villas_datagram(i, 1_700_000_000, &[1.0, 2.0, 3.0, 4.0]),
         );
     }
-    let out = finish(run, "udp flood");
+    assert!(udp_drained(port), "the node never read what was sent");
+    let out = stop(run, "udp flood");
     let rows = every_accepted_sample_logged(&log, "rx", "rx", "samples_received");
     assert!(
         rows > 0 && rows <= u64::from(flood),
@@ -113,7 +115,7 @@ fn udp_flood_loses_nothing_that_was_accepted() {
 fn udp_garbage_is_counted_and_good_datagrams_between_it_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp_port();
-    let (run, log) = start(dir.path(), "udp-garbage", &receiver(port, 8 << 20), "3s");
+    let (run, log) = start(dir.path(), "udp-garbage", &receiver(port, 8 << 20), "60s");
     assert!(udp_port_bound(port), "the receiver never bound {port}");
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let mut state = 0x2545_F491_4F6C_DD1Du64;
@@ -138,7 +140,8 @@ fn udp_garbage_is_counted_and_good_datagrams_between_it_are_kept() {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
-    let out = finish(run, "udp garbage");
+    assert!(udp_drained(port), "the node never read what was sent");
+    let out = stop(run, "udp garbage");
     let rows = every_accepted_sample_logged(&log, "rx", "rx", "samples_received");
     assert!(rows >= good, "{rows} rows, {good} good datagrams\n{out}");
     let problems =
@@ -168,7 +171,7 @@ fn udp_sender_survives_its_receiver_vanishing_and_reaches_it_again() {
          [nodes.tx]\ntype = \"udp\"\nremote = \"127.0.0.1:{port}\"\nformat = \"villas.binary\"\n\n\
          [[paths]]\nname = \"tx\"\nin = [\"gen\"]\nout = [\"tx\"]\n"
     );
-    let (mut run, log) = start(dir.path(), "udp-tx", &config, "3s");
+    let (mut run, log) = start(dir.path(), "udp-tx", &config, "60s");
     // Nobody listens for the first second (ICMP port unreachable on loopback).
     let stderr = run.child().stderr.take().expect("piped stderr");
     let mut lines = Lines::read(stderr);
@@ -185,7 +188,7 @@ fn udp_sender_survives_its_receiver_vanishing_and_reaches_it_again() {
         .recv(&mut buffer)
         .expect("the sender reaches the receiver again");
     assert!(got >= 16);
-    let out = finish(run, "udp sender");
+    let out = stop(run, "udp sender");
     let sent = node_counter(&log, "tx", "datagrams_sent");
     let errors = node_counter(&log, "tx", "send_errors");
     let rows = read_path(&log, "tx").seq.len() as u64;
