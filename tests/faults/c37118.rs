@@ -7,7 +7,7 @@
 //! `silence`; every row it made (`rows`) is in the log. The PMU server counts bad commands
 //! and dropped clients and keeps serving its good clients.
 
-use crate::{every_accepted_sample_logged_but, finish, start, stop, HANG};
+use crate::{every_accepted_sample_logged_but, finish, start, stop};
 use gridhil_test_support::net::{free_tcp_port, free_udp_port};
 use gridhil_test_support::prelude::{gridhil, node_counter, read_path, repo, ChildGuard};
 use gridhil_test_support::wait::{tcp_port_listening, Lines};
@@ -89,15 +89,6 @@ fn command_frame(idcode: u16, command: u16) -> Vec<u8> {
     frame
 }
 
-/// Rows of path `path` in a progress line `t=2.0s pdc: 57 in, …`.
-fn rows_in(line: &str, path: &str) -> u64 {
-    line.split(&format!("{path}: "))
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn pdc_reconnects_when_its_pmu_is_killed_and_comes_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -108,10 +99,7 @@ fn pdc_reconnects_when_its_pmu_is_killed_and_comes_back() {
     // Wait until the PDC has taken rows from the first PMU...
     let mut before = 0;
     while before == 0 {
-        let line = lines
-            .wait_for("pdc: ", HANG)
-            .unwrap_or_else(|| panic!("no progress from the pdc: {:?}", lines.seen));
-        before = rows_in(&line, "pdc");
+        before = crate::next_progress(&mut lines, "pdc");
     }
     // ...then the PMU vanishes without a word (SIGKILL: no FIN from a clean shutdown of
     // the run, the kernel closes the socket) and a new one comes up on the same port.

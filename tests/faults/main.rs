@@ -71,6 +71,21 @@ pub fn udp_drained(port: u16) -> bool {
     })
 }
 
+/// Waits for the next progress line of path `path` (`t=1.0s rx: 1234 in, …`; the time is
+/// when the line was printed, which a loaded machine may make `t=1.1s`) and returns the
+/// samples the path had taken.
+pub fn next_progress(lines: &mut gridhil_test_support::wait::Lines, path: &str) -> u64 {
+    let pattern = format!(" {path}: ");
+    let line = lines
+        .wait_for(&pattern, HANG)
+        .unwrap_or_else(|| panic!("no progress line of path {path}: {:?}", lines.seen));
+    line.split(&pattern)
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no sample count in {line:?}"))
+}
+
 /// Counter `name` of path `path`, from the attributes of `/paths/<path>` in the run log.
 pub fn path_counter(log: &Path, path: &str, name: &str) -> u64 {
     let file = hdf5::File::open(log).expect("open run log");

@@ -7,7 +7,7 @@
 //! intervals before the kill.
 
 use crate::udp::{receiver, villas_datagram};
-use crate::{every_accepted_sample_logged, start, HANG};
+use crate::{every_accepted_sample_logged, next_progress, start, HANG};
 use gridhil_test_support::net::free_udp_port;
 use gridhil_test_support::prelude::python_with;
 use gridhil_test_support::wait::{udp_port_bound, Lines};
@@ -35,15 +35,6 @@ fn stream(port: u16, stop: Arc<AtomicBool>) -> JoinHandle<u64> {
     })
 }
 
-/// Rows of path `rx` in a progress line `t=2.0s rx: 1234 in, …`.
-fn rows_in(line: &str) -> u64 {
-    line.split("rx: ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no row count in {line:?}"))
-}
-
 /// A receiver flushing its log every 100 ms.
 fn config(port: u16) -> String {
     format!(
@@ -61,9 +52,7 @@ fn sigterm_mid_stream_keeps_every_accepted_sample() {
     assert!(udp_port_bound(port), "the receiver never bound {port}");
     let stop = Arc::new(AtomicBool::new(false));
     let sender = stream(port, Arc::clone(&stop));
-    lines
-        .wait_for("t=1.0s rx:", HANG)
-        .unwrap_or_else(|| panic!("no progress line: {:?}", lines.seen));
+    next_progress(&mut lines, "rx");
     // SIGTERM while the peer is still sending.
     let (success, out) = run.stop();
     stop.store(true, Ordering::Relaxed);
@@ -89,10 +78,8 @@ fn sigkill_mid_stream_leaves_a_readable_log_up_to_its_last_flush() {
     assert!(udp_port_bound(port), "the receiver never bound {port}");
     let stop = Arc::new(AtomicBool::new(false));
     let sender = stream(port, Arc::clone(&stop));
-    let line = lines
-        .wait_for("t=2.0s rx:", HANG)
-        .unwrap_or_else(|| panic!("no progress line: {:?}", lines.seen));
-    let counted = rows_in(&line);
+    next_progress(&mut lines, "rx");
+    let counted = next_progress(&mut lines, "rx");
     // Five flush intervals after the progress line, what it counted is on disk.
     std::thread::sleep(Duration::from_millis(500));
     let pid = i32::try_from(run.child().id()).expect("pid");
