@@ -54,3 +54,27 @@ impl NodeReader for PdcReader {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_left_in_the_handoff_at_the_stop_are_counted() {
+        let (handoff, _notifier) = Handoff::new(4, 2).unwrap();
+        for seq in 0..3 {
+            let mut record = handoff.take_free().unwrap();
+            record.seq = seq;
+            handoff.submit(record);
+        }
+        let counters = Arc::new(PdcCounters::default());
+        let mut reader = PdcReader::new(
+            Arc::clone(&handoff),
+            Concentrator::idle(),
+            Arc::clone(&counters),
+        );
+        reader.stop().unwrap();
+        assert_eq!(counters.rows_unread.get(), 3);
+        assert_eq!(handoff.pending(), 3);
+    }
+}
