@@ -7,7 +7,7 @@
 //! `silence`; every row it made (`rows`) is in the log. The PMU server counts bad commands
 //! and dropped clients and keeps serving its good clients.
 
-use crate::{every_accepted_sample_logged_but, finish, start, stop};
+use crate::{every_accepted_sample_logged_but, finish, start, stop, HANG};
 use gridhil_test_support::net::{free_tcp_port, free_udp_port};
 use gridhil_test_support::prelude::{gridhil, node_counter, read_path, repo, ChildGuard};
 use gridhil_test_support::wait::{tcp_port_listening, Lines};
@@ -242,4 +242,84 @@ fn pmu_server_keeps_serving_through_bad_clients() {
         node_counter(&server_log, "pmu", "frames_encoded"),
         "every logged report became a data frame\n{out}"
     );
+}
+
+#[test]
+fn pdc_takes_a_flood_of_frames_and_then_a_stall() {
+    let Some(python) = gridhil_test_support::python::python_with(&["synchrophasor"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_tcp_port();
+    let count = 5000u64;
+    let mut peer = ChildGuard::spawn(
+        gridhil_test_support::python::command(&python, "tests/faults/peers/flood_pmu.py")
+            .arg(port.to_string())
+            .arg(count.to_string())
+            .arg("60"),
+    );
+    let mut peer_lines = Lines::read(peer.child().stdout.take().expect("piped stdout"));
+    peer_lines
+        .wait_for("ready", HANG)
+        .unwrap_or_else(|| panic!("the flooding PMU did not start: {:?}", peer_lines.seen));
+    let config = format!(
+        r#"
+[nodes.pdc]
+type = "pdc"
+connect = "127.0.0.1:{port}"
+idcode = 1411
+phasors = ["va", "vb", "vc", "i1"]
+analogs = ["a1", "a2", "a3"]
+digitals = ["breakers"]
+silence = "60s"
+
+[[paths]]
+name = "pdc"
+in = ["pdc"]
+queue = 16384
+"#
+    );
+    let (pdc, log) = start(dir.path(), "pdc-flood", &config, "60s");
+    peer_lines
+        .wait_for("sent", HANG)
+        .unwrap_or_else(|| panic!("the PMU never flooded: {:?}", peer_lines.seen));
+    // The stall: the PMU sends nothing more; wait until the PDC has taken the burst.
+    let taken = gridhil_test_support::wait::until_true(HANG, || tcp_rx_queue_empty(port));
+    assert!(taken, "the PDC never read the burst");
+    let out = stop(pdc, "pdc flooded");
+    let frames = node_counter(&log, "pdc", "data_frames");
+    assert_eq!(
+        frames, count,
+        "every frame of the burst decoded (TCP loses none)\n{out}"
+    );
+    let rows = pdc_rows_logged(&log);
+    let dropped = node_counter(&log, "pdc", "queue_full");
+    assert!(rows > 0, "{out}");
+    assert!(
+        rows + dropped <= count,
+        "{rows} rows + {dropped} queue_full of {count} frames\n{out}"
+    );
+}
+
+/// Whether the TCP connection to 127.0.0.1:`port` is idle: the PMU's side has nothing left
+/// to send (`tx_queue` 0) and the PDC's side has read what arrived (`rx_queue` 0), from
+/// `/proc/net/tcp`.
+fn tcp_rx_queue_empty(port: u16) -> bool {
+    let address = format!("0100007F:{port:04X}");
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .all(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let queues = cols.get(4).copied().unwrap_or("");
+            let (tx, rx) = queues.split_once(':').unwrap_or(("", ""));
+            if cols.get(1) == Some(&address.as_str()) {
+                tx == "00000000"
+            } else if cols.get(2) == Some(&address.as_str()) {
+                rx == "00000000"
+            } else {
+                true
+            }
+        })
 }
