@@ -69,6 +69,17 @@ pub fn read_path(file: &Path, name: &str) -> PathLog {
     }
 }
 
+/// Counter `name` of path `path` (`/paths/<path>` attributes, written at the end of the
+/// run); panics when absent.
+pub fn path_counter(file: &Path, path: &str, name: &str) -> u64 {
+    let file = hdf5::File::open(file).expect("open run log");
+    let group = file.group(&format!("paths/{path}")).expect("path group");
+    group
+        .attr(name)
+        .and_then(|a| a.read_scalar::<u64>())
+        .unwrap_or_else(|e| panic!("counter of path {path}: {name}: {e}"))
+}
+
 /// Counter `name` of node `node` from a run log (`/nodes/<node>` attributes); panics when
 /// absent.
 pub fn node_counter(file: &Path, node: &str, name: &str) -> u64 {

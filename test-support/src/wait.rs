@@ -64,6 +64,24 @@ pub fn udp_port_bound(port: u16) -> bool {
     until_true(READY_TIMEOUT, || udp_bound(port))
 }
 
+/// Waits until the UDP socket bound to 127.0.0.1:`port` has read everything queued to it
+/// (`rx_queue` 0 in `/proc/net/udp`): what was sent has reached its reader.
+pub fn udp_port_drained(port: u16) -> bool {
+    let local = format!("0100007F:{port:04X}");
+    until_true(READY_TIMEOUT, || {
+        std::fs::read_to_string("/proc/net/udp")
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let cols: Vec<&str> = line.split_whitespace().collect();
+                (cols.get(1) == Some(&local.as_str())).then(|| cols.get(4).map(|q| q.to_string()))
+            })
+            .flatten()
+            .all(|queues| queues.ends_with(":00000000"))
+    })
+}
+
 /// Whether a TCP socket listens on local `port` (from `/proc/net/tcp` and `tcp6`, state
 /// `0A`), found without connecting to it.
 pub fn tcp_listening(port: u16) -> bool {

@@ -12,6 +12,7 @@ mod raw;
 mod udp;
 
 use gridhil_test_support::prelude::{gridhil, read_path, ChildGuard};
+pub use gridhil_test_support::runlog::path_counter;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -53,22 +54,10 @@ pub fn stop(run: ChildGuard, what: &str) -> String {
     out
 }
 
-/// Waits until the UDP socket bound to 127.0.0.1:`port` has read everything queued to it
-/// (`rx_queue` 0 in `/proc/net/udp`): what was sent has reached the node.
+/// Waits until the UDP socket bound to 127.0.0.1:`port` has read everything queued to it:
+/// what was sent has reached the node.
 pub fn udp_drained(port: u16) -> bool {
-    let local = format!("0100007F:{port:04X}");
-    gridhil_test_support::wait::until_true(HANG, || {
-        std::fs::read_to_string("/proc/net/udp")
-            .unwrap_or_default()
-            .lines()
-            .skip(1)
-            .filter_map(|line| {
-                let cols: Vec<&str> = line.split_whitespace().collect();
-                (cols.get(1) == Some(&local.as_str())).then(|| cols.get(4).map(|q| q.to_string()))
-            })
-            .flatten()
-            .all(|queues| queues.ends_with(":00000000"))
-    })
+    gridhil_test_support::wait::udp_port_drained(port)
 }
 
 /// Waits for the next progress line of path `path` (`t=1.0s rx: 1234 in, …`; the time is
@@ -84,16 +73,6 @@ pub fn next_progress(lines: &mut gridhil_test_support::wait::Lines, path: &str) 
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no sample count in {line:?}"))
-}
-
-/// Counter `name` of path `path`, from the attributes of `/paths/<path>` in the run log.
-pub fn path_counter(log: &Path, path: &str, name: &str) -> u64 {
-    let file = hdf5::File::open(log).expect("open run log");
-    let group = file.group(&format!("paths/{path}")).expect("path group");
-    group
-        .attr(name)
-        .and_then(|a| a.read_scalar::<u64>())
-        .unwrap_or_else(|e| panic!("counter of path {path}: {name}: {e}"))
 }
 
 /// "No accepted sample is missing from the log": the rows of path `path` are exactly the
