@@ -1,4 +1,6 @@
-//! Reading what a run logged: one path's rows and one node's counters from the HDF5 run log.
+//! Reading what a run logged: one path's rows and one node's counters from the HDF5 run log
+//! (shared by the test groups that need it; not every group reads every field).
+#![allow(dead_code)]
 
 use std::path::Path;
 

@@ -218,17 +218,18 @@ impl Outstation {
                     }
                 }
             }
-            // Send what the window allows, then S and U frames.
+            // S and U frames first (a STARTDT con before any data), then what the window
+            // allows.
             let mut out: Vec<u8> = Vec::new();
+            while let Some(apci) = session.poll_transmit() {
+                push_apdu(&mut out, apci, &[]);
+            }
             while session.can_send() {
                 let Some(asdu) = backlog.pop_front() else {
                     break;
                 };
                 let apci = session.send(self.now());
                 push_apdu(&mut out, apci, &asdu);
-            }
-            while let Some(apci) = session.poll_transmit() {
-                push_apdu(&mut out, apci, &[]);
             }
             if !out.is_empty() && stream.write_all(&out).is_err() {
                 self.counters.io_errors.inc();
