@@ -45,4 +45,10 @@ pub fn register(registry: &mut gridhil_engine::Registry) {
             "gridhil as an IEC 60870-5-104 outstation: signals become points (spontaneous with deadbands, interrogation), commands become samples",
         )
         .example(include_str!("../compliance/iec104-server.toml"));
+    registry
+        .add_node::<iec104_nodes::client::Iec104ClientConfig>(
+            "iec104-client",
+            "gridhil as an IEC 60870-5-104 master: points of an outstation become samples, changed inputs become commands",
+        )
+        .example(include_str!("../compliance/iec104-client.toml"));
 }
