@@ -153,3 +153,88 @@ fn c104_master_against_gridhil_outstation() {
     }
     assert!(node_counter(&log, "rtu", "spontaneous") >= power.len() as u64);
 }
+
+#[test]
+fn gridhil_master_against_c104_outstation() {
+    let Some(python) = python() else { return };
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("master.h5");
+    const VALUES: usize = 10;
+    let mut outstation = Command::new(&python)
+        .arg(repo("tests/iec104/peers/c104_server.py"))
+        .args([&port.to_string(), &VALUES.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(outstation.stdout.take().unwrap());
+    let mut ready = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut ready).unwrap();
+    assert_eq!(ready.trim(), "ready", "the c104 outstation did not start");
+    let master = Command::new(env!("CARGO_BIN_EXE_gridhil"))
+        .args(["run", repo("examples/iec104-client.toml").to_str().unwrap()])
+        .args(["--set", &format!("nodes.master.connect=127.0.0.1:{port}")])
+        .args(["--log", log.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = outstation.wait().unwrap();
+    // SAFETY: SIGINT to our own child.
+    unsafe {
+        libc::kill(master.id() as i32, libc::SIGINT);
+    }
+    let master = master.wait_with_output().unwrap();
+    let all = format!("outstation: {rest}\nmaster: {}", text(&master));
+    assert!(status.success(), "{all}");
+    assert!(master.status.success(), "{all}");
+    let summary: Value = serde_json::from_str(rest.trim()).expect("outstation summary");
+
+    // Every spontaneous value arrived, in order (after the interrogation's first values).
+    let rows = read_path(&log, "values");
+    let power: Vec<f64> = (0..rows.values.len()).map(|r| rows.value(r, "p")).collect();
+    let sent: Vec<f64> = summary["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let mut found = power.iter().skip_while(|&&p| p != sent[0]);
+    for want in &sent {
+        assert!(
+            found.by_ref().any(|p| p == want),
+            "value {want} not received in order: {power:?} {all}"
+        );
+    }
+    assert!(
+        power.contains(&-1.0),
+        "the interrogation gave the first value: {power:?}"
+    );
+    // The commands reached the outstation: the square wave's states, alternating.
+    let commands: Vec<i64> = summary["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert!(!commands.is_empty(), "{all}");
+    for pair in commands.windows(2) {
+        assert_ne!(pair[0], pair[1], "{commands:?}");
+    }
+    for (counter, value) in [
+        ("protocol_errors", 0),
+        ("malformed", 0),
+        ("commands_refused", 0),
+    ] {
+        assert_eq!(
+            node_counter(&log, "master", counter),
+            value,
+            "counter {counter}: {all}"
+        );
+    }
+    assert!(node_counter(&log, "master", "connections") >= 1);
+    assert!(node_counter(&log, "master", "commands_confirmed") >= commands.len() as u64);
+}
