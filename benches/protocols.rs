@@ -24,6 +24,8 @@ fn relay_dataset() -> Vec<EntryConfig> {
         kind,
         bits: None,
         members: Vec::new(),
+        signal: None,
+        invert: false,
     };
     let mut entries = Vec::new();
     for i in 0..8 {
@@ -40,6 +42,8 @@ fn relay_dataset() -> Vec<EntryConfig> {
                 leaf("q", EntryKind::Quality),
                 leaf("t", EntryKind::UtcTime),
             ],
+            signal: None,
+            invert: false,
         });
     }
     entries
