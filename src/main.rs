@@ -1,7 +1,9 @@
 //! The `gridhil` command line: parses arguments, loads the configuration, hands over to
 //! the engine, and reports.
 
+mod import;
 mod rtt;
+mod test_cmd;
 
 use gridhil::registry;
 
@@ -42,6 +44,11 @@ enum Command {
     Types,
     /// Measure round-trip latency through an echo (a gridhil path, VILLASnode, a device).
     Rtt(rtt::RttArgs),
+    /// Translate a VILLASnode configuration (libconfig or JSON) to gridhil TOML; what has
+    /// no equivalent is listed with the reason (exit code 2: nothing translated).
+    Import(import::ImportArgs),
+    /// Run scenarios (timeline + assertions) and report verdicts: exit code 0 only when all pass.
+    Test(test_cmd::TestArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -101,6 +108,10 @@ enum RtCommand {
         json: bool,
     },
 }
+
+/// Exit status of `gridhil run` when the run log could not keep every row (full disk, I/O
+/// error): the file holds what was flushed before the failure.
+const EXIT_LOG_INCOMPLETE: u8 = 3;
 
 fn parse_duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| e.to_string())
@@ -191,6 +202,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rtt(args) => rtt::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Test(args) => test_cmd::run(args),
         Command::Types => {
             let registry = registry::build();
             println!("node types:");
@@ -240,7 +253,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         print_report(&report);
     }
-    Ok(if report.errors.is_empty() {
+    Ok(if !report.log_complete() {
+        ExitCode::from(EXIT_LOG_INCOMPLETE)
+    } else if report.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -292,7 +307,14 @@ fn print_report(report: &RunReport) {
         );
     }
     if let Some(file) = &report.log_file {
-        println!("  run log: {file} ({} rows)", report.log_rows);
+        if report.log_complete() {
+            println!("  run log: {file} ({} rows)", report.log_rows);
+        } else {
+            println!(
+                "  run log: {file} is INCOMPLETE: {} rows kept (up to its last flush), {} rows lost",
+                report.log_rows, report.log_rows_lost
+            );
+        }
     }
     for error in &report.errors {
         println!("  error: {error}");

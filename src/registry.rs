@@ -6,6 +6,7 @@ use gridhil_engine::Registry;
 pub fn build() -> Registry {
     let mut registry = Registry::new();
     gridhil_engine::hooks::register(&mut registry);
+    gridhil_hooks::register(&mut registry);
     gridhil_nodes::register(&mut registry);
     gridhil_hil::register(&mut registry);
     gridhil_pmu::register(&mut registry);

@@ -494,6 +494,7 @@ mod tests {
             overflow: OverflowPolicy::DropNewest,
             log: true,
             impair: None,
+            widest_signals: input_signals.len().max(output_signals.len()),
             input_signals,
             output_signals,
             line: Some(1),

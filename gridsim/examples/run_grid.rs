@@ -41,5 +41,19 @@ fn run() -> Result<(), String> {
             println!("{:.6},{}", sim.time_ns() as f64 * 1e-9, values.join(","));
         }
     }
+    // The network changes and the instants the solver made them at (on stderr, so
+    // that stdout stays CSV).
+    for s in sim.switchings() {
+        let pole = s
+            .pole
+            .map(|k| format!(" pole {}", ["a", "b", "c"][usize::from(k)]));
+        eprintln!(
+            "switching: {}{} at {} ns (asked for {} ns)",
+            sim.input_names()[s.input],
+            pole.unwrap_or_default(),
+            s.instant_ns,
+            s.requested_ns
+        );
+    }
     Ok(())
 }

@@ -32,6 +32,6 @@ mod model;
 mod sim;
 
 pub use error::{ModelError, SimError};
-pub use event::{Event, EventAction};
+pub use event::{Event, EventAction, Switching};
 pub use model::NetworkModel;
 pub use sim::{SimOptions, Simulator, Start};

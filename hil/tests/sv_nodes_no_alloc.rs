@@ -94,7 +94,7 @@ impl Drop for VethPair {
 fn veth_pair() -> Option<(VethPair, String, String)> {
     let uid = Command::new("id").arg("-u").output().ok()?;
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        eprintln!("skipped: veth interfaces and raw sockets need root");
+        gridhil_test_support::skip("veth interfaces and raw sockets need root");
         return None;
     }
     let id = std::process::id() % 100_000;
@@ -104,7 +104,7 @@ fn veth_pair() -> Option<(VethPair, String, String)> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("skipped: cannot create a veth pair with `ip`");
+        gridhil_test_support::skip("cannot create a veth pair with `ip`");
         return None;
     }
     let guard = VethPair(a.clone());

@@ -1,10 +1,12 @@
-//! General gridhil nodes: signal generator, loopback, CSV file record/replay, UDP, the
+//! General gridhil nodes: signal generator, loopback, CSV file record/replay, HDF5 run log
+//! replay, UDP, the
 //! built-in grid simulator, and the rtt round-trip node and probe.
 //!
 //! Each node type lives in its own module and is registered in [`register`].
 
 pub mod file;
 pub mod gridsim;
+pub mod log_replay;
 pub mod loopback;
 pub mod rtt;
 pub mod signal;
@@ -32,6 +34,12 @@ pub fn register(registry: &mut Registry) {
     registry
         .add_node::<file::FileConfig>("file", "records samples to CSV and replays CSV files")
         .example(include_str!("../compliance/file.toml"));
+    registry
+        .add_node::<log_replay::LogReplayConfig>(
+            "log-replay",
+            "plays a path of a gridhil HDF5 run log back with its recorded timing",
+        )
+        .example(include_str!("../compliance/log-replay.toml"));
     gridsim::register(registry);
     rtt::register(registry);
     registry

@@ -1,4 +1,4 @@
-//! The compliance harness every node and hook type passes (run by `tests/compliance.rs`
+//! The compliance harness every node and hook type passes (run by `tests/compliance/main.rs`
 //! over the whole registry): its registered example configuration loads (what `gridhil
 //! check` does), runs in real time without a single allocation on a real-time thread after
 //! start and without errors, gives bit-identical run logs in two virtual-time runs, and

@@ -16,5 +16,7 @@ mod spec;
 pub use error::{ConfigError, ErrorOrigin, ErrorPlace};
 pub use load::{load_file, load_str};
 pub use overrides::{apply_overrides, Override, OverrideError};
-pub use settings::{EngineSettings, LogSettings, RealtimeSettings, WallClockSetting};
+pub use settings::{
+    EngineSettings, LogCompression, LogSettings, RealtimeSettings, WallClockSetting,
+};
 pub use spec::{EngineSpec, InputSpec, NodeSpec, PathSpec, Trigger};

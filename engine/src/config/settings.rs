@@ -72,6 +72,31 @@ pub struct LogSettings {
     /// Rows per HDF5 chunk.
     #[serde(default = "default_chunk")]
     pub chunk: usize,
+    /// Crash-safe file (HDF5 single-writer/multiple-reader mode): after a kill or a power
+    /// cut the file opens and holds every row up to the last flush.
+    #[serde(default = "yes")]
+    pub crash_safe: bool,
+    /// How often rows are flushed to disk (and become visible to readers).
+    #[serde(default = "default_flush_interval")]
+    pub flush_interval: Duration,
+    /// Chunk compression.
+    #[serde(default)]
+    pub compression: LogCompression,
+}
+
+/// Chunk compression of the run log's datasets.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogCompression {
+    /// Stored as is.
+    None,
+    /// Byte shuffle and deflate (zlib) level 1: read by every HDF5 tool and h5py as is.
+    #[default]
+    Deflate,
+}
+
+fn default_flush_interval() -> Duration {
+    Duration(1_000_000_000)
 }
 
 fn default_log_queue() -> usize {
@@ -87,6 +112,9 @@ impl Default for LogSettings {
             hdf5: None,
             queue: default_log_queue(),
             chunk: default_chunk(),
+            crash_safe: true,
+            flush_interval: default_flush_interval(),
+            compression: LogCompression::default(),
         }
     }
 }

@@ -76,6 +76,10 @@ pub struct PathSpec {
     pub input_signals: Vec<Signal>,
     /// Signals after the hook chain (what outputs and the run log get).
     pub output_signals: Vec<Signal>,
+    /// Most values a sample holds anywhere in the path: input, after each hook, output
+    /// (a hook may widen the sample and a later one narrow it again; the pool's slots
+    /// must hold the widest).
+    pub widest_signals: usize,
     /// Line of the path's table.
     pub line: Option<usize>,
 }

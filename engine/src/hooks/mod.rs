@@ -7,6 +7,7 @@ mod print;
 mod scale;
 mod stats;
 mod ts;
+mod volt_var;
 
 pub use decimate::DecimateConfig;
 pub use limit_rate::LimitRateConfig;
@@ -14,6 +15,7 @@ pub use print::PrintConfig;
 pub use scale::ScaleConfig;
 pub use stats::StatsConfig;
 pub use ts::TsConfig;
+pub use volt_var::VoltVarConfig;
 
 use crate::field::{FieldError, FieldPath};
 use crate::registry::Registry;
@@ -45,6 +47,12 @@ pub fn register(registry: &mut Registry) {
     registry
         .add_hook::<TsConfig>("ts", "sets ts_origin from the engine clock")
         .example(include_str!("../../compliance/ts.toml"));
+    registry
+        .add_hook::<VoltVarConfig>(
+            "volt_var",
+            "volt-var (Q(U) droop) controller with a lag and a measurement watchdog",
+        )
+        .example(include_str!("../../compliance/volt_var.toml"));
 }
 
 /// Indices of the signals a hook's `signals` field names in `signals` (all of them when

@@ -165,7 +165,7 @@ fn open_log(
                 .iter()
                 .map(|p| p.as_ref().map(|p| (p.name.clone(), p.signals.clone())))
                 .collect();
-            Some(RunLogWriter::create(file, &info, &columns, plan.chunk)?)
+            Some(RunLogWriter::create(file, &info, &columns, &plan.format)?)
         }
     };
     Ok(LogParts {
@@ -173,6 +173,7 @@ fn open_log(
         writer,
         layout,
         taps: Vec::new(),
+        flush_interval: plan.flush_interval,
     })
 }
 

@@ -126,6 +126,7 @@ struct LogParts {
     writer: Option<RunLogWriter>,
     layout: Vec<Option<LoggedPath>>,
     taps: Vec<Box<dyn LogTap>>,
+    flush_interval: std::time::Duration,
 }
 
 /// Facts the report needs at the end.
@@ -191,6 +192,7 @@ impl Run {
                 parts.taps,
                 parts.layout,
                 parts.queue,
+                parts.flush_interval,
             )?),
             None => None,
         };
@@ -317,11 +319,13 @@ impl RunHandle {
             .as_ref()
             .map(|p| p.display().to_string());
         if let Some(result) = log {
+            let failed = result.error.is_some();
             if let Some(error) = result.error {
                 report.errors.push(error.to_string());
             }
             if let Some(writer) = result.writer {
-                report.write_to(writer)?;
+                let accepted = self.shared.snapshot().log.map_or(0, |l| l.accepted);
+                report.complete_log(writer, failed, accepted);
             }
         }
         Ok(report)

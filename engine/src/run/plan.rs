@@ -5,6 +5,7 @@
 //! it is unit-tested on its own. Building and scheduling follow it.
 
 use crate::config::{EngineSettings, EngineSpec, Trigger};
+use crate::runlog::LogFileOptions;
 use crate::units::{Nanos, NANOS_PER_SEC};
 use std::path::PathBuf;
 
@@ -32,6 +33,8 @@ pub struct PathShape {
     pub input_signals: usize,
     /// Signals after the hook chain.
     pub output_signals: usize,
+    /// Most values a sample holds anywhere in the path (input, within the hook chain, output).
+    pub widest_signals: usize,
     /// Whether the path goes to the run log.
     pub logged: bool,
     /// Whether the path has an `impair` table (it then needs its own thread in real time:
@@ -54,6 +57,7 @@ impl Topology {
                     rate_trigger: p.trigger == Trigger::Rate,
                     input_signals: p.input_signals.len(),
                     output_signals: p.output_signals.len(),
+                    widest_signals: p.widest_signals,
                     logged: p.log,
                     impaired: p.impair.is_some(),
                 })
@@ -82,8 +86,10 @@ pub struct LogPlan {
     pub file: Option<PathBuf>,
     /// Samples the log queue holds.
     pub queue: usize,
-    /// Rows per HDF5 chunk.
-    pub chunk: usize,
+    /// How the HDF5 file is written (chunk rows, crash safety, compression).
+    pub format: LogFileOptions,
+    /// How often the log thread flushes the file.
+    pub flush_interval: std::time::Duration,
 }
 
 /// One input of one path, fed by a node.
@@ -157,7 +163,14 @@ impl Plan {
         let log = (request.log_file.is_some() || request.log_taps).then(|| LogPlan {
             file: request.log_file.clone(),
             queue: settings.log.queue.max(1),
-            chunk: settings.log.chunk,
+            format: LogFileOptions {
+                chunk: settings.log.chunk,
+                crash_safe: settings.log.crash_safe,
+                compression: settings.log.compression,
+            },
+            flush_interval: std::time::Duration::from_nanos(
+                settings.log.flush_interval.0.max(1_000_000).unsigned_abs(),
+            ),
         });
         let subscriptions = subscriptions(topology);
         let threads = if request.virtual_time {
@@ -226,7 +239,7 @@ fn pool_width(topology: &Topology) -> usize {
             topology
                 .paths
                 .iter()
-                .map(|p| p.output_signals.max(p.input_signals)),
+                .map(|p| p.output_signals.max(p.input_signals).max(p.widest_signals)),
         )
         .max()
         .unwrap_or(1)
@@ -298,6 +311,7 @@ mod tests {
             rate_trigger: rate,
             input_signals: 3,
             output_signals: 5,
+            widest_signals: 5,
             logged: true,
             impaired: false,
         }
@@ -448,7 +462,12 @@ mod tests {
             Some(LogPlan {
                 file: Some("run.h5".into()),
                 queue: 500,
-                chunk: s.log.chunk
+                format: LogFileOptions {
+                    chunk: s.log.chunk,
+                    crash_safe: true,
+                    compression: crate::config::LogCompression::Deflate,
+                },
+                flush_interval: std::time::Duration::from_secs(1),
             })
         );
         let no_log = Plan::new(&topology(), &s, &PlanRequest::default());
@@ -462,5 +481,13 @@ mod tests {
         assert_eq!(tapped.log.map(|l| l.file), Some(None));
         s.pool = Some(77);
         assert_eq!(Plan::new(&topology(), &s, &request).pool_slots, 77);
+    }
+
+    #[test]
+    fn the_pool_holds_the_widest_sample_within_a_hook_chain() {
+        let mut topology = topology();
+        topology.paths[0].widest_signals = 12;
+        let plan = Plan::new(&topology, &settings(&[]), &PlanRequest::default());
+        assert_eq!(plan.pool_width, 12);
     }
 }

@@ -362,6 +362,9 @@ pub struct RunReport {
     pub log_file: Option<String>,
     /// Rows in the run log.
     pub log_rows: u64,
+    /// Rows accepted into the run log that are not in the file (the file failed: full disk,
+    /// I/O error). Not 0 means the log is incomplete.
+    pub log_rows_lost: u64,
     /// Errors reported by nodes while running.
     pub errors: Vec<String>,
     /// Events lost because the event channel was full.
@@ -413,6 +416,7 @@ impl RunReport {
                 .collect(),
             log_file: None,
             log_rows: 0,
+            log_rows_lost: 0,
             errors,
             events_dropped: snapshot.events_dropped,
             pool_exhausted: snapshot.pool_exhausted,
@@ -420,16 +424,39 @@ impl RunReport {
         }
     }
 
-    /// Stores the counters and the real-time status in the run log and closes it.
-    pub(crate) fn write_to(&mut self, mut writer: RunLogWriter) -> Result<(), RunLogError> {
-        for (index, path) in self.paths.iter().enumerate() {
-            writer.write_path_counters(index, &path.log_counters())?;
+    /// Whether the run log holds every row it accepted (true without a log).
+    pub fn log_complete(&self) -> bool {
+        self.log_rows_lost == 0
+    }
+
+    /// Completes the run log and closes it: the counters and the real-time status are
+    /// stored, or — when the file failed during the run (`failed`: its error is already in
+    /// `errors`) — the file is left as it was at its last flush and the rows it lacks are
+    /// counted. `accepted` is the rows the log queue took. Any error is said once, in
+    /// `errors`.
+    pub(crate) fn complete_log(&mut self, writer: RunLogWriter, failed: bool, accepted: u64) {
+        if failed {
+            self.log_rows = writer.rows_flushed();
+            self.log_rows_lost = accepted.saturating_sub(self.log_rows);
+            writer.abandon();
+            return;
         }
-        for node in &self.nodes {
-            writer.write_node(&node.name, &node.kind, &node.counters)?;
+        let mut writer = writer;
+        let result = (|| -> Result<(), RunLogError> {
+            for (index, path) in self.paths.iter().enumerate() {
+                writer.write_path_counters(index, &path.log_counters())?;
+            }
+            for node in &self.nodes {
+                writer.write_node(&node.name, &node.kind, &node.counters)?;
+            }
+            writer.write_file_attr("realtime", &self.realtime)?;
+            writer.flush()
+        })();
+        self.log_rows = writer.rows_flushed();
+        self.log_rows_lost = accepted.saturating_sub(self.log_rows);
+        match result.and_then(|()| writer.close()) {
+            Ok(()) => {}
+            Err(error) => self.errors.push(error.to_string()),
         }
-        writer.write_file_attr("realtime", &self.realtime)?;
-        self.log_rows = writer.rows_written();
-        writer.close()
     }
 }

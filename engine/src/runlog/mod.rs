@@ -12,4 +12,4 @@ mod writer;
 
 pub use queue::{LogOverflow, LogQueue};
 pub use thread::{LogTap, LogThread, LogThreadResult, LoggedPath};
-pub use writer::{column_names, RunInfo, RunLogError, RunLogWriter};
+pub use writer::{column_names, LogFileOptions, RunInfo, RunLogError, RunLogWriter};

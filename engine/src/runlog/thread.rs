@@ -8,6 +8,7 @@ use crate::signal::Signal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// A logged path as taps see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,12 +59,14 @@ impl Drop for ConsumerGuard {
 
 impl LogThread {
     /// Starts the thread over `queue`, writing to `writer` and the `taps`; `paths` names the
-    /// logged paths for the taps.
+    /// logged paths for the taps. Every `flush_interval` (wall time, also in virtual time:
+    /// it is about surviving a crash) the file is flushed, so a kill loses at most that.
     pub fn spawn(
         mut writer: Option<RunLogWriter>,
         mut taps: Vec<Box<dyn LogTap>>,
         paths: Vec<Option<LoggedPath>>,
         queue: Arc<LogQueue>,
+        flush_interval: Duration,
     ) -> Result<LogThread, RunLogError> {
         let done = Arc::new(AtomicBool::new(false));
         let finished = Arc::clone(&done);
@@ -75,9 +78,12 @@ impl LogThread {
                     tap.open(&paths);
                 }
                 let mut error = None;
+                let mut last_flush = Instant::now();
                 loop {
                     let mut drained = 0;
-                    while let Some((path, sample)) = queue.pop() {
+                    // A bounded batch, so that a queue that never empties still gets flushed.
+                    while let Some((path, sample)) = (drained < 8192).then(|| queue.pop()).flatten()
+                    {
                         drained += 1;
                         if let (None, Some(w)) = (&error, writer.as_mut()) {
                             if let Err(e) = w.append(path, &sample) {
@@ -89,11 +95,19 @@ impl LogThread {
                         }
                         queue.count_written();
                     }
+                    if last_flush.elapsed() >= flush_interval {
+                        last_flush = Instant::now();
+                        if let (None, Some(w)) = (&error, writer.as_mut()) {
+                            if let Err(e) = w.flush() {
+                                error = Some(e);
+                            }
+                        }
+                    }
                     if drained == 0 {
                         if finished.load(Ordering::Acquire) && queue.is_empty() {
                             break;
                         }
-                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        std::thread::sleep(Duration::from_millis(2));
                     }
                 }
                 if let (None, Some(w)) = (&error, writer.as_mut()) {

@@ -3,6 +3,7 @@
 //!
 //! Owned by the log thread (`thread.rs`); never touched by a real-time thread.
 
+use crate::config::LogCompression;
 use crate::sample::Sample;
 use crate::signal::{Signal, SignalType};
 use hdf5::types::VarLenUnicode;
@@ -16,16 +17,50 @@ use std::str::FromStr;
 #[derive(Debug, thiserror::Error)]
 pub enum RunLogError {
     /// The HDF5 library reported an error.
-    #[error("HDF5 run log {file}: {error}")]
+    #[error("HDF5 run log {file}: {}", concise(.error))]
     Hdf5 {
         /// The file.
         file: String,
         /// The error (part of the message, not a `source()`).
         error: hdf5::Error,
     },
+    /// A file operation around the HDF5 library failed (renaming into place, syncing).
+    #[error("run log {file}: {error}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The operating system's error.
+        error: String,
+    },
     /// The writer thread panicked or could not start.
     #[error("run log writer thread: {0}")]
     Thread(String),
+}
+
+/// An HDF5 error in one line: the library's message up to its low-level details, and the
+/// operating system's message when there is one (`errno = 28, error message = 'No space
+/// left on device'` becomes `No space left on device (errno 28)`).
+fn concise(error: &hdf5::Error) -> String {
+    let text = error.to_string();
+    let head = text
+        .split(": time =")
+        .next()
+        .unwrap_or(&text)
+        .trim()
+        .to_owned();
+    let os = text.split("error message = '").nth(1).and_then(|rest| {
+        let message = rest.split('\'').next()?;
+        let errno = text
+            .split("errno = ")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .unwrap_or("?");
+        Some(format!("{message} (errno {errno})"))
+    });
+    match os {
+        Some(os) => format!("{head}: {os}"),
+        None => head.lines().next().unwrap_or_default().to_owned(),
+    }
 }
 
 /// Facts stored as attributes of the file.
@@ -59,12 +94,37 @@ struct PathLog {
     values: hdf5::Dataset,
     columns: usize,
     rows: usize,
+    /// Rows on disk at the last successful flush.
+    rows_flushed: usize,
     buf_seq: Vec<u64>,
     buf_origin: Vec<i64>,
     buf_received: Vec<i64>,
     buf_sent: Vec<i64>,
     buf_values: Vec<f64>,
     group: hdf5::Group,
+}
+
+/// How the HDF5 file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogFileOptions {
+    /// Rows per chunk.
+    pub chunk: usize,
+    /// Single-writer/multiple-reader mode: the file on disk is consistent after every flush,
+    /// so a kill or a power cut loses only what came after the last one, and readers
+    /// (`h5py.File(..., swmr=True)`) can watch it grow.
+    pub crash_safe: bool,
+    /// Chunk compression.
+    pub compression: LogCompression,
+}
+
+impl Default for LogFileOptions {
+    fn default() -> Self {
+        LogFileOptions {
+            chunk: 4096,
+            crash_safe: true,
+            compression: LogCompression::Deflate,
+        }
+    }
 }
 
 /// Owner of the open HDF5 file.
@@ -74,6 +134,11 @@ pub struct RunLogWriter {
     paths: Vec<Option<PathLog>>,
     chunk: usize,
     rows_written: u64,
+    /// The rows on disk: those written up to the last successful flush.
+    rows_flushed: u64,
+    /// A second handle on the file, to `fsync` it after each flush (what survives a power
+    /// cut, not only a kill).
+    sync: Option<std::fs::File>,
 }
 
 fn vlu(text: &str) -> VarLenUnicode {
@@ -97,20 +162,35 @@ pub fn column_names(signals: &[Signal]) -> Vec<String> {
 
 impl RunLogWriter {
     /// Creates the file with its attributes and one group per logged path
-    /// (`paths[i]` is `None` for a path that is not logged).
+    /// (`paths[i]` is `None` for a path that is not logged); in crash-safe mode the file is
+    /// then switched to single-writer/multiple-reader mode.
     pub fn create(
         file_name: &Path,
         info: &RunInfo,
         paths: &[Option<(String, Vec<Signal>)>],
-        chunk: usize,
+        options: &LogFileOptions,
     ) -> Result<Self, RunLogError> {
         let name = file_name.display().to_string();
         let err = |error| RunLogError::Hdf5 {
             file: name.clone(),
             error,
         };
-        let file = hdf5::File::create(file_name).map_err(err)?;
-        let chunk = chunk.max(16);
+        // The file is made under a temporary name and renamed once it is complete and (in
+        // crash-safe mode) consistent on disk: a kill during set-up leaves no half-made file
+        // under the run log's name.
+        let part = std::path::PathBuf::from(format!("{}.part", file_name.display()));
+        let _ = std::fs::remove_file(&part);
+        let file = if options.crash_safe {
+            // SWMR needs the 1.10 file format (HDF5 ≥ 1.10 reads it).
+            hdf5::File::with_options()
+                .with_fapl(|p| p.libver_v110())
+                .create(&part)
+        } else {
+            hdf5::File::create(&part)
+        }
+        .map_err(err)?;
+        let chunk = options.chunk.max(16);
+        let compress = options.compression == LogCompression::Deflate;
         let str_attr = |loc: &hdf5::Location, key: &str, value: &str| -> hdf5::Result<()> {
             loc.new_attr::<VarLenUnicode>()
                 .create(key)?
@@ -144,17 +224,26 @@ impl RunLogWriter {
             let log = (|| -> hdf5::Result<PathLog> {
                 let group = paths_group.create_group(path_name)?;
                 let columns = signals.iter().map(Signal::columns).sum::<usize>();
-                let ts = |n: &str| group.new_dataset::<i64>().chunk(chunk).shape(0..).create(n);
-                let seq = group
-                    .new_dataset::<u64>()
-                    .chunk(chunk)
-                    .shape(0..)
-                    .create("seq")?;
+                let ts = |n: &str| {
+                    let mut builder = group.new_dataset::<i64>();
+                    if compress {
+                        builder = builder.shuffle().deflate(1);
+                    }
+                    builder.chunk(chunk).shape(0..).create(n)
+                };
+                let mut seq = group.new_dataset::<u64>();
+                if compress {
+                    seq = seq.shuffle().deflate(1);
+                }
+                let seq = seq.chunk(chunk).shape(0..).create("seq")?;
                 let ts_origin = ts("ts_origin")?;
                 let ts_received = ts("ts_received")?;
                 let ts_sent = ts("ts_sent")?;
-                let values = group
-                    .new_dataset::<f64>()
+                let mut values = group.new_dataset::<f64>();
+                if compress {
+                    values = values.shuffle().deflate(1);
+                }
+                let values = values
                     .chunk((chunk, columns.max(1)))
                     .shape((0.., columns))
                     .create("values")?;
@@ -183,6 +272,7 @@ impl RunLogWriter {
                     values,
                     columns,
                     rows: 0,
+                    rows_flushed: 0,
                     buf_seq: Vec::with_capacity(chunk),
                     buf_origin: Vec::with_capacity(chunk),
                     buf_received: Vec::with_capacity(chunk),
@@ -194,12 +284,28 @@ impl RunLogWriter {
             .map_err(err)?;
             logs.push(Some(log));
         }
+        if options.crash_safe {
+            file.start_swmr().map_err(err)?;
+        } else {
+            file.flush().map_err(err)?;
+        }
+        std::fs::rename(&part, file_name).map_err(|e| RunLogError::Io {
+            file: name.clone(),
+            error: format!("cannot rename {} into place: {e}", part.display()),
+        })?;
+        let sync = if options.crash_safe {
+            std::fs::File::open(file_name).ok()
+        } else {
+            None
+        };
         Ok(RunLogWriter {
             file,
             file_name: name,
             paths: logs,
             chunk,
             rows_written: 0,
+            rows_flushed: 0,
+            sync,
         })
     }
 
@@ -273,17 +379,34 @@ impl RunLogWriter {
         result.map_err(|e| self.err(e))
     }
 
-    /// Writes every buffered row.
+    /// Writes every buffered row and flushes the file to disk (in crash-safe mode the file
+    /// on disk is then consistent and holds every row so far, and is synced).
     pub fn flush(&mut self) -> Result<(), RunLogError> {
         for path in 0..self.paths.len() {
             self.flush_path(path)?;
         }
-        self.file.flush().map_err(|e| self.err(e))
+        self.file.flush().map_err(|e| self.err(e))?;
+        if let Some(sync) = &self.sync {
+            sync.sync_data().map_err(|e| RunLogError::Io {
+                file: self.file_name.clone(),
+                error: format!("cannot sync to disk: {e}"),
+            })?;
+        }
+        self.rows_flushed = self.rows_written;
+        for log in self.paths.iter_mut().flatten() {
+            log.rows_flushed = log.rows;
+        }
+        Ok(())
     }
 
     /// Rows written so far.
     pub fn rows_written(&self) -> u64 {
         self.rows_written
+    }
+
+    /// Rows on disk: written up to the last successful flush.
+    pub fn rows_flushed(&self) -> u64 {
+        self.rows_flushed
     }
 
     /// Stores counters of a path as attributes of its group.
@@ -345,6 +468,24 @@ impl RunLogWriter {
         result.map_err(|e| self.err(e))
     }
 
+    /// Closes a file that failed, writing nothing more: what is on disk stays as it was at
+    /// the last successful flush. Errors are not reported again (the first one was).
+    /// Each path's datasets are cut back to the rows of that flush (best effort: on a full
+    /// disk this needs no new space).
+    pub fn abandon(self) {
+        let RunLogWriter { file, paths, .. } = self;
+        for log in paths.iter().flatten() {
+            let to = log.rows_flushed;
+            for ds in [&log.seq, &log.ts_origin, &log.ts_received, &log.ts_sent] {
+                let _ = ds.resize(to);
+            }
+            let _ = log.values.resize((to, log.columns));
+        }
+        drop(paths);
+        let _ = file.flush();
+        let _ = file.close();
+    }
+
     /// Flushes and closes the file.
     pub fn close(mut self) -> Result<(), RunLogError> {
         self.flush()?;
@@ -354,5 +495,27 @@ impl RunLogWriter {
             file: file_name,
             error,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::concise;
+
+    #[test]
+    fn hdf5_errors_are_one_line_with_the_os_reason() {
+        let full = "H5Fflush(): unable to flush file's cached information: file write failed: \
+                    time = Mon Dec  7 23:16:44 2026\n, filename = '/tmp/f.h5', file descriptor = 4, \
+                    errno = 28, error message = 'No space left on device', buf = 0x7f, total \
+                    write size = 143080";
+        assert_eq!(
+            concise(&hdf5::Error::from(full)),
+            "H5Fflush(): unable to flush file's cached information: file write failed: \
+             No space left on device (errno 28)"
+        );
+        assert_eq!(
+            concise(&hdf5::Error::from("unable to create file\nmore")),
+            "unable to create file"
+        );
     }
 }

@@ -352,6 +352,7 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
             unit: spec.unit,
             value: spec.initial,
             changed: false,
+            requested_ns: 0,
             ramp: None,
         })
         .collect();
@@ -388,7 +389,24 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         dirty: true,
         factorisations: 0,
         factor_cache: FactorCache::new(n, opts.factor_cache),
+        damping_pending: false,
+        damped_unknown: vec![false; n],
+        uf_parent: (0..n).collect(),
+        saved_x: vec![0.0; n],
+        saved_integ: Vec::new(),
+        kept_integ: Vec::new(),
+        mid_branches: Vec::new(),
+        mid_x: vec![0.0; n],
+        kept_x: vec![0.0; n],
+        switchings: Vec::with_capacity(model.events.len() + opts.event_capacity),
+        switchings_dropped: 0,
     };
+    for b in &mut sim.branches {
+        b.switched = false;
+    }
+    sim.mid_branches = sim.branches.clone();
+    sim.saved_integ = sim.inverters.iter().map(|i| i.integ).collect();
+    sim.kept_integ = sim.saved_integ.clone();
     sim.refactor()?;
     sim.lu.prepare_sparse(2);
     sim.factor_cache.reserve_like(&sim.lu);

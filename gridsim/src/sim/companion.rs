@@ -26,6 +26,9 @@ pub(crate) struct Companion {
     vl: f64,
     /// Capacitor voltage at the last step.
     vc: f64,
+    /// Current, inductor and capacitor voltage before the last update (the
+    /// start of the step, for an interpolation inside it).
+    start: [f64; 3],
 }
 
 impl Companion {
@@ -68,6 +71,7 @@ impl Companion {
     /// term used in this step; returns the new current.
     #[inline]
     pub fn update(&mut self, u: f64, h: f64, backward: bool) -> f64 {
+        self.start = [self.i, self.vl, self.vc];
         let i = self.g * u + h;
         if backward {
             self.vl = self.l2 * (i - self.i);
@@ -102,11 +106,30 @@ impl Companion {
         };
     }
 
+    /// Replaces the state (current, inductor and capacitor voltage) by
+    /// `from + f·(self − from)`: linear interpolation (0 ≤ f ≤ 1) or
+    /// extrapolation between two solutions; the parameters stay.
+    pub fn lerp_state(&mut self, from: &Companion, f: f64) {
+        self.i = from.i + f * (self.i - from.i);
+        self.vl = from.vl + f * (self.vl - from.vl);
+        self.vc = from.vc + f * (self.vc - from.vc);
+    }
+
+    /// Moves the state back to the fraction `f` of the last update: linear
+    /// interpolation between the state before it and after it.
+    pub fn back_to(&mut self, f: f64) {
+        let [i, vl, vc] = self.start;
+        self.i = i + f * (self.i - i);
+        self.vl = vl + f * (self.vl - vl);
+        self.vc = vc + f * (self.vc - vc);
+    }
+
     /// Clears the state (element switched out).
     pub fn reset(&mut self) {
         self.i = 0.0;
         self.vl = 0.0;
         self.vc = 0.0;
+        self.start = [0.0; 3];
     }
 }
 
@@ -131,6 +154,12 @@ pub(crate) struct Branch {
     pub active: bool,
     /// History term of the current step.
     pub h: f64,
+    /// Parameters or activity changed since the last switching step (a seed of
+    /// the damped subnetwork).
+    pub switched: bool,
+    /// Connected to a switched branch: integrated with backward-Euler half
+    /// steps after a switching (see `sim::switching`).
+    pub damped: bool,
 }
 
 impl Branch {

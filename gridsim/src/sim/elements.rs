@@ -75,13 +75,25 @@ impl SourceState {
         }
     }
 
-    /// Advances the angle by `dt` and computes the EMF.
-    pub fn advance(&mut self, dt: f64) {
-        self.theta = (self.theta + TAU * self.frequency() * dt) % TAU;
+    /// Angle `dt` after the last full step (rad, without the phase offset).
+    fn angle_after(&self, dt: f64) -> f64 {
+        (self.theta + TAU * self.frequency() * dt) % TAU
+    }
+
+    /// EMF of the three phases `dt` after the last full step.
+    pub fn emf_after(&self, dt: f64) -> [f64; 3] {
+        let theta = self.angle_after(dt);
         let amp = self.v_ll * (2.0f64 / 3.0).sqrt();
-        for (k, e) in self.e.iter_mut().enumerate() {
-            *e = amp * (self.theta + self.phase_rad - k as f64 * TAU / 3.0).cos();
+        let mut e = [0.0; 3];
+        for (k, e) in e.iter_mut().enumerate() {
+            *e = amp * (theta + self.phase_rad - k as f64 * TAU / 3.0).cos();
         }
+        e
+    }
+
+    /// Ends a full step of `dt`: the angle moves on.
+    pub fn advance(&mut self, dt: f64) {
+        self.theta = self.angle_after(dt);
     }
 }
 
@@ -197,8 +209,9 @@ impl LoadState {
         }
     }
 
-    /// Updates the constant-power compensation currents of this step.
-    pub fn compensate(&self, branches: &mut [Branch]) {
+    /// Updates the constant-power compensation currents of this step, on the
+    /// branches for which `solved` is true.
+    pub fn compensate(&self, branches: &mut [Branch], solved: impl Fn(&Branch) -> bool) {
         for (k, on) in self.phases.iter().enumerate() {
             if !on {
                 continue;
@@ -209,7 +222,7 @@ impl LoadState {
                 0.0
             };
             for &b in &self.br[k] {
-                if let Some(br) = branches.get_mut(b) {
+                if let Some(br) = branches.get_mut(b).filter(|br| solved(br)) {
                     br.extra = if br.active { f * br.comp.i } else { 0.0 };
                 }
             }
@@ -221,6 +234,7 @@ fn set_shunt(branches: &mut [Branch], b: usize, params: Option<(f64, f64, Option
     let Some(br) = branches.get_mut(b) else {
         return;
     };
+    br.switched = true;
     match params {
         Some((r, l, c)) => {
             br.comp.set(r, l, c, dt);
@@ -291,6 +305,7 @@ impl TransformerState {
                 continue;
             };
             br.ntaps = 0;
+            br.switched = true;
             let coefs = [1.0 / t, -1.0 / t, -1.0, 1.0];
             for (node, c) in term.iter().zip(coefs) {
                 if let Some(n) = node {

@@ -13,6 +13,7 @@ mod init;
 mod lu;
 mod meter;
 mod outputs;
+mod switching;
 
 use companion::Branch;
 use elements::*;
@@ -20,9 +21,10 @@ use factor_cache::FactorCache;
 use lu::DenseLu;
 use meter::{Pll, RmsWindow};
 use outputs::{power, Out};
+use switching::{Pass, Rule};
 
 use crate::error::SimError;
-use crate::event::{Event, EventAction};
+use crate::event::{Event, EventAction, Switching};
 use crate::model::{InputTarget, NetworkModel};
 
 /// Initial state of a simulation.
@@ -89,6 +91,8 @@ struct InputState {
     unit: crate::model::units::Unit,
     value: f64,
     changed: bool,
+    /// When the last change was asked for (event time or `set_input` time).
+    requested_ns: i64,
     ramp: Option<Ramp>,
 }
 
@@ -127,6 +131,26 @@ pub struct Simulator {
     dirty: bool,
     factorisations: u64,
     factor_cache: FactorCache,
+    /// The next step continues the damping of an interpolated switching.
+    damping_pending: bool,
+    /// Unknowns of the damped subnetwork (see `switching`).
+    damped_unknown: Vec<bool>,
+    /// Union-find parents over the unknowns (damped subnetwork search).
+    uf_parent: Vec<usize>,
+    /// Node voltages and inverter integrators at the start of a step that may
+    /// switch inside it.
+    saved_x: Vec<f64>,
+    saved_integ: Vec<[f64; 2]>,
+    /// Inverter integrators of the ordinary solve during an interpolated switching.
+    kept_integ: Vec<[f64; 2]>,
+    /// Second half-step solution of an interpolated switching.
+    mid_branches: Vec<Branch>,
+    mid_x: Vec<f64>,
+    /// Ordinary solution of the undamped part during an interpolated switching.
+    kept_x: Vec<f64>,
+    /// Switchings made (preallocated; see `switchings`).
+    switchings: Vec<Switching>,
+    switchings_dropped: u64,
 }
 
 impl Simulator {
@@ -181,19 +205,42 @@ impl Simulator {
         self.inputs.get(index).map(|i| i.value)
     }
 
-    /// Sets an input; it takes effect in the next [`Simulator::step`]. A
-    /// ramp running on that input is cancelled. Switch and fault inputs
+    /// Sets an input; it takes effect in the next [`Simulator::step`] (a
+    /// switching at the present time [`Simulator::time_ns`], the start of that
+    /// step). A ramp running on that input is cancelled. Switch and fault inputs
     /// read values ≥ 0.5 as closed/on.
     pub fn set_input(&mut self, index: usize, value: f64) -> Result<(), SimError> {
         self.check_input(index, value)?;
+        let now = self.time_ns;
         if let Some(inp) = self.inputs.get_mut(index) {
             inp.ramp = None;
             if inp.value != value {
                 inp.value = value;
                 inp.changed = true;
+                inp.requested_ns = now;
             }
         }
         Ok(())
+    }
+
+    /// Changes of the network matrix made so far (switch, fault, load and tap
+    /// inputs, breaker poles at their current zeros), each with the instant the
+    /// solution switched at, oldest first. Room for as many as
+    /// [`SimOptions::event_capacity`] plus the model's events is reserved; further
+    /// ones are counted by [`Simulator::switchings_dropped`] until
+    /// [`Simulator::clear_switchings`] makes room (neither allocates).
+    pub fn switchings(&self) -> &[Switching] {
+        &self.switchings
+    }
+
+    /// Forgets the recorded switchings (keeps the room).
+    pub fn clear_switchings(&mut self) {
+        self.switchings.clear();
+    }
+
+    /// Switchings not recorded because the record was full.
+    pub fn switchings_dropped(&self) -> u64 {
+        self.switchings_dropped
     }
 
     /// Adds a timed event. Events may be scheduled at any time, also while
@@ -299,24 +346,44 @@ impl Simulator {
     }
 
     /// Advances the simulation by one step. Never allocates.
+    ///
+    /// A change of the network matrix asked for at instant T is made at T: the
+    /// sample at T still shows the network before it. When T is a step boundary
+    /// the step from T starts with the new network; when T falls inside a step
+    /// (an event time off the grid, a breaker pole's current zero) the step is
+    /// solved up to T by interpolation, switched there and brought back onto the
+    /// step grid (see `switching`). [`Simulator::switchings`] records the instants.
     pub fn step(&mut self) -> Result<(), SimError> {
-        let t = self.time_ns + self.step_ns;
-        self.apply_events(t);
+        let t0 = self.time_ns;
+        let t = t0 + self.step_ns;
+        let event_inside = self.apply_events(t0, t);
         self.apply_ramps(t);
-        self.apply_inputs();
+        self.apply_inputs(t0);
         if self.step_count % self.cycle_steps as u64 == 0 && self.step_count > 0 {
             self.update_constant_power();
         }
         if self.dirty {
-            // Switching event: refactorise and take two backward-Euler half
-            // steps (same matrix) so that forced current changes in
-            // inductors do not ring at the Nyquist frequency.
+            // Switching at the start of this step: refactorise, and damp the
+            // subnetwork whose state jumps with two backward-Euler half steps
+            // (same matrix) so that forced current changes in inductors do not
+            // ring at the Nyquist frequency.
             self.refactor()?;
-            let half = 0.5 * self.dt;
-            self.solve_once(half, half, true, t)?;
-            self.solve_once(half, self.dt, true, t)?;
+            self.mark_damped();
+            self.damped_step(t)?;
+        } else if self.damping_pending {
+            self.damped_step(t)?;
         } else {
-            self.solve_once(self.dt, self.dt, false, t)?;
+            let watch = self.may_switch_inside(event_inside);
+            if watch {
+                self.save_state();
+            }
+            self.solve_pass(Pass::FULL, t)?;
+            if watch {
+                self.switch_inside(event_inside, t0, t)?;
+            }
+        }
+        for s in &mut self.sources {
+            s.advance(self.dt);
         }
         self.post_step();
         self.time_ns = t;
@@ -325,21 +392,31 @@ impl Simulator {
         Ok(())
     }
 
-    fn apply_events(&mut self, t: i64) {
+    /// Applies the events due in the step from `t0` to `t`: set-points and ramps
+    /// with a time up to `t` (they act on the solution at `t`), matrix changes
+    /// with a time up to `t0` (they act from `t0`). Stops at the first matrix
+    /// change after `t0` and returns its time if it lies before `t` (inside the
+    /// step).
+    fn apply_events(&mut self, t0: i64, t: i64) -> Option<i64> {
         while let Some(ev) = self.events.get(self.next_event).copied() {
             if ev.time_ns > t {
                 break;
             }
-            self.next_event += 1;
             let Some(inp) = self.inputs.get_mut(ev.input) else {
+                self.next_event += 1;
                 continue;
             };
+            if inp.target.changes_matrix() && ev.time_ns > t0 {
+                return (ev.time_ns < t).then_some(ev.time_ns);
+            }
+            self.next_event += 1;
             match ev.action {
                 EventAction::Set(v) => {
                     inp.ramp = None;
                     if inp.value != v {
                         inp.value = v;
                         inp.changed = true;
+                        inp.requested_ns = ev.time_ns;
                     }
                 }
                 EventAction::Ramp { to, duration_ns } => {
@@ -352,6 +429,7 @@ impl Simulator {
                 }
             }
         }
+        None
     }
 
     fn apply_ramps(&mut self, t: i64) {
@@ -370,13 +448,15 @@ impl Simulator {
         }
     }
 
-    fn apply_inputs(&mut self) {
+    /// Applies changed inputs; matrix changes are recorded at `instant`.
+    fn apply_inputs(&mut self, instant: i64) {
         let (omega, dt) = (self.omega0, self.dt);
-        for inp in &mut self.inputs {
+        for (index, inp) in self.inputs.iter_mut().enumerate() {
             if !inp.changed {
                 continue;
             }
             inp.changed = false;
+            let mut switched = false;
             let v = inp.value;
             match inp.target {
                 InputTarget::SourceVoltage(i) => {
@@ -407,7 +487,7 @@ impl Simulator {
                             l.q = v;
                         }
                         l.apply(&mut self.branches, omega, dt);
-                        self.dirty = true;
+                        switched = true;
                     }
                 }
                 InputTarget::SwitchClosed(i) => {
@@ -419,7 +499,7 @@ impl Simulator {
                                 if !s.closed[k] {
                                     s.closed[k] = true;
                                     set_resistance(&mut self.branches, s.br[k], s.r_closed, dt);
-                                    self.dirty = true;
+                                    switched = true;
                                 }
                             } else if s.closed[k] {
                                 if s.breaker {
@@ -427,7 +507,7 @@ impl Simulator {
                                 } else {
                                     s.closed[k] = false;
                                     set_resistance(&mut self.branches, s.br[k], s.r_open, dt);
-                                    self.dirty = true;
+                                    switched = true;
                                 }
                             }
                         }
@@ -443,11 +523,12 @@ impl Simulator {
                                     (f.phases[k], self.branches.get_mut(f.br[k]))
                                 {
                                     b.active = on;
+                                    b.switched = true;
                                     b.comp.reset();
                                     b.comp.set(f.r, 0.0, None, dt);
                                 }
                             }
-                            self.dirty = true;
+                            switched = true;
                         }
                     }
                 }
@@ -465,13 +546,22 @@ impl Simulator {
                     if let Some(tr) = self.transformers.get_mut(i) {
                         tr.tap = v;
                         tr.apply(&mut self.branches);
-                        self.dirty = true;
+                        switched = true;
                     }
                 }
             }
+            if switched {
+                self.dirty = true;
+                let s = Switching {
+                    input: index,
+                    pole: None,
+                    requested_ns: inp.requested_ns,
+                    instant_ns: instant,
+                };
+                switching::record(&mut self.switchings, &mut self.switchings_dropped, s);
+            }
         }
     }
-
     /// Once per nominal cycle: new constant-power scale factors from the
     /// bus RMS voltages.
     fn update_constant_power(&mut self) {
@@ -541,47 +631,80 @@ impl Simulator {
         0
     }
 
-    /// One solution over `h` (Δt, or Δt/2 for damping half steps); `ahead`
-    /// is the time since the last full step.
-    fn solve_once(&mut self, h: f64, ahead: f64, backward: bool, t: i64) -> Result<(), SimError> {
-        self.drive_sources(h, ahead);
-        self.assemble_rhs(backward);
+    /// One solution of the network equations, each branch by its rule in `pass`.
+    fn solve_pass(&mut self, pass: Pass, t: i64) -> Result<(), SimError> {
+        self.drive_sources(pass);
+        self.assemble_rhs(pass);
         self.lu.solve(&self.rhs, &mut self.x);
         if !self.x.iter().all(|v| v.is_finite()) {
             return Err(SimError::Diverged { time_ns: t });
         }
-        self.update_branches(backward);
+        self.update_branches(pass);
         Ok(())
     }
 
-    fn drive_sources(&mut self, dt: f64, ahead: f64) {
-        for s in &mut self.sources {
-            s.advance(dt);
-            for (k, &slot) in s.slots.iter().enumerate() {
-                if let (Slot::Branch(b), Some(e)) = (slot, s.e.get(k)) {
+    /// Source EMFs, inverter controls and constant-power compensation for the
+    /// solution at the end of the step (trapezoidal branches) or at `pass.at`
+    /// (backward-Euler half steps); frozen parts keep theirs.
+    fn drive_sources(&mut self, pass: Pass) {
+        let dt = self.dt;
+        for si in 0..self.sources.len() {
+            let full = self.sources[si].emf_after(dt);
+            let part = if pass.damped == Rule::BackwardHalf {
+                self.sources[si].emf_after(pass.at)
+            } else {
+                full
+            };
+            for k in 0..3 {
+                let slot = self.sources[si].slots[k];
+                let rule = if self.slot_damped(slot) {
+                    pass.damped
+                } else {
+                    pass.others
+                };
+                let e = match rule {
+                    Rule::Trapezoidal => full[k],
+                    Rule::BackwardHalf => part[k],
+                    Rule::Frozen => continue,
+                };
+                self.sources[si].e[k] = e;
+                if let Slot::Branch(b) = slot {
                     if let Some(br) = self.branches.get_mut(b) {
-                        br.drive = *e;
+                        br.drive = e;
                     }
                 }
             }
         }
         for inv in &mut self.inverters {
+            let rule = self
+                .branches
+                .get(inv.br[0])
+                .map_or(pass.others, |b| pass.rule(b));
+            let (h, ahead) = match rule {
+                Rule::Trapezoidal => (dt, dt),
+                Rule::BackwardHalf => (0.5 * dt, pass.at),
+                Rule::Frozen => continue,
+            };
             let base = 3 * inv.bus;
             let v = [self.x[base], self.x[base + 1], self.x[base + 2]];
             let i = inv
                 .br
                 .map(|b| self.branches.get(b).map_or(0.0, |br| br.comp.i));
-            inv.control(v, i, dt, ahead, &mut self.branches);
+            inv.control(v, i, h, ahead, &mut self.branches);
         }
         for load in &self.loads {
-            load.compensate(&mut self.branches);
+            load.compensate(&mut self.branches, |b| pass.rule(b) != Rule::Frozen);
         }
     }
 
-    fn assemble_rhs(&mut self, backward: bool) {
+    fn assemble_rhs(&mut self, pass: Pass) {
         self.rhs.fill(0.0);
         for b in self.branches.iter_mut().filter(|b| b.active) {
-            b.h = b.comp.history(backward);
+            match pass.rule(b) {
+                Rule::Trapezoidal => b.h = b.comp.history(false),
+                Rule::BackwardHalf => b.h = b.comp.history(true),
+                Rule::Frozen => {}
+            }
             let j = b.comp.g * b.drive + b.h + b.extra;
             for &(i, c) in &b.taps[..b.ntaps] {
                 self.rhs[i] -= c * j;
@@ -596,8 +719,13 @@ impl Simulator {
         }
     }
 
-    fn update_branches(&mut self, backward: bool) {
+    fn update_branches(&mut self, pass: Pass) {
         for b in self.branches.iter_mut().filter(|b| b.active) {
+            let backward = match pass.rule(b) {
+                Rule::Trapezoidal => false,
+                Rule::BackwardHalf => true,
+                Rule::Frozen => continue,
+            };
             let mut u = b.drive;
             for &(i, c) in &b.taps[..b.ntaps] {
                 u += c * self.x[i];
@@ -621,16 +749,17 @@ impl Simulator {
                 sw.advance(p_e, dt);
             }
         }
-        for sw in &mut self.switches {
+        // Poles whose current zero was not placed inside the step (a zero met
+        // exactly at its end, or during a damped step) open at its end.
+        let t = self.time_ns + self.step_ns;
+        for si in 0..self.switches.len() {
             for k in 0..3 {
+                let sw = &self.switches[si];
                 let i = self.branches.get(sw.br[k]).map_or(0.0, |b| b.comp.i);
                 if sw.pending_open[k] && (i == 0.0 || i * sw.last_i[k] <= 0.0) {
-                    sw.pending_open[k] = false;
-                    sw.closed[k] = false;
-                    set_resistance(&mut self.branches, sw.br[k], sw.r_open, dt);
-                    self.dirty = true;
+                    self.open_pole(si, k, t, t);
                 }
-                sw.last_i[k] = i;
+                self.switches[si].last_i[k] = i;
             }
         }
         for (bus, m) in self.meters.iter_mut().enumerate() {

@@ -7,26 +7,14 @@ pub mod capture;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// `<workspace root>/../shared`, or `None` (after printing why) when absent.
+/// `<workspace root>/../shared`, or `None` (the test skips, saying why).
 pub fn shared_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: shared folder {} is absent", dir.display());
-        None
-    }
+    gridhil_test_support::process::shared_dir()
 }
 
-/// Whether tshark can be run (prints why not).
+/// Whether tshark can be run (otherwise the test skips, saying why).
 pub fn tshark_available() -> bool {
-    match Command::new("tshark").arg("-v").output() {
-        Ok(out) if out.status.success() => true,
-        _ => {
-            eprintln!("skipped: tshark is not installed");
-            false
-        }
-    }
+    gridhil_test_support::tshark::available()
 }
 
 /// Runs tshark on `file` with the SV PhsMeas decoding on; returns stdout lines.

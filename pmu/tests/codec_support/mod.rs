@@ -8,28 +8,14 @@ pub mod pdml;
 
 use std::path::PathBuf;
 
-/// `<workspace root>/../shared`, or `None` (and a "skipped" message) if absent.
-pub fn shared_dir(test: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped {test}: shared folder {} not found", dir.display());
-        None
-    }
+/// `<workspace root>/../shared`, or `None` (the test skips, saying why).
+pub fn shared_dir(_test: &str) -> Option<PathBuf> {
+    gridhil_test_support::process::shared_dir()
 }
 
-/// True if tshark runs; prints a "skipped" message otherwise.
-pub fn have_tshark(test: &str) -> bool {
-    let ok = std::process::Command::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        println!("skipped {test}: tshark not installed");
-    }
-    ok
+/// True if tshark runs (otherwise the test skips, saying why).
+pub fn have_tshark(_test: &str) -> bool {
+    gridhil_test_support::tshark::available()
 }
 
 /// One capture of the C37.118 test set.

@@ -20,13 +20,14 @@ impl Loader<'_> {
         input: &[Signal],
         path_name: &str,
         position: usize,
-    ) -> Result<(HookChain, Vec<Signal>), ConfigError> {
+    ) -> Result<(HookChain, Vec<Signal>, usize), ConfigError> {
         let ctx = HookBuildContext {
             path_name: path_name.to_string(),
             path_index: position,
         };
         let mut signals = input.to_vec();
         let mut hooks = Vec::with_capacity(tables.len());
+        let mut widest = signals.len();
         for (index, mut table) in tables.into_iter().enumerate() {
             let hook_at = at.hook(index);
             let known = self.registry.hook_types().map(|(kind, _)| kind);
@@ -46,8 +47,9 @@ impl Loader<'_> {
                 .build(&signals, &ctx)
                 .map_err(|e| self.field_error(&hook_at, e))?;
             signals = out;
+            widest = widest.max(signals.len());
             hooks.push((kind, hook));
         }
-        Ok((hooks, signals))
+        Ok((hooks, signals, widest))
     }
 }

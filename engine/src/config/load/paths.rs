@@ -100,7 +100,7 @@ impl Loader<'_> {
             .iter()
             .flat_map(|i| i.signals.iter().map(|&s| nodes[i.node].signals[s].clone()))
             .collect();
-        let (hooks, output_signals) =
+        let (hooks, output_signals, widest_signals) =
             self.build_hooks(at, raw.hooks, &input_signals, &name, position)?;
         let outputs =
             self.connect_outputs(at, &name, &raw.outputs, &output_signals, nodes, writers)?;
@@ -118,6 +118,7 @@ impl Loader<'_> {
             impair: raw.impair,
             input_signals,
             output_signals,
+            widest_signals,
         })
     }
 
