@@ -77,7 +77,11 @@ fn switching(c: &mut Criterion) {
             s
         };
         group.bench_function(BenchmarkId::new("fault_at_step_start", name), |b| {
-            b.iter_batched_ref(|| fault_at(0), |s| s.step(), criterion::BatchSize::SmallInput)
+            b.iter_batched_ref(
+                || fault_at(0),
+                |s| s.step(),
+                criterion::BatchSize::SmallInput,
+            )
         });
         group.bench_function(BenchmarkId::new("fault_inside_step", name), |b| {
             b.iter_batched_ref(

@@ -4,8 +4,8 @@
 //! from the run log (the `measure` path: breaker currents, fault current, breaker state at
 //! their simulated instants) and printed.
 
-use super::{gridhil, python, repo, text, veth_pair};
-use crate::runlog::{node_counter, read_path};
+use super::{gridhil, python, repo, text, value, veth_pair};
+use gridhil_test_support::runlog::{node_counter, read_path};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 
@@ -50,17 +50,17 @@ fn fault_sv_relay_goose_breaker_opens() {
     let t0 = rows.ts_origin[0];
     let ms = |row: usize| (rows.ts_origin[row] - t0) as f64 / 1e6;
     let fault = (0..rows.values.len())
-        .find(|&r| rows.value(r, "f2.ia").abs() > 1.0)
+        .find(|&r| value(&rows, r, "f2.ia").abs() > 1.0)
         .expect("the fault shows");
     let first_pole = (fault..rows.values.len())
-        .find(|&r| rows.value(r, "brk1.closed") < 0.5)
+        .find(|&r| value(&rows, r, "brk1.closed") < 0.5)
         .unwrap_or_else(|| panic!("the breaker never opened: {all}"));
     let interrupted = (first_pole..rows.values.len())
         .find(|&r| {
             (r..rows.values.len()).all(|k| {
                 ["brk1.ia", "brk1.ib", "brk1.ic"]
                     .iter()
-                    .all(|s| rows.value(k, s).abs() < 1.0)
+                    .all(|s| value(&rows, k, s).abs() < 1.0)
             })
         })
         .unwrap_or_else(|| panic!("the current was never interrupted: {all}"));

@@ -324,7 +324,11 @@ impl Outstation {
                 let station = matches!(object.element, Element::Interrogation { qoi: 20 });
                 if station {
                     for (point, value) in self.points.iter().zip(latest) {
-                        let Some(v) = value else { continue };
+                        // A point without a value yet is reported invalid (IV).
+                        let v = value.unwrap_or(Latest {
+                            value: 0.0,
+                            invalid: true,
+                        });
                         let object = InformationObject {
                             address: point.ioa,
                             element: point.kind.element(v.value, v.invalid),
