@@ -31,6 +31,15 @@ fn configs(n: usize) -> Vec<(&'static str, String)> {
     let dump = std::env::temp_dir().join("gridhil-bench-dump.tsv");
     vec![
         ("scale", "gain = 2.0\noffset = 1.0".into()),
+        ("decimate", "ratio = 2".into()),
+        ("limit_rate", "rate = \"5kHz\"".into()),
+        ("stats", String::new()),
+        ("ts", String::new()),
+        ("print", "every = 1000".into()),
+        (
+            "pmu",
+            "class = \"P\"\nnominal = \"50Hz\"\nrate = 50\nsample_rate = \"10kHz\"\nvoltages = [\"s0\", \"s1\", \"s2\"]\ncurrents = [\"s3\", \"s4\", \"s5\"]".into(),
+        ),
         ("rms", "window_size = 200".into()),
         ("ma", "window_size = 200".into()),
         ("average", String::new()),
@@ -115,6 +124,9 @@ fn hooks(c: &mut Criterion) {
                     black_box(hook.process(&mut sample, &ctx) == HookAction::Pass)
                 })
             });
+            // `print` parks pool copies in the event channel: give them back, so that the
+            // next hooks (`reorder_ts`, `dump`) find free slots.
+            while events.recv().is_some() {}
         }
     }
     group.finish();

@@ -284,4 +284,26 @@ pub trait NodeWriter: Send {
 pub trait NodeCounters: Send + Sync {
     /// Current values, in a fixed order.
     fn snapshot(&self) -> Vec<CounterValue>;
+
+    /// Tables the node kept about its run (e.g. a simulator's switching instants), taken
+    /// once when the run has ended and written into the run log as
+    /// `/nodes/<node>/<table name>`. None by default.
+    fn tables(&self) -> Vec<NodeTable> {
+        Vec::new()
+    }
+}
+
+/// A table of integers a node hands over at the end of a run (see
+/// [`NodeCounters::tables`]): one row per record, the columns named.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NodeTable {
+    /// Name of the table (the dataset's name in the node's group).
+    pub name: &'static str,
+    /// Column names.
+    pub columns: Vec<&'static str>,
+    /// Rows, each as long as `columns`.
+    pub rows: Vec<Vec<i64>>,
+    /// Lists of names that integer columns refer to (attribute name → names), e.g. the
+    /// simulator's inputs that an `input` column indexes.
+    pub labels: Vec<(&'static str, Vec<String>)>,
 }

@@ -1,7 +1,8 @@
 //! `Simulator::step` never allocates: a counting global allocator watches
 //! this thread while the 10-bus feeder runs through its load step, fault,
-//! breaker opening (pole by pole), fault clearing and reclosing, plus a
-//! scheduled frequency ramp and input changes.
+//! breaker opening (pole by pole, each at its interpolated current zero), fault
+//! clearing and reclosing, plus a scheduled frequency ramp, a load step between
+//! two step boundaries (interpolated switching) and input changes.
 
 mod common;
 
@@ -25,6 +26,13 @@ fn step_does_not_allocate() {
         },
     })
     .unwrap();
+    let load = sim.input_index("ld4.p").unwrap();
+    sim.schedule(Event {
+        time_ns: 720_017_300,
+        input: load,
+        action: EventAction::Set(0.0),
+    })
+    .unwrap();
     let p = sim.input_index("pv7.p_ref").unwrap();
     let closed = sim.output_index("brk1.closed").unwrap();
 
@@ -45,5 +53,12 @@ fn step_does_not_allocate() {
         saw_open
     });
     assert!(saw_open, "the breaker should have opened during the run");
+    assert!(
+        sim.switchings()
+            .iter()
+            .any(|s| s.input == load && s.instant_ns == 720_017_300),
+        "the load step should have been switched inside its step: {:?}",
+        sim.switchings()
+    );
     assert_eq!(n, 0, "step() allocated {n} times");
 }

@@ -1,7 +1,8 @@
-//! `dump`: copies samples to a text file off the real-time thread. The path's thread puts
-//! a copy (a slot of the run's pool) into a bounded queue; a writer thread of the hook's
-//! own formats and writes it. A full queue or an empty pool drops the copy and counts it;
-//! the path never waits. The file is created at the first sample, not at `gridhil check`.
+//! `dump`: copies samples to a text file or a UDP socket off the real-time thread. The
+//! path's thread puts a copy (a slot of the run's pool) into a bounded queue; a writer
+//! thread of the hook's own formats and writes it (one line per sample; one datagram per
+//! line to a socket). A full queue or an empty pool drops the copy and counts it; the path
+//! never waits. The file or socket is opened at the first sample, not at `gridhil check`.
 
 use crossbeam_queue::ArrayQueue;
 use gridhil_engine::field::FieldError;
@@ -20,7 +21,9 @@ use std::thread::JoinHandle;
 #[serde(deny_unknown_fields)]
 pub struct DumpConfig {
     /// The file written (replaced): a header line, then one tab-separated line a sample.
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
+    /// Or: a UDP address (`"127.0.0.1:9000"`) that gets one datagram per sample (the line).
+    pub udp: Option<std::net::SocketAddr>,
     /// Samples the queue to the writer holds (default 1024, at most 65536).
     #[serde(default = "default_queue")]
     pub queue: usize,
@@ -64,14 +67,21 @@ impl HookConfig for DumpConfig {
         if self.every == 0 {
             return Err(FieldError::at("every", "must be at least 1"));
         }
-        if let Some(parent) = self.file.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.is_dir() {
-                return Err(FieldError::at(
-                    "file",
-                    format!("folder {} does not exist", parent.display()),
-                ));
+        let target = match (&self.file, self.udp) {
+            (Some(file), None) => {
+                if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    if !parent.is_dir() {
+                        return Err(FieldError::at(
+                            "file",
+                            format!("folder {} does not exist", parent.display()),
+                        ));
+                    }
+                }
+                Target::File(file.clone())
             }
-        }
+            (None, Some(address)) => Target::Udp(address),
+            _ => return Err(FieldError::new("give one of `file` and `udp`")),
+        };
         let shared = Arc::new(Shared {
             queue: ArrayQueue::new(self.queue),
             closed: AtomicBool::new(false),
@@ -79,12 +89,11 @@ impl HookConfig for DumpConfig {
             write_errors: AtomicU64::new(0),
         });
         let header = header(input);
-        let file = self.file.clone();
         let writer = std::thread::Builder::new()
             .name(format!("dump-{}", ctx.path_index))
             .spawn({
                 let shared = Arc::clone(&shared);
-                move || write_loop(&shared, &file, &header)
+                move || write_loop(&shared, &target, &header)
             })
             .map_err(|e| FieldError::new(format!("cannot start the dump writer thread: {e}")))?;
         Ok((
@@ -132,8 +141,54 @@ fn line(sample: &Sample, out: &mut String) {
     out.push('\n');
 }
 
-fn write_loop(shared: &Shared, file: &PathBuf, header: &str) {
-    let mut out: Option<std::io::BufWriter<std::fs::File>> = None;
+/// Where the lines go.
+enum Target {
+    File(PathBuf),
+    Udp(std::net::SocketAddr),
+}
+
+/// An opened target.
+enum Sink {
+    File(std::io::BufWriter<std::fs::File>),
+    Udp(std::net::UdpSocket, std::net::SocketAddr),
+}
+
+impl Sink {
+    fn open(target: &Target, header: &str) -> std::io::Result<Sink> {
+        match target {
+            Target::File(path) => {
+                let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+                writeln!(w, "{header}")?;
+                Ok(Sink::File(w))
+            }
+            Target::Udp(address) => {
+                let bind: std::net::SocketAddr = if address.is_ipv4() {
+                    ([0, 0, 0, 0], 0).into()
+                } else {
+                    (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+                };
+                Ok(Sink::Udp(std::net::UdpSocket::bind(bind)?, *address))
+            }
+        }
+    }
+
+    fn write(&mut self, line: &str) -> std::io::Result<()> {
+        match self {
+            Sink::File(w) => w.write_all(line.as_bytes()),
+            Sink::Udp(socket, to) => socket.send_to(line.trim_end().as_bytes(), *to).map(|_| ()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(w) => w.flush(),
+            Sink::Udp(..) => Ok(()),
+        }
+    }
+}
+
+fn write_loop(shared: &Shared, target: &Target, header: &str) {
+    let mut out: Option<Sink> = None;
     let mut text = String::new();
     loop {
         let closed = shared.closed.load(Ordering::Acquire);
@@ -141,12 +196,8 @@ fn write_loop(shared: &Shared, file: &PathBuf, header: &str) {
         while let Some(sample) = shared.queue.pop() {
             any = true;
             if out.is_none() {
-                match std::fs::File::create(file) {
-                    Ok(f) => {
-                        let mut w = std::io::BufWriter::new(f);
-                        let _ = writeln!(w, "{header}");
-                        out = Some(w);
-                    }
+                match Sink::open(target, header) {
+                    Ok(sink) => out = Some(sink),
                     Err(_) => {
                         shared.write_errors.fetch_add(1, Ordering::Relaxed);
                         continue;
@@ -156,8 +207,8 @@ fn write_loop(shared: &Shared, file: &PathBuf, header: &str) {
             text.clear();
             line(&sample, &mut text);
             drop(sample);
-            if let Some(w) = out.as_mut() {
-                match w.write_all(text.as_bytes()) {
+            if let Some(sink) = out.as_mut() {
+                match sink.write(&text) {
                     Ok(()) => shared.written.fetch_add(1, Ordering::Relaxed),
                     Err(_) => shared.write_errors.fetch_add(1, Ordering::Relaxed),
                 };
@@ -167,14 +218,14 @@ fn write_loop(shared: &Shared, file: &PathBuf, header: &str) {
             break;
         }
         if !any {
-            if let Some(w) = out.as_mut() {
-                let _ = w.flush();
+            if let Some(sink) = out.as_mut() {
+                let _ = sink.flush();
             }
             std::thread::park_timeout(std::time::Duration::from_millis(5));
         }
     }
-    if let Some(mut w) = out {
-        if w.flush().is_err() {
+    if let Some(mut sink) = out {
+        if sink.flush().is_err() {
             shared.write_errors.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -277,5 +328,23 @@ mod tests {
             "every sample is written or counted as dropped"
         );
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn sends_a_datagram_per_sample() {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let address = socket.local_addr().unwrap();
+        let mut r = rig::<DumpConfig>(&format!("udp = \"{address}\""), &["a"]);
+        r.feed(1000, &[vec![1.5], vec![-2.0]]);
+        drop(r);
+        let mut buf = [0u8; 256];
+        let mut lines = Vec::new();
+        for _ in 0..2 {
+            let n = socket.recv(&mut buf).unwrap();
+            lines.push(String::from_utf8_lossy(&buf[..n]).to_string());
+        }
+        assert_eq!(lines, ["0\t0\t0\t0\t1.5", "1\t1000\t1000\t0\t-2.0"]);
+        let both = "file = \"x\"\nudp = \"127.0.0.1:1\"";
+        assert!(crate::common::testing::rig_with::<DumpConfig>(both, &[Signal::f64("a")]).is_err());
     }
 }

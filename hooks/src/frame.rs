@@ -8,8 +8,10 @@ use gridhil_engine::sample::Sample;
 use gridhil_engine::signal::Signal;
 use serde::Deserialize;
 
-/// The sample flag `frame` sets on the first sample of a frame (and clears on the others).
-pub const NEW_FRAME: u32 = 1 << 8;
+/// The sample flag `frame` sets on the first sample of a frame (and clears on the others):
+/// [`gridhil_engine::sample::SampleFlags::NEW_FRAME`]. The `udp` node starts a new datagram
+/// at it when it packs several samples into one (`samples_per_datagram`).
+pub const NEW_FRAME: u32 = gridhil_engine::sample::SampleFlags::NEW_FRAME;
 
 /// What starts a frame.
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]

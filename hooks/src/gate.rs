@@ -101,6 +101,16 @@ impl HookConfig for GateConfig {
 }
 
 impl Hook for Gate {
+    fn parameters(&self) -> Vec<&'static str> {
+        vec!["threshold"]
+    }
+
+    fn set_parameter(&mut self, index: usize, value: f64) {
+        if index == 0 {
+            self.threshold = value;
+        }
+    }
+
     fn process(&mut self, sample: &mut Sample, _ctx: &HookContext<'_>) -> HookAction {
         let Some(value) = sample.values().get(self.index).map(|v| v.as_f64()) else {
             return HookAction::Drop;
@@ -179,6 +189,14 @@ mod tests {
             passed("signal = 0\nmode = \"rising_edge\"\nduration = 0.0025", &xs),
             [1, 2, 3, 6, 7, 8]
         );
+    }
+
+    #[test]
+    fn the_threshold_is_a_parameter() {
+        let mut r = rig::<GateConfig>("signal = \"x\"\nmode = \"above\"", &["x"]);
+        r.hook.set_parameter(0, 2.0);
+        let rows: Vec<Vec<f64>> = [1.0, 3.0].iter().map(|x| vec![*x]).collect();
+        assert_eq!(r.feed(1, &rows).len(), 1);
     }
 
     #[test]

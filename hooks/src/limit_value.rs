@@ -52,6 +52,19 @@ impl HookConfig for LimitValueConfig {
 }
 
 impl Hook for LimitValue {
+    fn parameters(&self) -> Vec<&'static str> {
+        vec!["min", "max"]
+    }
+
+    fn set_parameter(&mut self, index: usize, value: f64) {
+        // A limit that would cross the other one is not taken (clamp would panic).
+        match index {
+            0 if value <= self.max => self.min = value,
+            1 if value >= self.min => self.max = value,
+            _ => {}
+        }
+    }
+
     fn process(&mut self, sample: &mut Sample, _ctx: &HookContext<'_>) -> HookAction {
         let values = sample.values_mut();
         for &i in &self.indices {

@@ -51,6 +51,17 @@ impl HookConfig for ShiftTsConfig {
 }
 
 impl Hook for ShiftTs {
+    fn parameters(&self) -> Vec<&'static str> {
+        vec!["offset"]
+    }
+
+    /// `offset` in seconds (a measured link delay changes during a run).
+    fn set_parameter(&mut self, index: usize, value: f64) {
+        if index == 0 && value.abs() < 9e9 {
+            self.offset = (value * 1e9).round() as i64;
+        }
+    }
+
     fn process(&mut self, sample: &mut Sample, _ctx: &HookContext<'_>) -> HookAction {
         let ts = match self.mode {
             ShiftMode::Origin => &mut sample.ts_origin,
@@ -76,5 +87,12 @@ mod tests {
         let mut s = r.sample(0, 0, &[0.0]);
         r.process(&mut s, 0);
         assert_eq!((s.ts_origin, s.ts_received), (0, 250_000_000));
+        r.hook.set_parameter(0, -0.002);
+        let mut s = r.sample(0, 0, &[0.0]);
+        r.process(&mut s, 0);
+        assert_eq!(
+            s.ts_received, -2_000_000,
+            "the offset set by an action, in seconds"
+        );
     }
 }

@@ -24,17 +24,18 @@ mod ahead;
 mod mailbox;
 
 use ahead::AheadRing;
+use crossbeam_queue::ArrayQueue;
 use gridhil_engine::control::ControlReceiver;
 use gridhil_engine::node::{
     Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo,
-    NodeReader, NodeWriter, ReadContext, WriteContext,
+    NodeReader, NodeTable, NodeWriter, ReadContext, WriteContext,
 };
 use gridhil_engine::sample::SampleRef;
 use gridhil_engine::signal::{Signal, SignalType, Value};
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::units::{Duration, Nanos};
 use gridhil_engine::{FieldError, FieldPath, Registry};
-use gridhil_gridsim::{NetworkModel, SimOptions, Simulator, Start};
+use gridhil_gridsim::{NetworkModel, SimOptions, Simulator, Start, Switching};
 use mailbox::Mailbox;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -317,6 +318,9 @@ impl NodeConfig for GridsimConfig {
             lost: Counter::default(),
             late: Counter::default(),
             late_controls: Counter::default(),
+            switchings: ArrayQueue::new(SWITCHING_RECORD),
+            switchings_dropped: Counter::default(),
+            input_names: sim.input_names().to_vec(),
         });
         let writer: Option<Box<dyn NodeWriter>> = if targets.is_empty() {
             None
@@ -359,7 +363,16 @@ struct Shared {
     lost: Counter,
     late: Counter,
     late_controls: Counter,
+    /// The network changes the simulator made (requested and used instants), handed to the
+    /// run log at the end (bounded: what does not fit is counted).
+    switchings: ArrayQueue<Switching>,
+    switchings_dropped: Counter,
+    /// The simulator's input names, which a switching's `input` indexes.
+    input_names: Vec<String>,
 }
+
+/// Switchings kept for the run log (beyond, they are counted in `switchings_dropped`).
+const SWITCHING_RECORD: usize = 4096;
 
 impl NodeCounters for Shared {
     fn snapshot(&self) -> Vec<CounterValue> {
@@ -370,7 +383,30 @@ impl NodeCounters for Shared {
             CounterValue::problem("samples_lost", self.lost.get()),
             CounterValue::problem("late_steps", self.late.get()).shown_when_zero(),
             CounterValue::problem("late_controls", self.late_controls.get()),
+            CounterValue::problem("switchings_dropped", self.switchings_dropped.get()),
         ]
+    }
+
+    /// `switchings`: one row per network change — the input (index into the `inputs`
+    /// label list), the breaker pole that opened at its current zero (-1: the input as a
+    /// whole), the instant asked for and the instant used, both ns of simulation time from
+    /// the start of the run.
+    fn tables(&self) -> Vec<NodeTable> {
+        let mut rows = Vec::new();
+        while let Some(s) = self.switchings.pop() {
+            rows.push(vec![
+                i64::try_from(s.input).unwrap_or(-1),
+                s.pole.map_or(-1, i64::from),
+                s.requested_ns,
+                s.instant_ns,
+            ]);
+        }
+        vec![NodeTable {
+            name: "switchings",
+            columns: vec!["input", "pole", "requested_ns", "instant_ns"],
+            rows,
+            labels: vec![("inputs", self.input_names.clone())],
+        }]
     }
 }
 
@@ -452,6 +488,16 @@ impl GridsimReader {
         }
     }
 
+    /// Moves the simulator's record of switchings into the shared queue (no allocation).
+    fn record_switchings(&mut self) {
+        for s in self.sim.switchings() {
+            if self.shared.switchings.push(*s).is_err() {
+                self.shared.switchings_dropped.inc();
+            }
+        }
+        self.sim.clear_switchings();
+    }
+
     /// Runs step `self.next` (step 0 is the initial state) and counts it late when it
     /// ends after its time slot. Returns the step's index.
     fn advance(&mut self, ctx: &ReadContext<'_>) -> Result<u64, NodeError> {
@@ -463,6 +509,7 @@ impl GridsimReader {
                 .step()
                 .map_err(|e| NodeError::Protocol(format!("gridsim ({}): {e}", self.file)))?;
             self.shared.steps.inc();
+            self.record_switchings();
             if ctx.current_time() > self.due_at(step + 1) {
                 self.shared.late.inc();
             }

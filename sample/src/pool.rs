@@ -24,6 +24,9 @@ impl SampleFlags {
     pub const TEST: u32 = 1 << 2;
     /// At least one input of the path had no fresh value (all-trigger timeout).
     pub const STALE: u32 = 1 << 3;
+    /// The sample starts a frame (set by the `frame` hook): a writer that packs several
+    /// samples into one message starts a new message here.
+    pub const NEW_FRAME: u32 = 1 << 8;
 
     /// Whether every bit of `mask` is set.
     pub fn contains(self, mask: u32) -> bool {

@@ -244,13 +244,92 @@ pub struct Golden {
     pub signals: Vec<GoldenSignal>,
 }
 
-/// A timeline entry: an engine action at its line.
+/// What starts a conditional action: the first sample of a signal (divided by `base`), at
+/// or after `after`, that meets `edge`; the action is taken `delay` after that sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// The watched signal.
+    pub signal: SignalRef,
+    /// Values are divided by this first.
+    pub base: f64,
+    /// The crossing.
+    pub edge: Edge,
+    /// Watching starts here (s of run time).
+    pub after: f64,
+    /// From the crossing to the action (s): a reaction time.
+    pub delay: f64,
+}
+
+/// A timeline entry: an engine action at its line, at a time or on a condition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimedAction {
-    /// The action.
+    /// The action (`at` is `None` for a conditional one until its instant is known).
     pub action: Action,
     /// Line of its table.
     pub line: usize,
+    /// The condition that starts it, if it is not timed.
+    pub when: Option<Condition>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWhen {
+    signal: String,
+    path: Option<String>,
+    above: Option<f64>,
+    below: Option<f64>,
+    base: Option<f64>,
+    #[serde(default)]
+    after: Duration,
+}
+
+/// Takes `when` and `delay` out of a timeline table (the rest is the engine action).
+fn condition(
+    table: &mut toml::Table,
+    file: &str,
+    line: usize,
+) -> Result<Option<Condition>, ScenarioError> {
+    let bad = |m: String| ScenarioError::at(file, Some(line), format!("timeline: {m}"));
+    let delay = match table.remove("delay") {
+        None => Duration(0),
+        Some(v) => v
+            .try_into::<Duration>()
+            .map_err(|e| bad(format!("`delay`: {}", e.message().trim())))?,
+    };
+    let Some(when) = table.remove("when") else {
+        if delay.0 != 0 {
+            return Err(bad("`delay` goes with `when`".into()));
+        }
+        return Ok(None);
+    };
+    if table.contains_key("at") {
+        return Err(bad("give `at` or `when`, not both".into()));
+    }
+    let raw: RawWhen = when
+        .try_into()
+        .map_err(|e: toml::de::Error| bad(format!("`when`: {}", e.message().trim())))?;
+    let edge = match (raw.above, raw.below) {
+        (Some(x), None) => Edge::Above(x),
+        (None, Some(x)) => Edge::Below(x),
+        _ => return Err(bad("`when` needs exactly one of `above` and `below`".into())),
+    };
+    let base = raw.base.unwrap_or(1.0);
+    if !base.is_finite() || base == 0.0 || delay.0 < 0 || raw.after.0 < 0 {
+        return Err(bad(
+            "`when.base` must be finite and not 0, `delay` and `when.after` not negative".into(),
+        ));
+    }
+    Ok(Some(Condition {
+        signal: SignalRef {
+            path: raw.path,
+            name: raw.signal,
+            line,
+        },
+        base,
+        edge,
+        after: raw.after.as_secs_f64(),
+        delay: delay.as_secs_f64(),
+    }))
 }
 
 /// A loaded, checked scenario.
@@ -322,7 +401,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     let mut timeline = Vec::new();
     for entry in raw.timeline {
         let at_line = line(entry.span().start);
-        let table = entry.into_inner();
+        let mut table = entry.into_inner();
+        let when = condition(&mut table, &file, at_line)?;
         let action: Action =
             toml::Value::Table(table)
                 .try_into()
@@ -346,6 +426,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         timeline.push(TimedAction {
             action,
             line: at_line,
+            when,
         });
     }
     let mut asserts = Vec::new();
@@ -671,6 +752,25 @@ kind = "no-problems"
         let e = error(&GOOD.replace("min = 0.97", "minn = 0.97"));
         assert!(e.starts_with("s.toml:19:"), "{e}");
         assert!(e.contains("unknown field `minn`"), "{e}");
+    }
+
+    #[test]
+    fn a_conditional_action_takes_its_condition_out_of_the_action() {
+        let text = GOOD.replace(
+            "at = \"200ms\"",
+            "when = { signal = \"mv7.vrms_a\", below = 0.98, base = 11547.0, after = \"100ms\" }\ndelay = \"20ms\"",
+        );
+        let s = parse(Path::new("s.toml"), &text).unwrap();
+        let t = &s.timeline[0];
+        assert_eq!(t.action.at, None);
+        let c = t.when.as_ref().unwrap();
+        assert_eq!(
+            (c.edge, c.after, c.delay, c.base),
+            (Edge::Below(0.98), 0.1, 0.02, 11547.0)
+        );
+        let both = text.replace("delay = \"20ms\"", "delay = \"20ms\"\nat = \"1ms\"");
+        let e = parse(Path::new("s.toml"), &both).unwrap_err().to_string();
+        assert!(e.contains("give `at` or `when`, not both"), "{e}");
     }
 
     #[test]

@@ -5,20 +5,27 @@
 //!
 //! The pieces, one job each: [`file`] (the schema, with file:line errors), [`check`] (the
 //! assertion evaluators: pure functions over `(time, value)` series), [`golden`] (reference
-//! run logs), [`record`] (the log tap), [`runner`] (one scenario), [`suite`] (discovery and
+//! run logs), [`record`] (the log tap), [`condition`] (conditional actions), [`execute`] (one
+//! engine run), [`resolve`] (names checked before the run), [`verdict`] (assertions on the
+//! recording), [`runner`] (one scenario), [`suite`] (discovery and
 //! parallel runs), [`report`] (JUnit XML and JSON).
 
 pub mod check;
+pub mod condition;
 pub mod error;
+pub mod execute;
 pub mod file;
 pub mod golden;
 pub mod record;
 pub mod report;
+pub mod resolve;
+pub mod result;
 pub mod runner;
 pub mod series;
 pub mod suite;
+pub mod verdict;
 
 pub use error::ScenarioError;
 pub use file::Scenario;
-pub use runner::{ScenarioResult, Status};
+pub use result::{ScenarioResult, Status};
 pub use series::Series;

@@ -3,11 +3,31 @@
 //! hands them over when the run log closes. Not the evaluation (`runner.rs` does it after
 //! the run, from what this kept).
 
+use crate::check::Edge;
+use crate::condition::met;
 use crate::series::Series;
 use gridhil_engine::runlog::{LogTap, LoggedPath};
 use gridhil_engine::sample::Sample;
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// A condition the tap watches live (real time): the first row of column `column` at or
+/// after `after` (ns of run time) whose value / `base` meets `edge` is sent as
+/// `(id, run time in ns)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    /// Index into the recorded columns.
+    pub column: usize,
+    /// Divisor of the value.
+    pub base: f64,
+    /// The crossing.
+    pub edge: Edge,
+    /// Watching starts here (ns of run time).
+    pub after: i64,
+    /// What the sender reports (the timeline entry).
+    pub id: usize,
+}
 
 /// A signal to keep: column `column` of the rows of path `path`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +52,12 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// Column `k`: `ts_origin` (ns since the Unix epoch) and values.
+    pub fn raw(&self, k: usize) -> (&[i64], &[f64]) {
+        let (t, v) = &self.columns[k];
+        (t, v)
+    }
+
     /// Column `k` as a series in seconds since the first logged row.
     pub fn series(&self, k: usize) -> Series {
         let origin = self.origin.unwrap_or(0);
@@ -49,6 +75,8 @@ pub struct Recorder {
     by_path: Vec<Vec<(usize, usize)>>,
     recording: Recording,
     out: Arc<Mutex<Option<Recording>>>,
+    watches: Vec<(Watch, bool)>,
+    met: Option<Sender<(usize, i64)>>,
 }
 
 impl Recorder {
@@ -68,8 +96,17 @@ impl Recorder {
                 ..Recording::default()
             },
             out: Arc::clone(&out),
+            watches: Vec::new(),
+            met: None,
         };
         (recorder, out)
+    }
+
+    /// Also watches `watches`, sending each the first time it is met.
+    pub fn watching(mut self, watches: &[Watch], met: Sender<(usize, i64)>) -> Self {
+        self.watches = watches.iter().map(|&w| (w, false)).collect();
+        self.met = Some(met);
+        self
     }
 }
 
@@ -89,6 +126,19 @@ impl LogTap for Recorder {
                     let (t, v) = &mut r.columns[k];
                     t.push(sample.ts_origin);
                     v.push(value.as_f64());
+                    let now = sample.ts_origin - r.origin.unwrap_or(sample.ts_origin);
+                    for (w, done) in &mut self.watches {
+                        if !*done
+                            && w.column == k
+                            && now >= w.after
+                            && met(w.edge, value.as_f64() / w.base)
+                        {
+                            *done = true;
+                            if let Some(tx) = &self.met {
+                                let _ = tx.send((w.id, now));
+                            }
+                        }
+                    }
                 }
             }
         }

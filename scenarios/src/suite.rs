@@ -3,7 +3,8 @@
 //! discovery order. Not the output (`report/`).
 
 use crate::file::is_scenario;
-use crate::runner::{run_scenario, ScenarioResult, Settings};
+use crate::result::{ScenarioResult, Settings};
+use crate::runner::run_scenario;
 use gridhil_engine::Registry;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -7,7 +7,9 @@
 //!   live) — with no message missed, duplicated or malformed;
 //! - gridhil's `goose-publisher` publishes a trip signal and libiec61850 receives every
 //!   state with stNum/sqNum in sequence, the dataset's values, and the timeAllowedtoLive of
-//!   the retransmission curve.
+//!   the retransmission curve;
+//! - the trip loop (`trip_loop.rs`): simulated fault → sampled values → a libiec61850 relay →
+//!   GOOSE → the simulated breaker opens.
 //!
 //! Needs root (raw sockets, creating interfaces), `ip` and the peers in `.venv` (setup.sh);
 //! prints `skipped: ...` and passes otherwise.
@@ -25,14 +27,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The venv's Python when it has libiec61850, else `None` (with a skip message).
+/// The venv's Python when it has libiec61850, else `None` (the test skips, saying why; a
+/// failure under `GRIDHIL_STRICT_TESTS=1`).
 fn python() -> Option<PathBuf> {
     python_with(&["pyiec61850.pyiec61850"])
 }
 
 fn veth_pair(tag: &str) -> Option<VethPair> {
     VethPair::create(tag)
-        .map_err(|why| eprintln!("skipped: {why}"))
+        .map_err(|why| gridhil_test_support::skip(&why))
         .ok()
 }
 

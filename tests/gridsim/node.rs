@@ -301,3 +301,75 @@ fn demo_runs_in_real_time_with_and_without_lookahead() {
         assert!((9_000..=10_000).contains(&rows), "rows {rows}");
     }
 }
+
+/// The run log records every switching of the feeder with the instant asked for and the
+/// instant used (`/nodes/grid/switchings`): the scheduled events at their times, and the
+/// breaker's three poles each at a current zero after the opening command at 360 ms —
+/// within half a 50 Hz cycle of it, at different instants.
+#[test]
+fn switching_instants_are_in_the_run_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("switchings.h5");
+    let output = run(&[
+        "run",
+        repo("examples/demo.toml").to_str().unwrap(),
+        "--virtual-time",
+        "--duration",
+        "1s",
+        "--log",
+        log.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let file = hdf5::File::open(&log).unwrap();
+    let table = file.dataset("nodes/grid/switchings").unwrap();
+    let labels = |name: &str| -> Vec<String> {
+        table
+            .attr(name)
+            .unwrap()
+            .read_raw::<hdf5::types::VarLenUnicode>()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect()
+    };
+    assert_eq!(
+        labels("columns"),
+        ["input", "pole", "requested_ns", "instant_ns"]
+    );
+    let inputs = labels("inputs");
+    let rows: Vec<(String, i64, i64, i64)> = table
+        .read_2d::<i64>()
+        .unwrap()
+        .outer_iter()
+        .map(|r| (inputs[r[0] as usize].clone(), r[1], r[2], r[3]))
+        .collect();
+    let ms = 1_000_000;
+    let whole = |name: &str, at: i64| {
+        assert!(
+            rows.contains(&(name.to_string(), -1, at, at)),
+            "{name} at {at} ns in {rows:?}"
+        );
+    };
+    whole("ld4.p", 200 * ms);
+    whole("f4.on", 300 * ms);
+    whole("f4.on", 450 * ms);
+    whole("brk1.closed", 600 * ms);
+    let poles: Vec<&(String, i64, i64, i64)> = rows
+        .iter()
+        .filter(|r| r.0 == "brk1.closed" && r.1 >= 0)
+        .collect();
+    assert_eq!(poles.len(), 3, "{rows:?}");
+    let mut seen = [false; 3];
+    for (_, pole, requested, instant) in &poles {
+        seen[*pole as usize] = true;
+        assert_eq!(requested, instant, "{rows:?}");
+        assert!(
+            (360 * ms..370 * ms).contains(instant),
+            "pole {pole} opens within half a cycle of 360 ms: {rows:?}"
+        );
+    }
+    assert_eq!(seen, [true; 3], "{rows:?}");
+    // Off the 50 us grid: interpolated to the current zero, not moved to a step boundary.
+    assert!(poles.iter().any(|p| p.3 % 50_000 != 0), "{rows:?}");
+}

@@ -3,3 +3,4 @@
 //! independent reader (numpy, `scripts/*.py`).
 
 mod measurements;
+mod shaping;

@@ -18,6 +18,8 @@ const TREES: &[&str] = &[
     "gridsim/src",
     "formats/src",
     "netio/src",
+    "hooks/src",
+    "import/src",
 ];
 
 /// Text that reads a clock wherever it appears in code.

@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 enum Moment {
     /// `delay` after the process started (start-up: the log may not exist yet).
     AfterStart(Duration),
-    /// `delay` after the progress line of second `second` (which says how many rows the
-    /// path had taken: the file must hold at least those).
+    /// `delay` after the `second`-th progress line, printed about every second (it says how
+    /// many rows the path had taken: the file must hold at least those).
     AfterProgress { second: u32, delay: Duration },
 }
 
@@ -50,10 +50,14 @@ fn run_and_kill(dir: &Path, log: &Path, moment: Moment) -> u64 {
         Moment::AfterProgress { second, delay } => {
             let stderr = run.child().stderr.take().expect("piped stderr");
             let mut lines = Lines::read(stderr);
-            let line = lines
-                .wait_for(&format!("t={second}.0s signals:"), Duration::from_secs(60))
-                .unwrap_or_else(|| panic!("no progress line for {second} s: {:?}", lines.seen));
-            rows = rows_in(&line);
+            // The `second`-th progress line of the path (about `t={second}.0s`; a loaded
+            // machine may print `t=2.1s`).
+            for _ in 0..second {
+                let line = lines
+                    .wait_for(" signals: ", Duration::from_secs(60))
+                    .unwrap_or_else(|| panic!("no progress line {second}: {:?}", lines.seen));
+                rows = rows_in(&line);
+            }
             std::thread::sleep(delay);
         }
     }

@@ -122,7 +122,7 @@ fn a_golden_file_with_other_signals_is_an_error_before_the_run() {
         )),
         "{out}"
     );
-    assert!(out.contains("feeder: mv7.vrms_a, pv7.q)"), "{out}");
+    assert!(out.contains("feeder: mv7.vrms_a, pv7.q"), "{out}");
     // A golden file that is not there says how to write it.
     std::fs::remove_file(d.join("ref.h5")).unwrap();
     let out = text(&gridhil_test(&[d.join("compare.toml").to_str().unwrap()]));

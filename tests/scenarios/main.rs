@@ -3,6 +3,7 @@
 //! verdicts against an independent numpy evaluation of the run log.
 
 mod bad_input;
+mod conditional;
 mod determinism;
 mod every_kind;
 mod failing;

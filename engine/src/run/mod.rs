@@ -318,6 +318,11 @@ impl RunHandle {
             .log_file
             .as_ref()
             .map(|p| p.display().to_string());
+        for (node, live) in report.nodes.iter_mut().zip(self.shared.nodes.iter()) {
+            if let Some(counters) = &live.counters {
+                node.tables = counters.tables();
+            }
+        }
         if let Some(result) = log {
             let failed = result.error.is_some();
             if let Some(error) = result.error {

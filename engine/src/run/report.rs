@@ -343,6 +343,9 @@ pub struct NodeReport {
     pub kind: String,
     /// Counters (engine-side and node-specific), each with its severity.
     pub counters: Vec<CounterValue>,
+    /// Tables the node kept about its run (written to the run log).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<crate::node::NodeTable>,
 }
 
 /// What a run did.
@@ -412,6 +415,7 @@ impl RunReport {
                     name: n.name,
                     kind: n.kind,
                     counters: n.counters,
+                    tables: Vec::new(),
                 })
                 .collect(),
             log_file: None,
@@ -448,6 +452,9 @@ impl RunReport {
             }
             for node in &self.nodes {
                 writer.write_node(&node.name, &node.kind, &node.counters)?;
+                for table in &node.tables {
+                    writer.write_node_table(&node.name, table)?;
+                }
             }
             writer.write_file_attr("realtime", &self.realtime)?;
             writer.flush()

@@ -454,6 +454,48 @@ impl RunLogWriter {
         result.map_err(|e| self.err(e))
     }
 
+    /// Stores a node's table as the dataset `/nodes/<node>/<table>` (i64, one row per
+    /// record) with its column names (attribute `columns`) and label lists (one attribute
+    /// each). The node's group must exist ([`RunLogWriter::write_node`]).
+    pub fn write_node_table(
+        &mut self,
+        node: &str,
+        table: &crate::node::NodeTable,
+    ) -> Result<(), RunLogError> {
+        let result = (|| -> hdf5::Result<()> {
+            let group = self.file.group("nodes")?.group(node)?;
+            let width = table.columns.len();
+            let flat: Vec<i64> = table
+                .rows
+                .iter()
+                .flat_map(|row| (0..width).map(|i| row.get(i).copied().unwrap_or(0)))
+                .collect();
+            let dataset = group
+                .new_dataset::<i64>()
+                .shape((table.rows.len(), width))
+                .create(table.name)?;
+            if !flat.is_empty() {
+                let view = ndarray::ArrayView2::from_shape((table.rows.len(), width), &flat)
+                    .map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
+                dataset.write(view)?;
+            }
+            let mut lists: Vec<(&str, Vec<VarLenUnicode>)> =
+                vec![("columns", table.columns.iter().map(|c| vlu(c)).collect())];
+            for (key, names) in &table.labels {
+                lists.push((key, names.iter().map(|n| vlu(n)).collect()));
+            }
+            for (key, list) in lists {
+                dataset
+                    .new_attr::<VarLenUnicode>()
+                    .shape(list.len())
+                    .create(key)?
+                    .write_raw(list.as_slice())?;
+            }
+            Ok(())
+        })();
+        result.map_err(|e| self.err(e))
+    }
+
     /// Stores a string attribute on the file (e.g. the run summary).
     /// (An attribute that exists, like `realtime`, is rewritten.)
     pub fn write_file_attr(&mut self, key: &str, value: &str) -> Result<(), RunLogError> {

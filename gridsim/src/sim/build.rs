@@ -398,8 +398,9 @@ pub(super) fn build(model: &NetworkModel, opts: SimOptions) -> Result<Simulator,
         mid_branches: Vec::new(),
         mid_x: vec![0.0; n],
         kept_x: vec![0.0; n],
-        switchings: Vec::with_capacity(model.events.len() + opts.event_capacity),
-        switchings_dropped: 0,
+        switchings: super::switching::SwitchingLog::with_room(
+            model.events.len() + opts.event_capacity,
+        ),
     };
     for b in &mut sim.branches {
         b.switched = false;

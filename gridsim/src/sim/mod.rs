@@ -148,9 +148,8 @@ pub struct Simulator {
     mid_x: Vec<f64>,
     /// Ordinary solution of the undamped part during an interpolated switching.
     kept_x: Vec<f64>,
-    /// Switchings made (preallocated; see `switchings`).
-    switchings: Vec<Switching>,
-    switchings_dropped: u64,
+    /// Switchings made (see `switchings`).
+    switchings: switching::SwitchingLog,
 }
 
 impl Simulator {
@@ -230,17 +229,17 @@ impl Simulator {
     /// ones are counted by [`Simulator::switchings_dropped`] until
     /// [`Simulator::clear_switchings`] makes room (neither allocates).
     pub fn switchings(&self) -> &[Switching] {
-        &self.switchings
+        &self.switchings.entries
     }
 
     /// Forgets the recorded switchings (keeps the room).
     pub fn clear_switchings(&mut self) {
-        self.switchings.clear();
+        self.switchings.entries.clear();
     }
 
     /// Switchings not recorded because the record was full.
     pub fn switchings_dropped(&self) -> u64 {
-        self.switchings_dropped
+        self.switchings.dropped
     }
 
     /// Adds a timed event. Events may be scheduled at any time, also while
@@ -558,7 +557,7 @@ impl Simulator {
                     requested_ns: inp.requested_ns,
                     instant_ns: instant,
                 };
-                switching::record(&mut self.switchings, &mut self.switchings_dropped, s);
+                self.switchings.record(s);
             }
         }
     }

@@ -236,7 +236,7 @@ impl Simulator {
                 requested_ns: requested,
                 instant_ns: instant,
             };
-            record(&mut self.switchings, &mut self.switchings_dropped, s);
+            self.switchings.record(s);
         }
     }
 
@@ -334,13 +334,42 @@ impl Simulator {
     }
 }
 
-/// Appends a switching to the record within its reserved room (never allocates);
-/// counts it as dropped when the record is full.
-pub(super) fn record(log: &mut Vec<Switching>, dropped: &mut u64, s: Switching) {
-    if log.len() < log.capacity() {
-        log.push(s);
-    } else {
-        *dropped += 1;
+/// The record of switchings: a vector with room reserved at set-up, kept when the
+/// simulator is cloned, so that recording never allocates; beyond the room entries
+/// are counted as dropped.
+#[derive(Debug)]
+pub(super) struct SwitchingLog {
+    pub entries: Vec<Switching>,
+    pub dropped: u64,
+}
+
+impl SwitchingLog {
+    /// An empty record with room for `room` switchings.
+    pub fn with_room(room: usize) -> Self {
+        Self {
+            entries: Vec::with_capacity(room),
+            dropped: 0,
+        }
+    }
+
+    /// Appends within the reserved room, or counts the switching as dropped.
+    pub fn record(&mut self, s: Switching) {
+        if self.entries.len() < self.entries.capacity() {
+            self.entries.push(s);
+        } else {
+            self.dropped += 1;
+        }
+    }
+}
+
+impl Clone for SwitchingLog {
+    fn clone(&self) -> Self {
+        let mut entries = Vec::with_capacity(self.entries.capacity());
+        entries.extend_from_slice(&self.entries);
+        Self {
+            entries,
+            dropped: self.dropped,
+        }
     }
 }
 

@@ -371,4 +371,10 @@ fn late_requests_are_made_at_the_next_step_start_and_recorded() {
     sim.clear_switchings();
     assert!(sim.switchings().is_empty());
     assert_eq!(sim.switchings_dropped(), 0);
+    // A clone keeps the reserved room (recording never allocates, nothing dropped).
+    let mut copy = sim.clone();
+    copy.set_input(f, 1.0).unwrap_or_else(|e| panic!("{e}"));
+    copy.step().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(copy.switchings().len(), 1);
+    assert_eq!(copy.switchings_dropped(), 0);
 }

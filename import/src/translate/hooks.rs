@@ -191,30 +191,52 @@ fn one(
             }
             continue;
         }
-        special(item, kind, key, value, &mut t, ctx);
+        if !special(item, kind, key, value, &mut t, signals, ctx) {
+            return None;
+        }
     }
     fill_defaults(item, kind, &mut t, ctx);
     Some(t)
 }
 
 /// Settings that need more than a rename.
-fn special(item: &str, kind: &str, key: &str, value: &Value, t: &mut Table, ctx: &mut Context) {
+fn special(
+    item: &str,
+    kind: &str,
+    key: &str,
+    value: &Value,
+    t: &mut Table,
+    known: Option<&[String]>,
+    ctx: &mut Context,
+) -> bool {
     let at = format!("{item}.{key}");
     match (kind, key) {
         (_, "signal") | (_, "signals") if !matches!(kind, "power" | "ebm") => {
-            let names: Vec<toml::Value> = value.as_list().into_iter().filter_map(|v| v.as_str().map(s)).collect();
-            if names.len() == value.as_list().len() && !names.is_empty() {
-                if kind == "cast" {
-                    if let Some(first) = names.into_iter().next() {
-                        t.insert("signal".into(), first);
-                    }
-                } else {
-                    t.insert("signals".into(), toml::Value::Array(names));
+            // Names stay names; positions become names where the path's signals are known.
+            let entries = value.as_list();
+            let names: Vec<toml::Value> = entries
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Str(name) => Some(s(name.clone())),
+                    Value::Int(i) => known
+                        .and_then(|k| k.get(usize::try_from(*i).ok()?))
+                        .map(|name| s(name.clone())),
+                    _ => None,
+                })
+                .collect();
+            if names.len() != entries.len() || names.is_empty() {
+                ctx.untranslated(
+                    item,
+                    format!("left out: `{key}` gives positions of signals not known here ({}); name them", value.brief()),
+                );
+                return false;
+            }
+            if kind == "cast" {
+                if let Some(first) = names.into_iter().next() {
+                    t.insert("signal".into(), first);
                 }
-            } else if let (Some(i), "cast") = (value.as_i64(), kind) {
-                t.insert("signal".into(), int(i));
             } else {
-                ctx.untranslated(at, "signals by position: gridhil names them");
+                t.insert("signals".into(), toml::Value::Array(names));
             }
         }
         ("power", "signals") => ctx.info(at, "gridhil takes the signals from `pairings`"),
@@ -253,6 +275,7 @@ fn special(item: &str, kind: &str, key: &str, value: &Value, t: &mut Table, ctx:
         ("dump", _) => ctx.untranslated(at, "no gridhil dump setting of that name"),
         _ => ctx.untranslated(at, format!("{}: no `{key}` in gridhil's `{kind}`", value.brief())),
     }
+    true
 }
 
 /// Required gridhil settings that VILLASnode has defaults for.
@@ -270,6 +293,21 @@ fn fill_defaults(item: &str, kind: &str, t: &mut Table, ctx: &mut Context) {
         }
         "pps_ts" if !t.contains_key("expected_rate") => {
             t.insert("expected_rate".into(), int(5000));
+        }
+        "gate"
+            if matches!(
+                t.get("mode").and_then(|m| m.as_str()),
+                Some("above" | "below")
+            ) =>
+        {
+            for key in ["duration", "samples"] {
+                if t.remove(key).is_some() {
+                    ctx.info(
+                        format!("{item}.{key}"),
+                        "VILLASnode ignores it in the level modes `above`/`below`; left out",
+                    );
+                }
+            }
         }
         "digest" => {
             t.insert("signals".into(), toml::Value::Boolean(false));

@@ -11,7 +11,7 @@ use gridhil_engine::node::{
     Batch, BuildContext, ConfigContext, Due, NodeConfig, NodeCounters, NodeError, NodeIo,
     NodeReader, NodeWriter, ReadContext, Resource, WriteContext,
 };
-use gridhil_engine::sample::SampleRef;
+use gridhil_engine::sample::{SampleFlags, SampleRef};
 use gridhil_engine::signal::Signal;
 use gridhil_engine::stats::{Counter, CounterValue};
 use gridhil_engine::FieldError;
@@ -658,6 +658,16 @@ impl NodeReader for UdpReader {
     }
 }
 
+/// Where the datagram that starts at `samples[start]` ends: after at most `per_datagram`
+/// samples, and before a sample that starts a frame (`SampleFlags::NEW_FRAME`, set by the
+/// `frame` hook).
+fn datagram_end(samples: &[SampleRef], start: usize, per_datagram: usize) -> usize {
+    (start + 1..samples.len())
+        .take(per_datagram.saturating_sub(1))
+        .find(|&i| samples[i].flags.contains(SampleFlags::NEW_FRAME))
+        .unwrap_or_else(|| (start + per_datagram.max(1)).min(samples.len()))
+}
+
 struct UdpWriter {
     _socket: Socket,
     sender: SendBackend,
@@ -683,7 +693,11 @@ impl UdpWriter {
 impl NodeWriter for UdpWriter {
     fn write(&mut self, samples: &[SampleRef], _ctx: &WriteContext) -> Result<usize, NodeError> {
         let mut encoded = 0;
-        for chunk in samples.chunks(self.per_datagram) {
+        let mut start = 0;
+        while start < samples.len() {
+            let end = datagram_end(samples, start, self.per_datagram);
+            let chunk = &samples[start..end];
+            start = end;
             if self.sender.next_buffer().is_none() {
                 self.flush();
             }
@@ -700,5 +714,53 @@ impl NodeWriter for UdpWriter {
         }
         self.flush();
         Ok(encoded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::datagram_end;
+    use gridhil_engine::sample::{SampleFlags, SamplePool, SampleRef};
+
+    fn samples(frame_starts: &[usize], n: usize) -> Vec<SampleRef> {
+        let pool = SamplePool::new(n, 1);
+        (0..n)
+            .map(|i| {
+                let mut s = pool.alloc().expect("pool slot");
+                s.seq = i as u64;
+                s.flags
+                    .set(SampleFlags::NEW_FRAME, frame_starts.contains(&i));
+                s
+            })
+            .collect()
+    }
+
+    fn datagrams(samples: &[SampleRef], per: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < samples.len() {
+            let end = datagram_end(samples, start, per);
+            out.push((start, end));
+            start = end;
+        }
+        out
+    }
+
+    #[test]
+    fn datagrams_hold_at_most_their_samples_and_never_cross_a_frame() {
+        // No frames: groups of 4, the rest last.
+        assert_eq!(datagrams(&samples(&[], 10), 4), [(0, 4), (4, 8), (8, 10)]);
+        // Frames of 3 (the `frame` hook with a sequence interval of 3).
+        assert_eq!(
+            datagrams(&samples(&[0, 3, 6, 9], 10), 8),
+            [(0, 3), (3, 6), (6, 9), (9, 10)]
+        );
+        // A frame longer than a datagram is split; a frame start inside cuts it short.
+        assert_eq!(
+            datagrams(&samples(&[0, 6], 10), 4),
+            [(0, 4), (4, 6), (6, 10)]
+        );
+        // One sample per datagram whatever the frames.
+        assert_eq!(datagrams(&samples(&[1], 3), 1), [(0, 1), (1, 2), (2, 3)]);
     }
 }

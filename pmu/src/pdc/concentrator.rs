@@ -86,6 +86,16 @@ impl Concentrator {
         Ok(concentrator)
     }
 
+    /// A handle with no threads (tests of the reader around it).
+    #[cfg(test)]
+    pub(super) fn idle() -> Concentrator {
+        Concentrator {
+            clients: Vec::new(),
+            aligner: None,
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
     /// Stops every thread (the clients turn data off first).
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);

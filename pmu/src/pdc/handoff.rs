@@ -99,6 +99,11 @@ impl Handoff {
         }
     }
 
+    /// Filled records not yet read (at the end of a run: rows the reader never took).
+    pub fn pending(&self) -> usize {
+        self.filled.len()
+    }
+
     /// Waits up to `timeout` for the aligning side's wake-up.
     pub fn wait(&self, timeout: Duration) {
         if self.wake_rx.set_read_timeout(Some(timeout)).is_ok() {

@@ -158,7 +158,7 @@ impl NodeConfig for PdcConfig {
                 Arc::clone(&ctx.clock),
                 Arc::clone(&counters),
             )?;
-            Box::new(PdcReader::new(handoff, concentrator))
+            Box::new(PdcReader::new(handoff, concentrator, Arc::clone(&counters)))
         };
         Ok(NodeIo {
             reader: Some(reader),

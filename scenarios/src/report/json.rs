@@ -1,6 +1,6 @@
 //! The JSON report: every scenario's result as the runner returns it, with a summary.
 
-use crate::runner::{ScenarioResult, Status};
+use crate::result::{ScenarioResult, Status};
 use serde::Serialize;
 
 #[derive(Serialize)]

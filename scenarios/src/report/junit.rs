@@ -3,7 +3,7 @@
 //! measured value against the limit when it does not hold); a scenario that could not be
 //! judged is one `<testcase>` with an `<error>`.
 
-use crate::runner::{ScenarioResult, Status};
+use crate::result::{ScenarioResult, Status};
 use std::fmt::Write;
 
 /// Escapes text for XML attributes and content.

@@ -1,7 +1,7 @@
 //! The terminal lines: one per scenario, one per failed assertion with its measured value
 //! against the limit, and the summary.
 
-use crate::runner::{ScenarioResult, Status};
+use crate::result::{ScenarioResult, Status};
 
 /// The lines of one scenario's result.
 pub fn scenario_lines(r: &ScenarioResult) -> Vec<String> {
@@ -34,6 +34,14 @@ pub fn scenario_lines(r: &ScenarioResult) -> Vec<String> {
             r.file.display(),
             a.line,
             a.message
+        ));
+    }
+    for c in &r.conditional_actions {
+        lines.push(format!(
+            "      conditional action ({}:{}) taken at {:.4} s",
+            r.file.display(),
+            c.line,
+            c.at
         ));
     }
     if let Some(e) = &r.error {
