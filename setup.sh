@@ -55,8 +55,8 @@ fi
 if [ ! -x "$venv/bin/python" ]; then
   "$system_python" -m venv --system-site-packages "$venv"
 fi
-peers=(synchrophasor==1.0.0a0 pyc37==1.0.2 psutil pyiec61850-ng==1.6.1.10)
-if ! "$venv/bin/python" -m pip show synchrophasor pyc37 pyiec61850-ng >/dev/null 2>&1; then
+peers=(synchrophasor==1.0.0a0 pyc37==1.0.2 psutil pyiec61850-ng==1.6.1.10 c104==2.2.1)
+if ! "$venv/bin/python" -m pip show synchrophasor pyc37 pyiec61850-ng c104 >/dev/null 2>&1; then
   echo "setup: installing Python test peers into .venv: ${peers[*]}"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "${peers[@]}" \
     || echo "setup: warning: could not install the Python peers; tests that need them will skip"

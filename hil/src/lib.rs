@@ -1,7 +1,8 @@
 //! Field-device protocols for gridhil, one codec and its nodes per protocol: the
 //! IEC 61850-9-2 sampled-values codec ([`sv`]) and its publisher and subscriber nodes
 //! ([`sv_nodes`]); the IEC 61850-8-1 GOOSE codec ([`goose`]) and its nodes
-//! ([`goose_nodes`]). Modbus and IEC 60870-5-104 are to land here next.
+//! ([`goose_nodes`]); the IEC 60870-5-104 codec and link layer ([`iec104`]) and its server
+//! and client nodes ([`iec104_nodes`]). Modbus is to land here next.
 //!
 //! Sockets are `gridhil-netio`'s (`AF_PACKET` for sampled values). Unsafe code is denied
 //! except where a node asks the kernel for its clock state.
@@ -45,4 +46,10 @@ pub fn register(registry: &mut gridhil_engine::Registry) {
             "gridhil as an IEC 60870-5-104 outstation: signals become points (spontaneous with deadbands, interrogation), commands become samples",
         )
         .example(include_str!("../compliance/iec104-server.toml"));
+    registry
+        .add_node::<iec104_nodes::client::Iec104ClientConfig>(
+            "iec104-client",
+            "gridhil as an IEC 60870-5-104 master: points of an outstation become samples, changed inputs become commands",
+        )
+        .example(include_str!("../compliance/iec104-client.toml"));
 }

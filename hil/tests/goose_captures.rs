@@ -347,6 +347,8 @@ fn emitted_frames_match_tshark() {
         kind,
         bits: (kind == EntryKind::BitString).then_some(12),
         members: Vec::new(),
+        signal: None,
+        invert: false,
     };
     let entries = vec![
         leaf("trip", EntryKind::Boolean),
@@ -359,6 +361,8 @@ fn emitted_frames_match_tshark() {
                 leaf("stval", EntryKind::Dbpos),
                 leaf("t", EntryKind::UtcTime),
             ],
+            signal: None,
+            invert: false,
         },
         leaf("count", EntryKind::Integer),
         leaf("n", EntryKind::Unsigned),

@@ -7,41 +7,30 @@
 //!   live) — with no message missed, duplicated or malformed;
 //! - gridhil's `goose-publisher` publishes a trip signal and libiec61850 receives every
 //!   state with stNum/sqNum in sequence, the dataset's values, and the timeAllowedtoLive of
-//!   the retransmission curve.
+//!   the retransmission curve;
+//! - the trip loop (`trip_loop.rs`): simulated fault → sampled values → a libiec61850 relay →
+//!   GOOSE → the simulated breaker opens.
 //!
 //! Needs root (raw sockets, creating interfaces), `ip` and the peers in `.venv` (setup.sh);
 //! prints `skipped: ...` and passes otherwise.
 
-mod runlog;
+mod trip_loop;
 
 use gridhil_test_support::net::VethPair;
-use runlog::{node_counter, read_path};
+use gridhil_test_support::process::{gridhil, repo, text};
+use gridhil_test_support::python::python_with;
+use gridhil_test_support::runlog::{node_counter, read_path, PathLog};
+use gridhil_test_support::wait::packet_socket;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-fn gridhil() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gridhil"))
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// The venv's Python when it has libiec61850, else `None` (the test skips, saying why; a
 /// failure under `GRIDHIL_STRICT_TESTS=1`).
 fn python() -> Option<PathBuf> {
-    gridhil_test_support::python::python_with(&["pyiec61850.pyiec61850"])
+    python_with(&["pyiec61850.pyiec61850"])
 }
 
 fn veth_pair(tag: &str) -> Option<VethPair> {
@@ -50,27 +39,14 @@ fn veth_pair(tag: &str) -> Option<VethPair> {
         .ok()
 }
 
-/// Waits until a packet socket for EtherType 0x88B8 is bound to `interface`
-/// (/proc/net/packet: `sk RefCnt Type Proto Iface ...`, Proto in hex).
+/// The value of `signal` in `row`.
+fn value(rows: &PathLog, row: usize, signal: &str) -> f64 {
+    rows.values[row][rows.column_index(signal)]
+}
+
+/// Waits until a packet socket for EtherType 0x88B8 is bound to `interface`.
 fn wait_goose_socket(interface: &str) -> bool {
-    let index = std::fs::read_to_string(format!("/sys/class/net/{interface}/ifindex"))
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let table = std::fs::read_to_string("/proc/net/packet").unwrap_or_default();
-        let bound = table.lines().skip(1).any(|line| {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            cols.get(3).is_some_and(|p| p.eq_ignore_ascii_case("88b8"))
-                && cols.get(4) == Some(&index.as_str())
-        });
-        if bound {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
+    packet_socket(interface, Some(0x88b8))
 }
 
 /// Forwards a child's stderr lines to a channel (and keeps them for failure messages).
@@ -178,7 +154,7 @@ fn libiec61850_publisher_to_gridhil_subscriber() {
         );
         let expected = &first.values;
         for (i, signal) in SUBSCRIBER_SIGNALS.iter().enumerate() {
-            let got = rows.value(row, signal);
+            let got = value(&rows, row, signal);
             let want = expected[i];
             // i is a float32 on the wire; everything else is exact.
             let tolerance = if *signal == "i" { 1e-3 } else { 0.0 };
@@ -187,18 +163,18 @@ fn libiec61850_publisher_to_gridhil_subscriber() {
                 "state {state}: {signal} = {got}, libiec61850 sent {want}"
             );
         }
-        assert_eq!(rows.value(row, "st_num"), (state + 1) as f64);
-        assert_eq!(rows.value(row, "sq_num"), 0.0);
-        assert_eq!(rows.value(row, "valid"), 1.0);
+        assert_eq!(value(&rows, row, "st_num"), (state + 1) as f64);
+        assert_eq!(value(&rows, row, "sq_num"), 0.0);
+        assert_eq!(value(&rows, row, "valid"), 1.0);
         // ts_origin is the message's t (the change), before it was received.
         assert!(rows.ts_origin[row] > 0 && rows.ts_origin[row] <= rows.ts_received[row]);
     }
     assert_eq!(
-        rows.value(STATES, "valid"),
+        value(&rows, STATES, "valid"),
         0.0,
         "the last sample says: stream lost"
     );
-    assert_eq!(rows.value(STATES, "st_num"), STATES as f64);
+    assert_eq!(value(&rows, STATES, "st_num"), STATES as f64);
     for (counter, value) in [
         ("messages", STATES * 4),
         ("new_states", STATES),
@@ -211,7 +187,7 @@ fn libiec61850_publisher_to_gridhil_subscriber() {
         ("dataset_mismatch", 0),
         ("conf_rev_mismatch", 0),
         ("tal_expired", 1),
-        ("event_latency_count", STATES),
+        ("event_latency_count", STATES - 1),
     ] {
         assert_eq!(
             node_counter(&log, "sub", counter),

@@ -185,11 +185,12 @@ impl<'a> Iterator for DataIter<'a> {
                 if rest.is_empty() {
                     return None;
                 }
-                // The list was validated when parsed; a failure here ends the iteration.
+                // The list was validated when parsed: nested lists are only counted, not
+                // validated again; a failure here ends the iteration.
                 let parsed = ber::read_tlv(rest, "allData")
                     .ok()
                     .and_then(|(tlv, after)| {
-                        Data::from_tlv(tlv.tag, tlv.value, 1)
+                        Data::from_validated_tlv(tlv.tag, tlv.value)
                             .ok()
                             .map(|data| (data, after))
                     });
@@ -351,6 +352,34 @@ impl<'a> Data<'a> {
             (Data::Float32(a), Data::Float32(b)) => a.to_bits() == b.to_bits(),
             (Data::Float64(a), Data::Float64(b)) => a.to_bits() == b.to_bits(),
             (a, b) => a == b,
+        }
+    }
+
+    /// Decodes an element of a list that [`DataList::parse`] already validated: a nested
+    /// structure or array only has its items counted.
+    fn from_validated_tlv(tag: u8, value: &'a [u8]) -> Result<Data<'a>> {
+        let count = || {
+            let mut rest = value;
+            let mut n = 0;
+            while let Ok((_, after)) = ber::read_tlv(rest, "allData") {
+                n += 1;
+                rest = after;
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            n
+        };
+        match tag {
+            tag::ARRAY => Ok(Data::Array(DataList::Encoded {
+                count: count(),
+                bytes: value,
+            })),
+            tag::STRUCTURE => Ok(Data::Structure(DataList::Encoded {
+                count: count(),
+                bytes: value,
+            })),
+            _ => Data::from_tlv(tag, value, 1),
         }
     }
 

@@ -56,6 +56,12 @@ pub struct EntryConfig {
     /// Members of a `structure`.
     #[serde(default)]
     pub members: Vec<EntryConfig>,
+    /// The signal's name when it is not `name` (may contain dots, e.g. a simulator input
+    /// such as `brk1.closed`).
+    pub signal: Option<String>,
+    /// A `boolean` carried inverted (a trip that opens: `closed = !trip`).
+    #[serde(default)]
+    pub invert: bool,
 }
 
 /// Checks a dataset; errors name the entry (`dataset[2].members[0].bits`).
@@ -108,6 +114,26 @@ fn validate_level(
             }
             (_, None) => {}
         }
+        if entry.invert && entry.kind != EntryKind::Boolean {
+            return Err(FieldError::at(
+                &format!("{at}.invert"),
+                format!("`{at}.invert` goes with `type = \"boolean\"` only"),
+            ));
+        }
+        if entry.kind == EntryKind::Structure && entry.signal.is_some() {
+            return Err(FieldError::at(
+                &format!("{at}.signal"),
+                format!(
+                    "`{at}.signal` names a leaf; a structure's members are named `name.member`"
+                ),
+            ));
+        }
+        if entry.signal.as_deref().is_some_and(str::is_empty) {
+            return Err(FieldError::at(
+                &format!("{at}.signal"),
+                format!("`{at}.signal` is empty"),
+            ));
+        }
         match (entry.kind, entry.members.is_empty()) {
             (EntryKind::Structure, true) => {
                 return Err(FieldError::at(
@@ -145,7 +171,10 @@ pub fn signals(entries: &[EntryConfig]) -> Vec<Signal> {
 
 fn collect_signals(entries: &[EntryConfig], prefix: &str, out: &mut Vec<Signal>) {
     for entry in entries {
-        let name = format!("{prefix}{}", entry.name);
+        let name = match &entry.signal {
+            Some(signal) => signal.clone(),
+            None => format!("{prefix}{}", entry.name),
+        };
         let ty = match entry.kind {
             EntryKind::Structure => {
                 collect_signals(&entry.members, &format!("{name}."), out);
@@ -188,7 +217,7 @@ const TIME_QUALITY: u8 = 24;
 /// Writes one leaf from a value.
 fn emit_leaf(entry: &EntryConfig, value: Value, w: &mut Writer<'_>) -> Result<()> {
     match entry.kind {
-        EntryKind::Boolean => Data::Boolean(value.as_f64() != 0.0).emit(w),
+        EntryKind::Boolean => Data::Boolean((value.as_f64() != 0.0) != entry.invert).emit(w),
         EntryKind::Dbpos => {
             let byte = Dbpos::from_code(integer(value).clamp(0, 3) as u8).to_byte();
             Data::BitString(BitString {
@@ -274,7 +303,7 @@ fn content_len(entries: &[EntryConfig], values: &[Value]) -> usize {
 /// One leaf's value from a received Data element, or `None` when the type differs.
 fn decode_leaf(entry: &EntryConfig, data: &Data<'_>) -> Option<Value> {
     Some(match (entry.kind, data) {
-        (EntryKind::Boolean, Data::Boolean(v)) => Value::Bool(*v),
+        (EntryKind::Boolean, Data::Boolean(v)) => Value::Bool(*v != entry.invert),
         (EntryKind::Dbpos, Data::BitString(bits)) => {
             Value::I64(i64::from(Dbpos::from_bits(bits)?.code()))
         }
@@ -403,6 +432,29 @@ mod tests {
         let mut retyped = entries.clone();
         retyped[0].kind = EntryKind::Integer;
         assert!(!decode(&retyped, &list, &mut |_| {}));
+    }
+
+    #[test]
+    fn renamed_and_inverted_booleans() {
+        let entry = EntryConfig {
+            name: "trip".into(),
+            kind: EntryKind::Boolean,
+            bits: None,
+            members: Vec::new(),
+            signal: Some("brk1.closed".into()),
+            invert: true,
+        };
+        let entries = vec![entry];
+        validate(&entries, "dataset").unwrap();
+        assert_eq!(signals(&entries)[0].name, "brk1.closed");
+        // A trip (true on the wire) is closed = false.
+        let list = DataList::parse(&[0x83, 1, 1], 1).unwrap();
+        let mut got = Vec::new();
+        assert!(decode(&entries, &list, &mut |v| got.push(v)));
+        assert_eq!(got, [Value::Bool(false)]);
+        let mut bad = entries.clone();
+        bad[0].kind = EntryKind::Integer;
+        assert!(validate(&bad, "dataset").is_err());
     }
 
     #[test]

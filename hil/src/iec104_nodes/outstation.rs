@@ -218,17 +218,18 @@ impl Outstation {
                     }
                 }
             }
-            // Send what the window allows, then S and U frames.
+            // S and U frames first (a STARTDT con before any data), then what the window
+            // allows.
             let mut out: Vec<u8> = Vec::new();
+            while let Some(apci) = session.poll_transmit() {
+                push_apdu(&mut out, apci, &[]);
+            }
             while session.can_send() {
                 let Some(asdu) = backlog.pop_front() else {
                     break;
                 };
                 let apci = session.send(self.now());
                 push_apdu(&mut out, apci, &asdu);
-            }
-            while let Some(apci) = session.poll_transmit() {
-                push_apdu(&mut out, apci, &[]);
             }
             if !out.is_empty() && stream.write_all(&out).is_err() {
                 self.counters.io_errors.inc();
@@ -323,7 +324,11 @@ impl Outstation {
                 let station = matches!(object.element, Element::Interrogation { qoi: 20 });
                 if station {
                     for (point, value) in self.points.iter().zip(latest) {
-                        let Some(v) = value else { continue };
+                        // A point without a value yet is reported invalid (IV).
+                        let v = value.unwrap_or(Latest {
+                            value: 0.0,
+                            invalid: true,
+                        });
                         let object = InformationObject {
                             address: point.ioa,
                             element: point.kind.element(v.value, v.invalid),

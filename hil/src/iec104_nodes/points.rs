@@ -135,6 +135,48 @@ impl CommandKind {
     }
 }
 
+impl CommandKind {
+    /// The ASDU type and element that send `value` (single: not 0 is on; double: 1 off,
+    /// 2 on; normalised: −1…1), to be executed directly.
+    pub fn element(self, value: f64) -> (TypeId, Element<'static>) {
+        match self {
+            CommandKind::Single => (
+                TypeId::C_SC_NA_1,
+                Element::SingleCommand {
+                    sco: u8::from(value != 0.0),
+                },
+            ),
+            CommandKind::Double => (
+                TypeId::C_DC_NA_1,
+                Element::DoubleCommand {
+                    dco: value.round().clamp(0.0, 3.0) as u8,
+                },
+            ),
+            CommandKind::SetpointNormalized => (
+                TypeId::C_SE_NA_1,
+                Element::SetpointNormalized {
+                    value: (value * 32768.0).round().clamp(-32768.0, 32767.0) as i16,
+                    qos: 0,
+                },
+            ),
+            CommandKind::SetpointScaled => (
+                TypeId::C_SE_NB_1,
+                Element::SetpointScaled {
+                    value: value.round().clamp(-32768.0, 32767.0) as i16,
+                    qos: 0,
+                },
+            ),
+            CommandKind::SetpointFloat => (
+                TypeId::C_SE_NC_1,
+                Element::SetpointFloat {
+                    value: value as f32,
+                    qos: 0,
+                },
+            ),
+        }
+    }
+}
+
 /// Checks points and commands; errors name the entry.
 pub fn validate(points: &[PointConfig], commands: &[CommandConfig]) -> Result<(), FieldError> {
     let mut addresses = HashSet::new();
