@@ -237,6 +237,12 @@ impl<'a> ReadContext<'a> {
 pub trait NodeReader: Send {
     /// When the next samples are due.
     fn due(&self) -> Due;
+    /// Whether an event-driven reader is fed only by the run itself (a loopback written by
+    /// the run's own paths), so that virtual time stays deterministic with it. Readers of
+    /// sockets and devices are not (the default).
+    fn fed_by_the_run(&self) -> bool {
+        false
+    }
     /// Appends the samples that are due (timed) or have arrived (event) to `out`.
     ///
     /// Must not allocate, lock or log. Malformed input is counted by the node and skipped;

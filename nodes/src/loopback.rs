@@ -106,6 +106,10 @@ impl NodeReader for LoopbackReader {
         Due::Event
     }
 
+    fn fed_by_the_run(&self) -> bool {
+        true
+    }
+
     fn read(&mut self, ctx: &mut ReadContext<'_>, out: &mut Batch) -> Result<(), NodeError> {
         if self.shared.queue.is_empty() && ctx.timeout > 0 {
             if self.shared.reader.get().is_none() {

@@ -209,7 +209,9 @@ impl Run {
                 let finished = if plan.virtual_time {
                     if readers
                         .iter()
-                        .any(|r| r.reader.due() == crate::node::Due::Event)
+                        .any(|r| {
+                            r.reader.due() == crate::node::Due::Event && !r.reader.fed_by_the_run()
+                        })
                     {
                         tracing::warn!(
                             "virtual time with event-driven nodes (sockets): their timing is not deterministic"
