@@ -192,12 +192,13 @@ impl Translation {
     /// The TOML text: a header naming the source and every note, then the configuration.
     pub fn to_toml(&self, source: &str) -> String {
         let mut out = format!(
-            "# Translated from the VILLASnode configuration {source} by `gridhil import`.\n"
+            "# Translated from the VILLASnode configuration {} by `gridhil import`.\n",
+            comment_text(source)
         );
         if let Some(why) = &self.refused {
             out.push_str(&format!(
                 "# gridhil check refuses what is left: {}\n",
-                why.replace('\n', " ")
+                comment_text(why)
             ));
         }
         let verdict = match self.verdict() {
@@ -213,14 +214,27 @@ impl Translation {
             };
             out.push_str(&format!(
                 "# {tag}: {}: {}\n",
-                note.item,
-                note.reason.replace('\n', " ")
+                comment_text(&note.item),
+                comment_text(&note.reason)
             ));
         }
         out.push('\n');
         out.push_str(&toml::to_string(&self.table).unwrap_or_default());
         out
     }
+}
+
+/// Text fit for a TOML comment: one line, control characters (which TOML does not allow in
+/// comments, and a fuzzed configuration may carry in a name) shown as `\u{..}` escapes.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' => " ".to_string(),
+            '\t' => "\t".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// Translates a configuration tree.
