@@ -269,6 +269,51 @@ impl Drop for SampleRef {
 mod tests {
     use super::*;
 
+    /// The pool as a run uses it: readers on their threads take samples, hand them to
+    /// another thread (a path), which reads and drops them; every slot comes back. Run by
+    /// `scripts/sanitizers.sh` under ThreadSanitizer and Miri.
+    #[test]
+    fn samples_cross_threads_and_every_slot_comes_back() {
+        let rounds: u64 = if cfg!(miri) { 200 } else { 20_000 };
+        let pool = SamplePool::new(64, 4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<SampleRef>(16);
+        let producers: Vec<_> = (0..2u64)
+            .map(|p| {
+                let (pool, tx) = (Arc::clone(&pool), tx.clone());
+                std::thread::spawn(move || {
+                    let mut sent = 0;
+                    while sent < rounds {
+                        let Some(mut s) = pool.alloc() else {
+                            std::thread::yield_now();
+                            continue;
+                        };
+                        let seq = p * rounds + sent;
+                        s.seq = seq;
+                        s.set_values(&[Value::F64(seq as f64)]).expect("capacity");
+                        if tx.send(s).is_err() {
+                            return;
+                        }
+                        sent += 1;
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumer = std::thread::spawn(move || {
+            let mut received = 0u64;
+            for s in rx {
+                assert_eq!(s.values(), [Value::F64(s.seq as f64)]);
+                received += 1;
+            }
+            received
+        });
+        for p in producers {
+            p.join().expect("producer");
+        }
+        assert_eq!(consumer.join().expect("consumer"), 2 * rounds);
+        assert_eq!(pool.available(), pool.slots());
+    }
+
     #[test]
     fn slots_return_to_the_pool() {
         let pool = SamplePool::new(2, 4);
