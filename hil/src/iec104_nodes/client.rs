@@ -4,6 +4,7 @@
 //! network runs on its own thread (`station.rs`: connect with t0, STARTDT, interrogation,
 //! reconnect with back-off).
 
+use super::network::NetworkThread;
 use super::outstation::{Command, Update};
 use super::points::{validate, CommandConfig};
 use super::station::{ClientCounters, Station};
@@ -22,9 +23,8 @@ use serde::Deserialize;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 /// A point the master follows.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -267,20 +267,6 @@ impl NodeConfig for Iec104ClientConfig {
             writer,
             counters: Some(Arc::new(CountersView(counters))),
         })
-    }
-}
-
-struct NetworkThread {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Drop for NetworkThread {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

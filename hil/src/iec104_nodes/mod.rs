@@ -4,6 +4,7 @@
 //! (`outstation.rs`, `station.rs`). See `docs/iec104.md`.
 
 pub mod client;
+mod network;
 mod outstation;
 pub mod points;
 pub mod server;

@@ -4,6 +4,7 @@
 //! halves only touch two bounded lock-free queues; the network runs on its own thread
 //! (`outstation.rs`).
 
+use super::network::NetworkThread;
 use super::outstation::{Command, Outstation, ServerCounters, Update};
 use super::points::{validate, CommandConfig, PointConfig};
 use crate::iec104::SessionConfig;
@@ -20,9 +21,8 @@ use gridhil_engine::FieldError;
 use serde::Deserialize;
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 /// Configuration of an `iec104-server` node.
 #[derive(Debug, Clone, Deserialize)]
@@ -240,21 +240,6 @@ impl NodeConfig for Iec104ServerConfig {
             writer,
             counters: Some(Arc::new(CountersView(counters))),
         })
-    }
-}
-
-/// The network thread: stopped and joined when both halves are gone.
-struct NetworkThread {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Drop for NetworkThread {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
