@@ -8,6 +8,10 @@ use gridhil_test_support::wait::Lines;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// How long after a progress line the rows it counted are surely on disk: five flush
+/// intervals (100 ms).
+const SETTLE: Duration = Duration::from_millis(500);
+
 /// When the kill comes.
 #[derive(Debug, Clone, Copy)]
 enum Moment {
@@ -52,12 +56,21 @@ fn run_and_kill(dir: &Path, log: &Path, moment: Moment) -> u64 {
             let mut lines = Lines::read(stderr);
             // The `second`-th progress line of the path (about `t={second}.0s`; a loaded
             // machine may print `t=2.1s`).
+            let mut counts = Vec::new();
             for _ in 0..second {
                 let line = lines
                     .wait_for(" signals: ", Duration::from_secs(60))
                     .unwrap_or_else(|| panic!("no progress line {second}: {:?}", lines.seen));
-                rows = rows_in(&line);
+                counts.push(rows_in(&line));
             }
+            // What must be in the file: the rows of a line at least `SETTLE` (five flush
+            // intervals) before the kill — the last line's when the kill waits that long,
+            // otherwise the line before it (about a second older).
+            rows = if delay >= SETTLE {
+                counts.last().copied().unwrap_or(0)
+            } else {
+                counts.iter().rev().nth(1).copied().unwrap_or(0)
+            };
             std::thread::sleep(delay);
         }
     }
@@ -81,7 +94,7 @@ fn a_killed_run_keeps_every_row_up_to_its_last_flush() {
     let mut random = XorShift(seed);
     // Mid-run kills come at least 5 flush intervals (100 ms) after the progress line, so
     // the rows it counted were flushed before the kill.
-    let settle = Duration::from_millis(500);
+    let settle = SETTLE;
     let moments = [
         Moment::AfterStart(Duration::ZERO),
         Moment::AfterStart(random.below_ms(150)),
